@@ -1,0 +1,37 @@
+# Detects nvcc and defines libctc4j_cuda: our CUDA kernels with cudart linked statically, so the
+# library loads on machines without a driver and reports the reason instead of failing to load.
+# (enable_language must run at file scope, hence no function here.)
+set(CTC4J_CUDA_ENABLED OFF)
+if(CTC4J_CUDA STREQUAL "OFF")
+  message(STATUS "ctc4j: CUDA backend disabled (CTC4J_CUDA=OFF)")
+else()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(CTC4J_CUDA_ENABLED ON)
+  elseif(CTC4J_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "ctc4j: CTC4J_CUDA=ON but no CUDA compiler was found")
+  else()
+    message(STATUS "ctc4j: CUDA backend not built (no nvcc found)")
+  endif()
+endif()
+
+if(CTC4J_CUDA_ENABLED)
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES "80-real;90-real;90-virtual")
+  endif()
+  enable_language(CUDA)
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  file(GLOB CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/cuda/*.cu)
+  add_library(ctc4j_cuda SHARED ${CUDA_SOURCES})
+  set_target_properties(ctc4j_cuda PROPERTIES CUDA_RUNTIME_LIBRARY Static)
+  target_include_directories(ctc4j_cuda PRIVATE ${PROJECT_SOURCE_DIR}/src/main/cpp/include
+                             ${PROJECT_SOURCE_DIR}/src/main/cpp)
+  target_compile_options(ctc4j_cuda PRIVATE
+                         $<$<COMPILE_LANGUAGE:CUDA>:--default-stream=per-thread -O3 -Xcompiler=-fvisibility=hidden>)
+  target_link_libraries(ctc4j_cuda PRIVATE -static-libstdc++ -static-libgcc)
+  install(TARGETS ctc4j_cuda LIBRARY DESTINATION lib)
+  message(STATUS "ctc4j: CUDA backend enabled (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
+                 "architectures ${CMAKE_CUDA_ARCHITECTURES})")
+endif()

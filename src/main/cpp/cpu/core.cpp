@@ -1,0 +1,106 @@
+// The C API's housekeeping: version, errors, threads, CPU features, memory.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "cpu/cuda_backend.h"
+#include "cpu/error.h"
+#include "cpu/parallel.h"
+#include "cpu/simd.h"
+#include "cuda_api/runtime.h"
+
+namespace ctc4j {
+
+thread_local std::string last_error;
+void set_last_error(const std::string& message) { last_error = message; }
+
+bool simd::has_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+namespace {
+void check_size(size_t bytes) {
+  require(bytes <= (size_t{1} << 46), "allocation of " + std::to_string(bytes) + " bytes is absurd");
+}
+}  // namespace
+
+}  // namespace ctc4j
+
+using namespace ctc4j;
+
+extern "C" {
+
+const char* ctc4j_version(void) { return CTC4J_VERSION; }
+const char* ctc4j_last_error(void) { return last_error.c_str(); }
+const char* ctc4j_cpu_features(void) { return simd::has_avx2_fma() ? "avx2 fma" : "sse2"; }
+
+int ctc4j_set_num_threads(int threads) {
+  return guarded([&] {
+    require(threads >= 1 && threads <= 4096, "thread count must be in [1, 4096], got " + std::to_string(threads));
+    set_num_threads(threads);
+  });
+}
+int ctc4j_num_threads(void) { return num_threads(); }
+
+int ctc4j_cuda_device_count(int* count) {
+  return guarded([&] { *count = cuda::device_count(); });
+}
+const char* ctc4j_cuda_status(void) { return cuda::status().c_str(); }
+int ctc4j_cuda_device_name(int device, char* name, int capacity) {
+  return guarded([&] {
+    cuda::require_device(device);
+    CTC4J_CUDA_CALL(ctc4jcu_device_name, device, name, capacity);
+  });
+}
+
+int ctc4j_alloc(int device, size_t bytes, void** out) {
+  return guarded([&] {
+    *out = nullptr;
+    check_size(bytes);
+    if (device == CTC4J_CPU) {
+      *out = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+      if (*out == nullptr) throw Error(CTC4J_OUT_OF_MEMORY, "out of host memory allocating " + std::to_string(bytes) + " bytes");
+    } else {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_malloc, device, bytes, out);
+    }
+  });
+}
+
+int ctc4j_free(int device, void* ptr) {
+  return guarded([&] {
+    if (ptr == nullptr) return;
+    if (device == CTC4J_CPU) {
+      std::free(ptr);
+    } else {
+      CTC4J_CUDA_CALL(ctc4jcu_free, device, ptr);
+    }
+  });
+}
+
+int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
+  return guarded([&] {
+    if (bytes == 0) return;
+    require(dst != nullptr && src != nullptr, "copy with a null pointer");
+    if (dst_device == CTC4J_CPU && src_device == CTC4J_CPU) {
+      std::memmove(dst, src, bytes);
+    } else {
+      CTC4J_CUDA_CALL(ctc4jcu_copy, dst, src, bytes);
+    }
+  });
+}
+
+int ctc4j_zero(int device, void* ptr, size_t bytes) {
+  return guarded([&] {
+    if (bytes == 0) return;
+    require(ptr != nullptr, "zero with a null pointer");
+    if (device == CTC4J_CPU) {
+      std::memset(ptr, 0, bytes);
+    } else {
+      CTC4J_CUDA_CALL(ctc4jcu_zero, device, ptr, bytes);
+    }
+  });
+}
+
+}  // extern "C"

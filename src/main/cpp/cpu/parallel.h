@@ -1,0 +1,25 @@
+// A small persistent thread pool for batch-level parallelism inside one native call.
+// parallel_for(n, body) runs body(i) for i in [0, n) on up to num_threads() threads, the caller
+// included. If another call already holds the pool (concurrent Java threads), the caller runs its
+// work alone: per-request threads then give the parallelism and nothing oversubscribes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace ctc4j {
+
+void set_num_threads(int threads);
+int num_threads();
+void parallel_for(int64_t n, const std::function<void(int64_t)>& body);
+
+// Per-thread scratch memory reused across calls (grows, never shrinks).
+template <class T>
+T* thread_scratch(size_t count, int slot = 0) {
+  thread_local std::vector<std::vector<T>> slots;
+  if (slots.size() <= static_cast<size_t>(slot)) slots.resize(slot + 1);
+  if (slots[slot].size() < count) slots[slot].resize(count);
+  return slots[slot].data();
+}
+
+}  // namespace ctc4j

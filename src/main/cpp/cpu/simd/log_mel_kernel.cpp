@@ -1,0 +1,139 @@
+// CPU log-mel kernel: eight frames at a time, one per SIMD lane, through the shared FFT math.
+// Compiled once per instruction set (CTC4J_SIMD_NAMESPACE); see cpu/simd.h.
+#include <algorithm>
+
+#include "common/fft.h"
+#include "common/mel.h"
+#include "cpu/log_mel_kernel.h"
+#include "cpu/parallel.h"
+
+namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
+namespace {
+
+constexpr int kLanes = 8;
+
+// One complex value per frame; the fixed-length loops below vectorise.
+struct LaneCpx {
+  float re[kLanes], im[kLanes];
+};
+
+inline LaneCpx add(const LaneCpx& a, const LaneCpx& b) {
+  LaneCpx o;
+  for (int l = 0; l < kLanes; ++l) o.re[l] = a.re[l] + b.re[l], o.im[l] = a.im[l] + b.im[l];
+  return o;
+}
+inline LaneCpx sub(const LaneCpx& a, const LaneCpx& b) {
+  LaneCpx o;
+  for (int l = 0; l < kLanes; ++l) o.re[l] = a.re[l] - b.re[l], o.im[l] = a.im[l] - b.im[l];
+  return o;
+}
+inline LaneCpx mul(const LaneCpx& a, Cpx w) {
+  LaneCpx o;
+  for (int l = 0; l < kLanes; ++l) {
+    o.re[l] = a.re[l] * w.re - a.im[l] * w.im;
+    o.im[l] = a.re[l] * w.im + a.im[l] * w.re;
+  }
+  return o;
+}
+inline LaneCpx scale(const LaneCpx& a, float s) {
+  LaneCpx o;
+  for (int l = 0; l < kLanes; ++l) o.re[l] = a.re[l] * s, o.im[l] = a.im[l] * s;
+  return o;
+}
+inline LaneCpx mul_neg_i(const LaneCpx& a) {
+  LaneCpx o;
+  for (int l = 0; l < kLanes; ++l) o.re[l] = a.im[l], o.im[l] = -a.re[l];
+  return o;
+}
+inline LaneCpx conj(const LaneCpx& a) {
+  LaneCpx o;
+  for (int l = 0; l < kLanes; ++l) o.re[l] = a.re[l], o.im[l] = -a.im[l];
+  return o;
+}
+
+// The n_fft samples of frame t: a pointer into the audio, or a reflected copy near the edges.
+const float* frame_samples(const MelPlanView& p, const float* audio, int64_t length, int64_t t, float* copy) {
+  const int64_t start = t * p.hop_length - (p.center ? p.n_fft / 2 : 0);
+  if (start >= 0 && start + p.n_fft <= length) return audio + start;
+  for (int i = 0; i < p.n_fft; ++i) copy[i] = audio[reflect_index(start + i, length)];
+  return copy;
+}
+
+void load_windowed(const MelPlanView& p, const float* const* frames, LaneCpx* z) {
+  const float* w = p.window;
+  for (int m = 0; m < p.fft_size; ++m) {
+    for (int l = 0; l < kLanes; ++l) {
+      if (p.packed) {
+        z[m].re[l] = frames[l][2 * m] * w[2 * m];
+        z[m].im[l] = frames[l][2 * m + 1] * w[2 * m + 1];
+      } else {
+        z[m].re[l] = frames[l][m] * w[m];
+        z[m].im[l] = 0.0f;
+      }
+    }
+  }
+}
+
+template <int R>
+void run_stage(const MelPlanView& p, const FftStage& stage, const LaneCpx* in, LaneCpx* out) {
+  const int butterflies = p.fft_size / stage.radix;
+  for (int j = 0; j < butterflies; ++j) stockham_butterfly<R>(in, out, p.fft_size, stage, p.twiddles, p.roots, j);
+}
+
+// Transforms `a` in place using `b` as the other Stockham buffer; returns the one holding the result.
+LaneCpx* fft(const MelPlanView& p, LaneCpx* a, LaneCpx* b) {
+  for (int s = 0; s < p.n_stages; ++s) {
+    const FftStage& stage = p.stages[s];
+    switch (stage.radix) {
+      case 2: run_stage<2>(p, stage, a, b); break;
+      case 3: run_stage<3>(p, stage, a, b); break;
+      case 4: run_stage<4>(p, stage, a, b); break;
+      case 5: run_stage<5>(p, stage, a, b); break;
+      default: run_stage<0>(p, stage, a, b);
+    }
+    std::swap(a, b);
+  }
+  return a;
+}
+
+void power_spectrum(const MelPlanView& p, const LaneCpx* z, float* power) {
+  for (int k = 0; k < p.n_bins; ++k) {
+    LaneCpx x = p.packed ? packed_real_bin(z, p.fft_size, k, p.post_twiddles[k]) : z[k];
+    for (int l = 0; l < kLanes; ++l) power[k * kLanes + l] = x.re[l] * x.re[l] + x.im[l] * x.im[l];
+  }
+}
+
+void log_mel(const MelPlanView& p, const float* power, float* out, int64_t out_stride, int64_t t0, int valid) {
+  for (int m = 0; m < p.n_mels; ++m) {
+    float acc[kLanes] = {};
+    for (int e = p.filter_offsets[m]; e < p.filter_offsets[m + 1]; ++e) {
+      const float w = p.filter_weights[e];
+      const float* pw = power + p.filter_bins[e] * kLanes;
+      for (int l = 0; l < kLanes; ++l) acc[l] += w * pw[l];
+    }
+    float* row = out + m * out_stride + t0;
+    for (int l = 0; l < valid; ++l) row[l] = log_floor(acc[l]);
+  }
+}
+
+}  // namespace
+
+void log_mel_frames(const MelPlanView& p, const float* audio, int64_t length, int64_t begin, int64_t end,
+                    float* out, int64_t out_stride) {
+  LaneCpx* a = thread_scratch<LaneCpx>(p.fft_size, 0);
+  LaneCpx* b = thread_scratch<LaneCpx>(p.fft_size, 1);
+  float* copies = thread_scratch<float>(static_cast<size_t>(kLanes) * p.n_fft, 0);
+  float* power = thread_scratch<float>(static_cast<size_t>(kLanes) * p.n_bins, 1);
+  const float* frames[kLanes];
+  for (int64_t t0 = begin; t0 < end; t0 += kLanes) {
+    const int valid = static_cast<int>(std::min<int64_t>(kLanes, end - t0));
+    for (int l = 0; l < kLanes; ++l) {
+      frames[l] = frame_samples(p, audio, length, t0 + std::min(l, valid - 1), copies + l * p.n_fft);
+    }
+    load_windowed(p, frames, a);
+    power_spectrum(p, fft(p, a, b), power);
+    log_mel(p, power, out, out_stride, t0, valid);
+  }
+}
+
+}  // namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE

@@ -1,0 +1,51 @@
+/* ctc4j native API: status codes, errors, threads, CPU features and CUDA discovery.
+ * Every function returns a status (0 = OK); on failure ctc4j_last_error() holds the message for
+ * the calling thread. No C++ exception or CUDA error ever leaves this API. */
+#ifndef CTC4J_CORE_H
+#define CTC4J_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CTC4J_API __attribute__((visibility("default")))
+
+enum ctc4j_status {
+  CTC4J_OK = 0,
+  CTC4J_INVALID_ARGUMENT = 1,
+  CTC4J_OUT_OF_MEMORY = 2,
+  CTC4J_UNAVAILABLE = 3, /* a device or backend that is not present */
+  CTC4J_CUDA_ERROR = 4,
+  CTC4J_INTERNAL = 5
+};
+
+/* Devices are plain ints: CTC4J_CPU, or a CUDA device ordinal >= 0. */
+#define CTC4J_CPU (-1)
+
+CTC4J_API const char* ctc4j_version(void);
+CTC4J_API const char* ctc4j_last_error(void);
+
+/* Space-separated SIMD features the kernels use on this CPU, e.g. "avx2 fma". */
+CTC4J_API const char* ctc4j_cpu_features(void);
+CTC4J_API int ctc4j_set_num_threads(int threads);
+CTC4J_API int ctc4j_num_threads(void);
+
+/* CUDA discovery never fails: count is 0 and ctc4j_cuda_status() says why when none is usable
+ * ("not built", "no driver: ...", "no device", ...). The CUDA library is loaded on first call. */
+CTC4J_API int ctc4j_cuda_device_count(int* count);
+CTC4J_API const char* ctc4j_cuda_status(void);
+CTC4J_API int ctc4j_cuda_device_name(int device, char* name, int capacity);
+
+/* Memory on a device (64-byte aligned on the CPU). Freeing NULL is a no-op. */
+CTC4J_API int ctc4j_alloc(int device, size_t bytes, void** out);
+CTC4J_API int ctc4j_free(int device, void* ptr);
+CTC4J_API int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes);
+CTC4J_API int ctc4j_zero(int device, void* ptr, size_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,51 @@
+package dev.ctc4j.bridge;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * Binding of {@code ctc4j/core.h}. Every {@code dev.ctc4j.bridge} class inherits this one's
+ * platform settings, so they all live in one JNI library linked to {@code libctc4j_cpu}, which
+ * loads {@code libctc4j_cuda} itself only when a driver is present.
+ */
+@Properties(value = @Platform(include = "ctc4j/core.h", link = "ctc4j_cpu", library = "jnictc4j"))
+public final class CoreNative {
+  static {
+    Loader.load();
+  }
+
+  private CoreNative() {}
+
+  public static final int CPU = -1;
+
+  public static native @Cast("const char*") BytePointer ctc4j_version();
+
+  public static native @Cast("const char*") BytePointer ctc4j_last_error();
+
+  public static native @Cast("const char*") BytePointer ctc4j_cpu_features();
+
+  public static native int ctc4j_set_num_threads(int threads);
+
+  public static native int ctc4j_num_threads();
+
+  public static native int ctc4j_cuda_device_count(IntPointer count);
+
+  public static native @Cast("const char*") BytePointer ctc4j_cuda_status();
+
+  public static native int ctc4j_cuda_device_name(int device, @Cast("char*") BytePointer name, int capacity);
+
+  public static native int ctc4j_alloc(int device, @Cast("size_t") long bytes, @Cast("void**") PointerPointer<?> out);
+
+  public static native int ctc4j_free(int device, Pointer ptr);
+
+  public static native int ctc4j_copy(
+      Pointer dst, int dstDevice, @Cast("const void*") Pointer src, int srcDevice, @Cast("size_t") long bytes);
+
+  public static native int ctc4j_zero(int device, Pointer ptr, @Cast("size_t") long bytes);
+}

@@ -1,0 +1,129 @@
+package dev.ctc4j.features;
+
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.FeaturesNative;
+import dev.ctc4j.bridge.FeaturesNative.MelPlan;
+import dev.ctc4j.bridge.NativeStatus;
+import dev.ctc4j.tensor.DType;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+
+/**
+ * Log-mel front end: torchaudio's MelSpectrogram (power 2) then ln(max(x, 1e-10)), optionally
+ * normalised per utterance, batched over utterances of different lengths, on the CPU or CUDA.
+ *
+ * <p>Immutable and thread-safe once built: share one instance across threads. Holds a native plan;
+ * close it when done.
+ */
+public final class LogMelSpectrogram implements AutoCloseable {
+  private final MelConfig config;
+  private MelPlan plan;
+
+  public LogMelSpectrogram(MelConfig config) {
+    this.config = config;
+    MelPlan created = new MelPlan();
+    NativeStatus.check(
+        FeaturesNative.ctc4j_mel_create(config.sampleRate(), config.nFft(), config.winLength(), config.hopLength(),
+            config.nMels(), config.fMin(), config.fMax(), config.melScale().ordinal(), config.filterNorm().ordinal(),
+            config.center() ? 1 : 0, created),
+        "log-mel settings " + config);
+    this.plan = created;
+  }
+
+  public MelConfig config() {
+    return config;
+  }
+
+  /** Frames produced for {@code samples} input samples. */
+  public long frames(long samples) {
+    try (LongPointer out = new LongPointer(1)) {
+      NativeStatus.check(FeaturesNative.ctc4j_mel_frames(plan(), samples, out), "frame count");
+      return out.get();
+    }
+  }
+
+  /** The filterbank [n_fft/2 + 1][n_mels], as torchaudio.functional.melscale_fbanks returns it. */
+  public float[][] filterbank() {
+    int bins = config.nFft() / 2 + 1;
+    try (FloatPointer out = new FloatPointer((long) bins * config.nMels())) {
+      NativeStatus.check(FeaturesNative.ctc4j_mel_filterbank(plan(), out), "filterbank");
+      float[][] fb = new float[bins][config.nMels()];
+      for (int k = 0; k < bins; k++) out.position((long) k * config.nMels()).get(fb[k]);
+      return fb;
+    }
+  }
+
+  /** One utterance on the CPU: [n_mels][frames]. */
+  public float[][] compute(float[] audio) {
+    try (Features f = compute(List.of(audio), Device.CPU)) {
+      return f.utterance(0);
+    }
+  }
+
+  /** A batch of utterances of any lengths, computed on {@code device}. */
+  public Features compute(List<float[]> utterances, Device device) {
+    long[] lengths = new long[utterances.size()];
+    long longest = 0;
+    for (int b = 0; b < lengths.length; b++) {
+      float[] u = utterances.get(b);
+      requireFinite(u, b);
+      lengths[b] = u.length;
+      longest = Math.max(longest, u.length);
+    }
+    float[] padded = new float[Math.toIntExact(lengths.length * longest)];
+    for (int b = 0; b < lengths.length; b++) {
+      System.arraycopy(utterances.get(b), 0, padded, Math.toIntExact(b * longest), (int) lengths[b]);
+    }
+    try (Tensor audio = Tensor.of(device, padded, lengths.length, longest)) {
+      return compute(audio, lengths);
+    }
+  }
+
+  /** Audio [batch, samples] (utterance b's first lengths[b] samples) on any device; output on the same device. */
+  public Features compute(Tensor audio, long[] lengths) {
+    if (audio.rank() != 2 || audio.dtype() != DType.F32 || audio.dim(0) != lengths.length) {
+      throw new InvalidInputException("audio must be float32 [batch, samples] with one length per row, got " + audio
+          + " and " + lengths.length + " lengths");
+    }
+    long maxFrames = 0;
+    for (long n : lengths) maxFrames = Math.max(maxFrames, frames(Math.max(0, n)));
+    int batch = lengths.length;
+    Tensor out = Tensor.empty(audio.device(), DType.F32, batch, config.nMels(), maxFrames);
+    try (LongPointer lens = new LongPointer(lengths); LongPointer frames = new LongPointer(Math.max(1, batch))) {
+      NativeStatus.check(
+          FeaturesNative.ctc4j_log_mel(plan(), audio.device().nativeId(), new FloatPointer(audio.data()), lens, batch,
+              audio.dim(1), config.normalization().ordinal(), new FloatPointer(out.data()), maxFrames, frames),
+          "log-mel");
+      long[] counts = new long[batch];
+      frames.get(counts);
+      return new Features(out, counts);
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (plan != null) {
+      NativeStatus.check(FeaturesNative.ctc4j_mel_destroy(plan), "destroy log-mel plan");
+      plan = null;
+    }
+  }
+
+  private MelPlan plan() {
+    if (plan == null) throw new IllegalStateException("LogMelSpectrogram is closed");
+    return plan;
+  }
+
+  private static void requireFinite(float[] audio, int utterance) {
+    for (int i = 0; i < audio.length; i++) {
+      if (!Float.isFinite(audio[i])) {
+        throw new InvalidInputException("utterance " + utterance + ": sample " + i + " is " + audio[i]);
+      }
+    }
+  }
+}
