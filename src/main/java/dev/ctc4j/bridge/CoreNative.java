@@ -18,9 +18,23 @@ import org.bytedeco.javacpp.annotation.Properties;
 public final class CoreNative {
   static {
     Loader.load();
+    extractCudaBackend();
   }
 
   private CoreNative() {}
+
+  /**
+   * JavaCPP extracts from a jar only the libraries it links; libctc4j_cuda is opened by
+   * libctc4j_cpu at run time, so put it beside that one in the cache. Cheap once cached; loading it
+   * is still left to libctc4j_cpu, which does so only where a CUDA driver exists.
+   */
+  private static void extractCudaBackend() {
+    try {
+      Loader.cacheResource(CoreNative.class, Loader.getPlatform() + "/libctc4j_cuda.so");
+    } catch (java.io.IOException | RuntimeException e) {
+      // Not built (-Dctc4j.cuda=OFF or no nvcc): ctc4j_cuda_status() then says so.
+    }
+  }
 
   public static final int CPU = -1;
 
