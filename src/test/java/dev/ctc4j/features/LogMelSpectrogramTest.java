@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.tensor.Device;
+import dev.ctc4j.testing.Gpu;
 import dev.ctc4j.testing.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -156,6 +158,33 @@ class LogMelSpectrogramTest {
       }
       float[][] silence = mel.compute(new float[1600]);
       assertEquals((float) Math.log(1e-10), silence[0][0], 1e-5f, "log floor of silence");
+    }
+  }
+
+  /** CUDA against the CPU with the tolerances, on every configuration and normalisation. */
+  @Test
+  @Tag("gpu")
+  void cudaEqualsCpu() {
+    Device gpu = Gpu.require();
+    SplittableRandom rng = Seeds.random("LogMelSpectrogramTest.cudaEqualsCpu");
+    for (MelConfig base : configs()) {
+      for (Normalization mode : Normalization.values()) {
+        MelConfig config = base.toBuilder().normalization(mode).build();
+        List<float[]> batch = new ArrayList<>();
+        for (int b = 0; b < 4; b++) batch.add(randomSpeechLike(rng, rng.nextInt(3 * config.sampleRate()), config.sampleRate()));
+        try (LogMelSpectrogram mel = new LogMelSpectrogram(config);
+            Features cpu = mel.compute(batch, Device.CPU);
+            Features cuda = mel.compute(batch, gpu)) {
+          assertArrayEquals(cpu.frames(), cuda.frames());
+          float[] a = cpu.values().toFloatArray(), b = cuda.values().toFloatArray();
+          for (int i = 0; i < a.length; i++) {
+            double tol = mode == Normalization.NONE ? LOG_TOL : 1e-3;
+            if (Math.abs(a[i] - b[i]) > tol && a[i] > Math.log(1e-6)) {
+              throw new AssertionError(config + ": CUDA " + b[i] + " vs CPU " + a[i] + " at " + i);
+            }
+          }
+        }
+      }
     }
   }
 
