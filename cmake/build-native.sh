@@ -9,7 +9,9 @@ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCTC4J_CUDA="$cuda"
       -DCMAKE_INSTALL_PREFIX="$install_dir" > "$build_dir.configure.log" 2>&1 \
   || { cat "$build_dir.configure.log"; exit 1; }
 grep -E '^-- ctc4j' "$build_dir.configure.log" || true
-cmake --build "$build_dir" --parallel "$(nproc)"
+cmake --build "$build_dir" --parallel "$(nproc)" > "$build_dir.build.log" 2>&1 \
+  || { cat "$build_dir.build.log"; exit 1; }
+grep -iE 'warning' "$build_dir.build.log" || true
 cmake --install "$build_dir" > /dev/null
 # libctc4j_cuda is dlopen'ed by libctc4j_cpu, never linked, so JavaCPP's copyLibs would miss it.
 mkdir -p "$bridge_dir"

@@ -3,6 +3,7 @@
 // shared memory; normalisation and SpecAugment masks are separate small kernels.
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "check.cuh"
@@ -30,6 +31,8 @@ const T* upload(char*& cursor, const T* host, size_t count) {
 
 int frames_per_block(const MelPlanView& p) {
   const size_t per_frame = 2 * sizeof(Cpx) * std::max(p.fft_size, p.n_bins);
+  require(per_frame <= kSharedBudget, "n_fft " + std::to_string(p.n_fft) +
+                                          " is too large for the CUDA log-mel kernel (at most 6142)");
   return static_cast<int>(std::max<size_t>(1, std::min<size_t>(8, kSharedBudget / per_frame)));
 }
 

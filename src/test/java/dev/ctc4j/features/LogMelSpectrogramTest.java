@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.audio.Audio;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.testing.Gpu;
 import dev.ctc4j.testing.Seeds;
+import dev.ctc4j.testing.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -90,6 +94,18 @@ class LogMelSpectrogramTest {
       x[i] += (float) (amp * s * (i % 8000 < 6000 ? 1 : 0.001));
     }
     return x;
+  }
+
+  @Test
+  void matchesLibtorchOnRealSpeech() throws Exception {
+    Path manifest = SharedData.require("an4/test.jsonl");
+    List<String> lines = Files.readAllLines(manifest);
+    try (LogMelSpectrogram mel = new LogMelSpectrogram(MelConfig.builder().build())) {
+      for (int i = 0; i < lines.size(); i += 26) {  // five utterances across speakers
+        String audio = lines.get(i).replaceAll(".*\"audio\": \"([^\"]+)\".*", "$1");
+        compare(mel, Audio.read(manifest.resolveSibling(audio)), audio);
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,87 @@
+package dev.ctc4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ctc4j.audio.Audio;
+import dev.ctc4j.features.LogMelSpectrogram;
+import dev.ctc4j.features.MelConfig;
+import dev.ctc4j.features.MelScale;
+import dev.ctc4j.tensor.Npy;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+  static final Path SAMPLE = Path.of("samples/an4-an406-fcaw-b.flac");
+
+  @TempDir Path dir;
+
+  @Test
+  void featuresWritesTheSameValuesAsTheApi() throws Exception {
+    Path out = dir.resolve("out.npy");
+    assertEquals(0, Main.run("features", SAMPLE.toString(), "-o", out.toString(), "--n-mels", "64",
+        "--n-fft", "512", "--win-length", "400", "--mel-scale", "slaney"));
+    Npy.FloatArray written = Npy.read(out);
+    MelConfig config = MelConfig.builder().nMels(64).nFft(512).winLength(400).melScale(MelScale.SLANEY).build();
+    try (LogMelSpectrogram mel = new LogMelSpectrogram(config)) {
+      float[][] expected = mel.compute(Audio.read(SAMPLE));
+      assertArrayEquals(new long[] {64, expected[0].length}, written.shape());
+      assertEquals(401, expected[0].length, "4.0 s at hop 160");
+      for (int m = 0; m < 64; m++) {
+        float[] row = new float[expected[m].length];
+        System.arraycopy(written.data(), m * row.length, row, 0, row.length);
+        assertArrayEquals(expected[m], row, "mel row " + m);
+      }
+    }
+  }
+
+  @Test
+  void infoReportsVersionCpuAndCuda() {
+    String text = capture(() -> assertEquals(0, Main.run("info")));
+    assertTrue(text.contains("ctc4j "), text);
+    assertTrue(text.contains("cpu features used: "), text);
+    assertTrue(text.contains("cuda"), text);
+  }
+
+  @Test
+  void badInputExitsWithAClearErrorNotACrash() throws Exception {
+    Path out = dir.resolve("x.npy");
+    String err = captureErr(() -> assertEquals(1, Main.run("features", dir.resolve("missing.wav").toString(), "-o", out.toString())));
+    assertTrue(err.contains("missing.wav"), err);
+    Path text = Files.writeString(dir.resolve("notes.wav"), "not audio at all");
+    assertEquals(1, Main.run("features", text.toString(), "-o", out.toString()));
+    assertEquals(1, Main.run("features", SAMPLE.toString(), "-o", out.toString(), "--n-fft", "0"));
+    assertEquals(2, Main.run("features", SAMPLE.toString()), "missing -o is a usage error");
+    assertFalse(Files.exists(out), "nothing written on failure");
+  }
+
+  private static String capture(Runnable body) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true));
+    try {
+      body.run();
+    } finally {
+      System.setOut(old);
+    }
+    return buf.toString();
+  }
+
+  private static String captureErr(Runnable body) {
+    PrintStream old = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true));
+    try {
+      body.run();
+    } finally {
+      System.setErr(old);
+    }
+    return buf.toString();
+  }
+}
