@@ -1,0 +1,76 @@
+package dev.ctc4j.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ctc4j.InvalidInputException;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Manifests in JSON lines: {@code {"audio": path relative to the manifest, "text": transcript,
+ * "duration": seconds}} per line, as DESIGN.md fixes.
+ */
+public final class Manifest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Manifest() {}
+
+  public static List<Utterance> read(Path manifest) throws IOException {
+    Path dir = manifest.toAbsolutePath().getParent();
+    List<Utterance> out = new ArrayList<>();
+    List<String> lines = Files.readAllLines(manifest);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).trim();
+      if (line.isEmpty()) continue;
+      out.add(parse(line, dir, manifest + ":" + (i + 1)));
+    }
+    return out;
+  }
+
+  private static Utterance parse(String line, Path dir, String where) {
+    try {
+      JsonNode node = JSON.readTree(line);
+      JsonNode audio = node.get("audio"), text = node.get("text"), duration = node.get("duration");
+      if (audio == null || !audio.isTextual() || text == null || !text.isTextual() || duration == null
+          || !duration.isNumber() || !(duration.asDouble() >= 0)) {
+        throw new InvalidInputException(where + ": needs \"audio\" (string), \"text\" (string), \"duration\" (seconds >= 0)");
+      }
+      return new Utterance(dir.resolve(audio.asText()).normalize(), text.asText(), duration.asDouble());
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException(where + ": not JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Writes atomically (temporary file, then rename), with audio paths relative to the manifest. */
+  public static void write(Path manifest, List<Utterance> utterances) throws IOException {
+    Path target = manifest.toAbsolutePath();
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+    try (BufferedWriter out = Files.newBufferedWriter(tmp)) {
+      for (Utterance u : utterances) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("audio", target.getParent().relativize(u.audio().toAbsolutePath()).toString());
+        node.put("text", u.text());
+        node.put("duration", Math.round(u.duration() * 1000) / 1000.0);
+        out.write(JSON.writeValueAsString(node));
+        out.newLine();
+      }
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}
