@@ -111,6 +111,15 @@ public final class Tensor implements AutoCloseable {
     return t;
   }
 
+  /** Overwrites this float tensor's values with {@code values} (row-major, same element count). */
+  public void write(float[] values) {
+    requireType(DType.F32);
+    requireLength(values.length);
+    try (FloatPointer host = new FloatPointer(values)) {
+      copyFromHost(host);
+    }
+  }
+
   public float[] toFloatArray() {
     requireType(DType.F32);
     float[] out = new float[Math.toIntExact(numel)];
