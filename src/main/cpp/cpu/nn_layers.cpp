@@ -206,6 +206,22 @@ int ctc4j_nn_sum_halves(int device, const float* x, int64_t rows, int64_t half, 
   });
 }
 
+int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
+  return guarded([&] {
+    nn::require_cpu(device);
+    require_sizes({batch, rows, steps});
+    for (int64_t b = 0; b < batch; ++b) {
+      require(lengths[b] >= 0 && lengths[b] <= steps, "utterance " + std::to_string(b) + ": length " +
+                                                          std::to_string(lengths[b]) + " outside [0, " +
+                                                          std::to_string(steps) + "]");
+    }
+    parallel_for(batch * rows, [&](int64_t br) {
+      float* row = x + br * steps;
+      std::fill(row + lengths[br / rows], row + steps, 0.0f);
+    });
+  });
+}
+
 int ctc4j_nn_permute(int device, const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y) {
   return guarded([&] {
     nn::require_cpu(device);

@@ -25,6 +25,10 @@ CTC4J_API int ctc4j_nn_add(int device, const float* a, const float* b, float* ou
 CTC4J_API int ctc4j_nn_multiply(int device, const float* a, const float* b, float* out, int64_t n);
 CTC4J_API int ctc4j_nn_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out);
 
+/* Zeroes x[b, r, t] for t >= lengths[b] (host array) in x[batch, rows, steps] (MaskConv). */
+CTC4J_API int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps,
+                                   const int32_t* lengths);
+
 /* y = x permuted: x has rank <= 6 and the given shape; y's axis i is x's axis perm[i]. */
 CTC4J_API int ctc4j_nn_permute(int device, const float* x, int rank, const int64_t* shape, const int32_t* perm,
                                float* y);

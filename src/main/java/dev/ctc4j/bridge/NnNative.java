@@ -40,6 +40,10 @@ public final class NnNative {
       int device, @Cast("const float*") FloatPointer x, @Cast("int64_t") long rows, @Cast("int64_t") long half,
       FloatPointer out);
 
+  public static native int ctc4j_nn_mask_frames(
+      int device, FloatPointer x, @Cast("int64_t") long batch, @Cast("int64_t") long rows, @Cast("int64_t") long steps,
+      @Cast("const int32_t*") IntPointer lengths);
+
   public static native int ctc4j_nn_permute(
       int device, @Cast("const float*") FloatPointer x, int rank, @Cast("const int64_t*") LongPointer shape,
       @Cast("const int32_t*") IntPointer perm, FloatPointer y);

@@ -49,6 +49,7 @@ public final class Activation extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     input = null;
   }
 }

@@ -87,6 +87,7 @@ public final class BatchNorm extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     input = null;
     if (saveMean != null) saveMean.close();
     if (saveInvstd != null) saveInvstd.close();

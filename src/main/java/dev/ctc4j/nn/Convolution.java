@@ -136,6 +136,7 @@ public final class Convolution extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     input = null;
   }
 }

@@ -41,6 +41,7 @@ public final class Dropout extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     if (mask != null) mask.close();
     mask = null;
   }

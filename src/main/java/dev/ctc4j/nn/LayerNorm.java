@@ -71,6 +71,7 @@ public final class LayerNorm extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     input = null;
     if (saveMean != null) saveMean.close();
     if (saveInvstd != null) saveInvstd.close();

@@ -54,6 +54,7 @@ public final class Linear extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     input = null;
   }
 }

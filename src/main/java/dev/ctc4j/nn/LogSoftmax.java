@@ -32,6 +32,7 @@ public final class LogSoftmax extends Layer {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     if (output != null) output.close();
     output = null;
   }

@@ -18,6 +18,7 @@ public abstract class Module implements AutoCloseable {
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
   private final Map<String, Parameter> buffers = new LinkedHashMap<>();
   private final Map<String, Module> children = new LinkedHashMap<>();
+  private final List<Tensor> intermediates = new ArrayList<>();
   private boolean training = true;
 
   protected final Parameter parameter(String name, Device device, float[] values, long... shape) {
@@ -75,8 +76,23 @@ public abstract class Module implements AutoCloseable {
     namedParameters().values().forEach(Parameter::zeroGrad);
   }
 
+  /** Runs a child layer, freeing its input unless training needs it for backward. */
+  protected final Tensor apply(Layer layer, Tensor x) {
+    return step(x, layer.forward(x));
+  }
+
+  /** The next intermediate of a forward pass: frees the previous one in inference, keeps it in training. */
+  protected final Tensor step(Tensor previous, Tensor next) {
+    if (training) intermediates.add(previous);
+    else previous.close();
+    return next;
+  }
+
   /** Drops what the last training forward pass cached. */
-  protected void clearCache() {}
+  protected void clearCache() {
+    intermediates.forEach(Tensor::close);
+    intermediates.clear();
+  }
 
   @Override
   public void close() {

@@ -78,6 +78,15 @@ public final class Ops {
     return y;
   }
 
+  /** Zeroes frames t >= lengths[b] of x [N, ..., T] in place. */
+  public static void maskFrames(Tensor x, int[] lengths) {
+    long steps = x.dim(x.rank() - 1);
+    try (IntPointer len = new IntPointer(lengths)) {
+      check(NnNative.ctc4j_nn_mask_frames(dev(x), ptr(x), x.dim(0), x.numel() / x.dim(0) / Math.max(1, steps), steps,
+          len), "mask frames");
+    }
+  }
+
   /** The inverse permutation. */
   static int[] inverse(int... perm) {
     int[] inv = new int[perm.length];
@@ -109,7 +118,7 @@ public final class Ops {
     if (!Arrays.equals(a.shape(), b.shape())) throw new InvalidInputException(what + ": " + a + " vs " + b);
   }
 
-  static void requireShape(Tensor x, String layer, long... expected) {
+  public static void requireShape(Tensor x, String layer, long... expected) {
     long[] s = x.shape();
     boolean ok = s.length == expected.length;
     for (int i = 0; ok && i < s.length; i++) ok = expected[i] < 0 || expected[i] == s[i];

@@ -218,6 +218,7 @@ public final class Rnn extends Module {
 
   @Override
   protected void clearCache() {
+    super.clearCache();
     for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
     layerInputs.clear();
     workspaces.forEach(Tensor::close);
