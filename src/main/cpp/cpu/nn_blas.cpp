@@ -1,0 +1,78 @@
+#include "cpu/nn_blas.h"
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <string>
+
+#include "cpu/error.h"
+#include "cpu/parallel.h"
+#include "ctc4j/nn.h"
+
+namespace ctc4j::nn {
+namespace {
+
+// The CBLAS ABI (enum values from cblas.h; OpenBLAS's default 32-bit blasint).
+enum { kRowMajor = 101, kNoTrans = 111, kTrans = 112 };
+using CblasSgemm = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
+                            float*, int);
+std::atomic<CblasSgemm> g_sgemm{nullptr};
+
+int blas_int(int64_t v, const char* what) {
+  require(v >= 0 && v <= std::numeric_limits<int>::max(), std::string(what) + " exceeds the BLAS integer range");
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  CblasSgemm sgemm = g_sgemm.load(std::memory_order_acquire);
+  if (sgemm == nullptr) throw Error(CTC4J_UNAVAILABLE, "no BLAS sgemm set (call ctc4j_nn_set_sgemm)");
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // BLAS may skip beta scaling when k is 0
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  sgemm(kRowMajor, trans_a ? kTrans : kNoTrans, trans_b ? kTrans : kNoTrans, blas_int(m, "m"), blas_int(n, "n"),
+        blas_int(k, "k"), alpha, a, blas_int(lda, "lda"), b, blas_int(ldb, "ldb"), beta, c, blas_int(ldc, "ldc"));
+}
+
+void add_column_sums(const float* x, int64_t rows, int64_t cols, int64_t ld, float* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * ld;
+    for (int64_t j = 0; j < cols; ++j) out[j] += row[j];
+  }
+}
+
+void require_cpu(int device) {
+  if (device != CTC4J_CPU) throw Error(CTC4J_UNAVAILABLE, "neural layers run on the CPU only in this build");
+}
+
+int64_t rows_per_task(int64_t row_size, int64_t work) { return std::max<int64_t>(1, work / std::max<int64_t>(1, row_size)); }
+
+}  // namespace ctc4j::nn
+
+using namespace ctc4j;
+
+extern "C" {
+
+int ctc4j_nn_set_sgemm(void* cblas_sgemm) {
+  return guarded([&] {
+    require(cblas_sgemm != nullptr, "null sgemm address");
+    nn::g_sgemm.store(reinterpret_cast<nn::CblasSgemm>(cblas_sgemm), std::memory_order_release);
+  });
+}
+
+int ctc4j_nn_gemm(int device, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  return guarded([&] {
+    nn::require_cpu(device);
+    require(m >= 0 && n >= 0 && k >= 0, "negative gemm size");
+    require(ldc >= n && lda >= (trans_a ? m : k) && ldb >= (trans_b ? k : n), "gemm leading dimension too small");
+    nn::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  });
+}
+
+}  // extern "C"

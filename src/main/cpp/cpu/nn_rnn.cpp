@@ -1,0 +1,289 @@
+// CPU LSTM and GRU layers (one direction): the input projection of all frames is one sgemm, each
+// step is one sgemm against the recurrent weights plus one fused elementwise pass over the gates.
+// Packed-sequence semantics: a row whose utterance has ended (or, reversed, not yet started) keeps
+// its state and outputs zero; in backward its state gradient passes through unchanged.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/nn_math.h"
+#include "cpu/error.h"
+#include "cpu/nn_blas.h"
+#include "cpu/parallel.h"
+#include "ctc4j/nn.h"
+
+using namespace ctc4j;
+using nn::gemm;
+
+namespace {
+
+struct Rnn {
+  bool lstm, reverse;
+  int64_t steps, batch, input, hidden;
+  const int32_t* lengths;
+
+  int64_t gates() const { return (lstm ? 4 : 3) * hidden; }
+  int64_t rows() const { return steps * batch; }
+  int64_t state() const { return batch * hidden; }
+  int64_t time(int64_t step) const { return reverse ? steps - 1 - step : step; }
+  bool active(int64_t t, int64_t b) const { return t < lengths[b]; }
+};
+
+// Workspace, all indexed by frame t (rows t * batch + b):
+//   gates [rows, 4H]  LSTM: i, f, g, o after activation; GRU: r, z, n, and W_hn h + b_hn
+//   h_prev [rows, H]  the hidden state a frame starts from;  LSTM also c_prev and c [rows, H].
+struct Workspace {
+  float *gates, *h_prev, *c_prev, *c;
+  Workspace(const Rnn& r, float* base) {
+    gates = base;
+    h_prev = gates + r.rows() * 4 * r.hidden;
+    c_prev = h_prev + r.rows() * r.hidden;
+    c = c_prev + r.rows() * r.hidden;
+  }
+  static int64_t floats(const Rnn& r) { return r.rows() * (4 + (r.lstm ? 3 : 1)) * r.hidden; }
+};
+
+// Rows of the batch per parallel task of the elementwise step.
+template <class Body>
+void for_rows(const Rnn& r, Body&& body) {
+  const int64_t per_task = nn::rows_per_task(r.hidden, 8192);
+  parallel_for((r.batch + per_task - 1) / per_task, [&](int64_t task) {
+    for (int64_t b = task * per_task; b < std::min(r.batch, (task + 1) * per_task); ++b) body(b);
+  });
+}
+
+void lstm_step(const Rnn& r, int64_t t, const float* hh, const float* h, const float* c, float* gates, float* h_out,
+               float* c_out, float* c_keep, float* y, int64_t y_stride) {
+  const int64_t H = r.hidden;
+  for_rows(r, [&](int64_t b) {
+    float* yb = y + (t * r.batch + b) * y_stride;
+    if (!r.active(t, b)) {
+      std::copy(h + b * H, h + (b + 1) * H, h_out + b * H);
+      std::copy(c + b * H, c + (b + 1) * H, c_out + b * H);
+      std::fill(yb, yb + H, 0.0f);
+      return;
+    }
+    float* g = gates + b * 4 * H;
+    const float* p = hh + b * 4 * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const float i = sigmoid(g[j] + p[j]), f = sigmoid(g[H + j] + p[H + j]);
+      const float cand = tanhf(g[2 * H + j] + p[2 * H + j]), o = sigmoid(g[3 * H + j] + p[3 * H + j]);
+      const float cell = f * c[b * H + j] + i * cand;
+      g[j] = i, g[H + j] = f, g[2 * H + j] = cand, g[3 * H + j] = o;
+      c_out[b * H + j] = cell;
+      h_out[b * H + j] = yb[j] = o * tanhf(cell);
+    }
+    if (c_keep != nullptr) std::copy(c_out + b * H, c_out + (b + 1) * H, c_keep + b * H);
+  });
+}
+
+void gru_step(const Rnn& r, int64_t t, const float* hh, const float* h, float* gates, float* h_out, float* y,
+              int64_t y_stride) {
+  const int64_t H = r.hidden;
+  for_rows(r, [&](int64_t b) {
+    float* yb = y + (t * r.batch + b) * y_stride;
+    if (!r.active(t, b)) {
+      std::copy(h + b * H, h + (b + 1) * H, h_out + b * H);
+      std::fill(yb, yb + H, 0.0f);
+      return;
+    }
+    float* g = gates + b * 4 * H;
+    const float* p = hh + b * 3 * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const float rg = sigmoid(g[j] + p[j]), z = sigmoid(g[H + j] + p[H + j]);
+      const float n = tanhf(g[2 * H + j] + rg * p[2 * H + j]);
+      g[j] = rg, g[H + j] = z, g[2 * H + j] = n, g[3 * H + j] = p[2 * H + j];
+      h_out[b * H + j] = yb[j] = (1.0f - z) * n + z * h[b * H + j];
+    }
+  });
+}
+
+void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
+             const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n, float* c_n, float* ws,
+             bool keep) {
+  const int64_t G = r.gates(), H = r.hidden, S = r.state();
+  Workspace w(r, ws);
+  // Input projection of every frame at once: gates[:, :G] = x w_ih^T + b_ih.
+  for (int64_t row = 0; row < r.rows(); ++row) {
+    if (b_ih != nullptr) std::copy(b_ih, b_ih + G, w.gates + row * 4 * H);
+    else std::fill(w.gates + row * 4 * H, w.gates + row * 4 * H + G, 0.0f);
+  }
+  gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, w.gates, 4 * H);
+
+  float* hh = thread_scratch<float>(r.batch * G + 4 * S, 1);  // [batch, G]: h w_hh^T + b_hh
+  float* h_cur = hh + r.batch * G;  // then four [batch, H] states, ping-ponged
+  float* h_next = h_cur + S;
+  float* c_cur = h_next + S;
+  float* c_next = c_cur + S;
+  if (h0 != nullptr) std::copy(h0, h0 + S, h_cur); else std::fill(h_cur, h_cur + S, 0.0f);
+  if (r.lstm) {
+    if (c0 != nullptr) std::copy(c0, c0 + S, c_cur); else std::fill(c_cur, c_cur + S, 0.0f);
+  }
+  for (int64_t s = 0; s < r.steps; ++s) {
+    const int64_t t = r.time(s);
+    const float* h = h_cur;
+    const float* c = c_cur;
+    if (keep) {
+      std::copy(h_cur, h_cur + S, w.h_prev + t * S);
+      if (r.lstm) std::copy(c_cur, c_cur + S, w.c_prev + t * S);
+    }
+    for (int64_t b = 0; b < r.batch; ++b) {
+      if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + b * G); else std::fill(hh + b * G, hh + (b + 1) * G, 0.0f);
+    }
+    gemm(false, true, r.batch, G, H, 1.0f, h, H, w_hh, H, 1.0f, hh, G);
+    float* gates = w.gates + t * r.batch * 4 * H;
+    if (r.lstm) {
+      lstm_step(r, t, hh, h, c, gates, h_next, c_next, keep ? w.c + t * S : nullptr, y, y_stride);
+      std::swap(c_cur, c_next);
+    } else {
+      gru_step(r, t, hh, h, gates, h_next, y, y_stride);
+    }
+    std::swap(h_cur, h_next);
+  }
+  if (h_n != nullptr) std::copy(h_cur, h_cur + S, h_n);
+  if (r.lstm && c_n != nullptr) std::copy(c_cur, c_cur + S, c_n);
+}
+
+// dX (the input-projection gradient) and dH (the recurrent one) per frame; for the LSTM they are the
+// same buffer, for the GRU they differ in the candidate gate (dH's is scaled by r).
+void lstm_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float* dy, int64_t dy_stride, float* dh,
+                        float* dc, float* d_gates) {
+  const int64_t H = r.hidden, S = r.state();
+  for_rows(r, [&](int64_t b) {
+    float* dg = d_gates + b * 4 * H;
+    if (!r.active(t, b)) {
+      std::fill(dg, dg + 4 * H, 0.0f);
+      return;  // dh and dc pass through
+    }
+    const float* g = w.gates + (t * r.batch + b) * 4 * H;
+    const float* cp = w.c_prev + t * S + b * H;
+    const float* cell = w.c + t * S + b * H;
+    const float* dyb = dy + (t * r.batch + b) * dy_stride;
+    for (int64_t j = 0; j < H; ++j) {
+      const float i = g[j], f = g[H + j], cand = g[2 * H + j], o = g[3 * H + j];
+      const float dh_total = dh[b * H + j] + dyb[j];
+      const float tc = tanhf(cell[j]);
+      const float dcell = dc[b * H + j] + dh_total * o * (1.0f - tc * tc);
+      dg[j] = dcell * cand * i * (1.0f - i);
+      dg[H + j] = dcell * cp[j] * f * (1.0f - f);
+      dg[2 * H + j] = dcell * i * (1.0f - cand * cand);
+      dg[3 * H + j] = dh_total * tc * o * (1.0f - o);
+      dc[b * H + j] = dcell * f;
+      dh[b * H + j] = 0.0f;  // the recurrent product adds dg w_hh
+    }
+  });
+}
+
+void gru_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float* dy, int64_t dy_stride, float* dh,
+                       float* dx_gates, float* dh_gates) {
+  const int64_t H = r.hidden, S = r.state();
+  for_rows(r, [&](int64_t b) {
+    float* dgx = dx_gates + b * 3 * H;
+    float* dgh = dh_gates + b * 3 * H;
+    if (!r.active(t, b)) {
+      std::fill(dgx, dgx + 3 * H, 0.0f);
+      std::fill(dgh, dgh + 3 * H, 0.0f);
+      return;
+    }
+    const float* g = w.gates + (t * r.batch + b) * 4 * H;
+    const float* hp = w.h_prev + t * S + b * H;
+    const float* dyb = dy + (t * r.batch + b) * dy_stride;
+    for (int64_t j = 0; j < H; ++j) {
+      const float rg = g[j], z = g[H + j], n = g[2 * H + j], hn = g[3 * H + j];
+      const float dh_total = dh[b * H + j] + dyb[j];
+      const float dn = dh_total * (1.0f - z) * (1.0f - n * n);
+      const float dz = dh_total * (hp[j] - n) * z * (1.0f - z);
+      const float dr = dn * hn * rg * (1.0f - rg);
+      dgx[j] = dgh[j] = dr;
+      dgx[H + j] = dgh[H + j] = dz;
+      dgx[2 * H + j] = dn;
+      dgh[2 * H + j] = dn * rg;
+      dh[b * H + j] = dh_total * z;
+    }
+  });
+}
+
+void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* ws, const float* dy,
+              int64_t dy_stride, const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih,
+              float* dw_hh, float* db_ih, float* db_hh) {
+  const int64_t G = r.gates(), H = r.hidden, S = r.state();
+  const Workspace w(r, const_cast<float*>(ws));
+  float* dx_gates = thread_scratch<float>(r.rows() * G * (r.lstm ? 1 : 2) + 2 * S, 2);
+  float* dh_gates = r.lstm ? dx_gates : dx_gates + r.rows() * G;
+  float* dh = dh_gates + r.rows() * G;
+  float* dc = dh + S;
+  if (dh_n != nullptr) std::copy(dh_n, dh_n + S, dh); else std::fill(dh, dh + S, 0.0f);
+  if (dc_n != nullptr && r.lstm) std::copy(dc_n, dc_n + S, dc); else std::fill(dc, dc + S, 0.0f);
+  for (int64_t s = r.steps - 1; s >= 0; --s) {
+    const int64_t t = r.time(s);
+    float* dgx = dx_gates + t * r.batch * G;
+    float* dgh = dh_gates + t * r.batch * G;
+    if (r.lstm) lstm_step_backward(r, t, w, dy, dy_stride, dh, dc, dgx);
+    else gru_step_backward(r, t, w, dy, dy_stride, dh, dgx, dgh);
+    gemm(false, false, r.batch, H, G, 1.0f, dgh, G, w_hh, H, 1.0f, dh, H);  // dh_prev += dgh w_hh
+  }
+  if (dh0 != nullptr) std::copy(dh, dh + S, dh0);
+  if (dc0 != nullptr && r.lstm) std::copy(dc, dc + S, dc0);
+  if (dx != nullptr) gemm(false, false, r.rows(), r.input, G, 1.0f, dx_gates, G, w_ih, r.input, 1.0f, dx, r.input);
+  if (dw_ih != nullptr) gemm(true, false, G, r.input, r.rows(), 1.0f, dx_gates, G, x, r.input, 1.0f, dw_ih, r.input);
+  if (dw_hh != nullptr) gemm(true, false, G, H, r.rows(), 1.0f, dh_gates, G, w.h_prev, H, 1.0f, dw_hh, H);
+  if (db_ih != nullptr) nn::add_column_sums(dx_gates, r.rows(), G, G, db_ih);
+  if (db_hh != nullptr) nn::add_column_sums(dh_gates, r.rows(), G, G, db_hh);
+}
+
+Rnn make_rnn(int cell, int reverse, int64_t steps, int64_t batch, int64_t input, int64_t hidden,
+             const int32_t* lengths) {
+  require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
+  require(steps >= 0 && batch >= 0 && input > 0 && hidden > 0,
+          "bad recurrent sizes: steps " + std::to_string(steps) + ", batch " + std::to_string(batch) + ", input " +
+              std::to_string(input) + ", hidden " + std::to_string(hidden));
+  require(lengths != nullptr || batch == 0, "null lengths");
+  for (int64_t b = 0; b < batch; ++b) {
+    require(lengths[b] >= 0 && lengths[b] <= steps, "utterance " + std::to_string(b) + ": length " +
+                                                        std::to_string(lengths[b]) + " outside [0, " +
+                                                        std::to_string(steps) + "]");
+  }
+  return Rnn{cell == CTC4J_LSTM, reverse != 0, steps, batch, input, hidden, lengths};
+}
+
+}  // namespace
+
+extern "C" {
+
+int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t hidden, int64_t* floats) {
+  return guarded([&] {
+    require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
+    require(steps >= 0 && batch >= 0 && hidden > 0, "bad recurrent sizes");
+    *floats = Workspace::floats(Rnn{cell == CTC4J_LSTM, false, steps, batch, 1, hidden, nullptr});
+  });
+}
+
+int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int64_t steps, int64_t batch, int64_t input, int64_t hidden,
+                         const int32_t* lengths, const float* x, const float* w_ih, const float* w_hh,
+                         const float* b_ih, const float* b_hh, const float* h0, const float* c0, float* y,
+                         int64_t y_stride, float* h_n, float* c_n, float* workspace) {
+  return guarded([&] {
+    nn::require_cpu(device);
+    const Rnn r = make_rnn(cell, reverse, steps, batch, input, hidden, lengths);
+    require(y_stride >= hidden, "output row stride " + std::to_string(y_stride) + " below the hidden size");
+    const bool keep = workspace != nullptr;
+    float* ws = keep ? workspace : thread_scratch<float>(Workspace::floats(r), 3);
+    forward(r, x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, y_stride, h_n, c_n, ws, keep);
+  });
+}
+
+int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int64_t steps, int64_t batch, int64_t input,
+                          int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih, const float* w_hh,
+                          const float* workspace, const float* dy, int64_t dy_stride, const float* dh_n,
+                          const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
+                          float* db_ih, float* db_hh) {
+  return guarded([&] {
+    nn::require_cpu(device);
+    const Rnn r = make_rnn(cell, reverse, steps, batch, input, hidden, lengths);
+    require(workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
+    require(dy_stride >= hidden, "gradient row stride " + std::to_string(dy_stride) + " below the hidden size");
+    backward(r, x, w_ih, w_hh, workspace, dy, dy_stride, dh_n, dc_n, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,80 @@
+package dev.ctc4j.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.nn.Parameter;
+import dev.ctc4j.tensor.Device;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A model folder: config.json and model.safetensors (parameters and batch-norm running statistics
+ * under PyTorch state_dict names). Both files are written atomically; loading checks every
+ * tensor's presence, dtype, shape and byte range.
+ *
+ * <p>PyTorch import: our module names are the original implementations' state_dict names
+ * (deepspeech.pytorch's DeepSpeech, AssemblyAI's SpeechRecognitionModel), so a state dict saved
+ * with {@code safetensors.torch.save_file(model.state_dict(), path)} loads name for name; the
+ * integer {@code *.num_batches_tracked} counters are skipped.
+ */
+public final class Checkpoint {
+  public static final String CONFIG = "config.json", WEIGHTS = "model.safetensors";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Checkpoint() {}
+
+  public static void save(Path dir, AcousticModel model) throws IOException {
+    Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+    model.stateDict().forEach((name, p) -> tensors.put(name, new SafeTensors.Entry(p.shape(), p.value().toFloatArray())));
+    Files.createDirectories(dir);
+    SafeTensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+    byte[] config = JSON.writeValueAsBytes(model.config());
+    SafeTensors.writeAtomically(dir.resolve(CONFIG), ch -> ch.write(ByteBuffer.wrap(config)));
+  }
+
+  public static AcousticModel load(Path dir, Device device) throws IOException {
+    ModelConfig config;
+    try {
+      config = JSON.readValue(dir.resolve(CONFIG).toFile(), ModelConfig.class);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new InvalidInputException(dir.resolve(CONFIG) + ": " + e.getOriginalMessage());
+    }
+    AcousticModel model = AcousticModel.create(config, device, 0);
+    try {
+      loadWeights(model, dir.resolve(WEIGHTS));
+      return model;
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** Loads a state dict (ours or an imported PyTorch one) into the model: every name, exact shapes. */
+  public static void loadWeights(AcousticModel model, Path weights) throws IOException {
+    Map<String, SafeTensors.Entry> tensors = SafeTensors.read(weights, n -> n.endsWith("num_batches_tracked"));
+    Map<String, Parameter> state = model.stateDict();
+    Set<String> missing = new TreeSet<>(state.keySet());
+    missing.removeAll(tensors.keySet());
+    Set<String> unexpected = new TreeSet<>(tensors.keySet());
+    unexpected.removeAll(state.keySet());
+    if (!missing.isEmpty() || !unexpected.isEmpty()) {
+      throw new InvalidInputException(weights + ": missing tensors " + missing + ", unexpected tensors " + unexpected);
+    }
+    state.forEach((name, p) -> {
+      SafeTensors.Entry e = tensors.get(name);
+      if (!Arrays.equals(e.shape(), p.shape())) {
+        throw new InvalidInputException(weights + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape())
+            + ", the model needs " + Arrays.toString(p.shape()));
+      }
+    });
+    state.forEach((name, p) -> p.set(tensors.get(name).values()));
+  }
+}

@@ -1,0 +1,89 @@
+package dev.ctc4j.model;
+
+import dev.ctc4j.nn.Activation;
+import dev.ctc4j.nn.Convolution;
+import dev.ctc4j.nn.Layer;
+import dev.ctc4j.nn.Linear;
+import dev.ctc4j.nn.LogSoftmax;
+import dev.ctc4j.nn.Ops;
+import dev.ctc4j.nn.Rnn;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The comparison models of the CTC homework: an optional Conv1d front end ("conv", kernel k, time
+ * stride s, padding k/2, ReLU), then either a per-frame MLP ("mlp.{2i}" Linear + ReLU) or an
+ * LSTM/GRU stack ("rnn", uni- or bidirectional, directions concatenated), then "output" (Linear
+ * to the classes) and log-softmax.
+ */
+public final class CtcModel extends AcousticModel {
+  private final Convolution conv;
+  private final Activation convRelu;
+  private final List<Layer> mlp = new ArrayList<>();
+  private final Rnn rnn;
+  private final Linear output;
+  private final LogSoftmax logSoftmax;
+
+  CtcModel(ModelConfig c, Device device, SplittableRandom rng) {
+    super(c);
+    int width = c.nFeatures();
+    if (c.convChannels() > 0) {
+      conv = child("conv", Convolution.conv1d(device, width, c.convChannels(), c.convKernel(), c.convStride(),
+          c.convKernel() / 2, 1, 1, true, rng));
+      convRelu = child("conv_relu", Activation.relu());
+      width = c.convChannels();
+    } else {
+      conv = null;
+      convRelu = null;
+    }
+    if (c.architecture().equals("dnn")) {
+      rnn = null;
+      for (int i = 0; i < c.layers(); i++) {
+        mlp.add(child("mlp." + 2 * i, new Linear(device, width, c.hidden(), true, rng)));
+        mlp.add(child("mlp." + (2 * i + 1), Activation.relu()));
+        width = c.hidden();
+      }
+    } else {
+      Rnn.Cell cell = "gru".equals(c.cell()) ? Rnn.Cell.GRU : Rnn.Cell.LSTM;
+      rnn = child("rnn", new Rnn(device, cell, width, c.hidden(), c.layers(), c.bidirectional(), false, true, rng));
+      width = rnn.outputSize();
+    }
+    output = child("output", new Linear(device, width, c.classes(), true, rng));
+    logSoftmax = child("log_softmax", new LogSoftmax());
+  }
+
+  @Override
+  public int outputLength(int frames) {
+    if (conv == null || frames == 0) return frames;
+    return (int) conv.outputSize(1, frames)[1];
+  }
+
+  @Override
+  public int inputFramesPerOutputFrame() {
+    return conv == null ? 1 : conv.stride()[1];
+  }
+
+  @Override
+  public Output forward(Tensor features, int[] lengths) {
+    checkInput(features, lengths);
+    int[] outLengths = outputLengths(lengths);
+    Tensor x = Ops.reshape(features, features.shape());
+    if (conv != null) {
+      Ops.maskFrames(x, lengths);
+      x = apply(convRelu, apply(conv, x));
+      Ops.maskFrames(x, outLengths);
+    }
+    x = step(x, Ops.permute(x, 2, 0, 1)); // [T', N, width]
+    for (Layer layer : mlp) x = apply(layer, x);
+    if (rnn != null) {
+      Rnn.Output o = rnn.forward(x, outLengths, null);
+      o.state().close();
+      x = step(x, o.y());
+    }
+    x = apply(logSoftmax, apply(output, x));
+    return new Output(x, outLengths);
+  }
+}

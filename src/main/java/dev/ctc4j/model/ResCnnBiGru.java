@@ -1,0 +1,132 @@
+package dev.ctc4j.model;
+
+import dev.ctc4j.nn.Activation;
+import dev.ctc4j.nn.Convolution;
+import dev.ctc4j.nn.Dropout;
+import dev.ctc4j.nn.LayerNorm;
+import dev.ctc4j.nn.Linear;
+import dev.ctc4j.nn.LogSoftmax;
+import dev.ctc4j.nn.Ops;
+import dev.ctc4j.nn.Rnn;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.SplittableRandom;
+
+/**
+ * AssemblyAI's SpeechRecognitionModel (ResCNN + BiGRU) with its state_dict names: cnn (Conv2d 1->32,
+ * 3x3, stride 2, pad 1); rescnn_layers.{i}: layer_norm1.layer_norm, GELU, dropout, cnn1, then
+ * layer_norm2.layer_norm, GELU, dropout, cnn2, plus the skip; fully_connected (32 * n_mels/2 ->
+ * rnn_dim); birnn_layers.{i}: layer_norm, GELU, BiGRU (concatenated), dropout; classifier.{0,3}:
+ * Linear, GELU, dropout, Linear. Two deliberate differences from the original: every BiGRU runs
+ * over time (the original's batch_first=(i == 0) makes later layers recur over the batch axis), and
+ * padded frames are zeroed after each convolution (as deepspeech.pytorch's MaskConv), so a padded
+ * batch gives each utterance what it gets alone.
+ */
+public final class ResCnnBiGru extends AcousticModel {
+  private final Convolution cnn;
+  private final ResidualBlock[] blocks;
+  private final Linear fullyConnected, hiddenLayer, output;
+  private final LayerNorm[] rnnNorms;
+  private final Rnn[] grus;
+  private final Activation[] rnnGelus;
+  private final Dropout[] rnnDropouts;
+  private final Activation classifierGelu;
+  private final Dropout classifierDropout;
+  private final LogSoftmax logSoftmax;
+
+  ResCnnBiGru(ModelConfig c, Device device, SplittableRandom rng) {
+    super(c);
+    int features = c.nFeatures() / 2, dim = c.hidden();
+    cnn = child("cnn", Convolution.conv2d(device, 1, 32, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1},
+        new int[] {1, 1}, 1, true, rng));
+    blocks = new ResidualBlock[c.resBlocks()];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = child("rescnn_layers." + i, new ResidualBlock(device, features, c.dropout(), rng));
+    }
+    fullyConnected = child("fully_connected", new Linear(device, features * 32, dim, true, rng));
+    rnnNorms = new LayerNorm[c.layers()];
+    grus = new Rnn[c.layers()];
+    rnnGelus = new Activation[c.layers()];
+    rnnDropouts = new Dropout[c.layers()];
+    for (int i = 0; i < c.layers(); i++) {
+      int in = i == 0 ? dim : 2 * dim;
+      grus[i] = child("birnn_layers." + i + ".BiGRU", new Rnn(device, Rnn.Cell.GRU, in, dim, 1, true, false, true, rng));
+      rnnNorms[i] = child("birnn_layers." + i + ".layer_norm", LayerNorm.lastAxis(device, in));
+      rnnGelus[i] = child("birnn_layers." + i + ".gelu", Activation.gelu());
+      rnnDropouts[i] = child("birnn_layers." + i + ".dropout", new Dropout(c.dropout(), rng.nextLong()));
+    }
+    hiddenLayer = child("classifier.0", new Linear(device, 2 * dim, dim, true, rng));
+    classifierGelu = child("classifier.1", Activation.gelu());
+    classifierDropout = child("classifier.2", new Dropout(c.dropout(), rng.nextLong()));
+    output = child("classifier.3", new Linear(device, dim, c.classes(), true, rng));
+    logSoftmax = child("log_softmax", new LogSoftmax());
+  }
+
+  @Override
+  public int outputLength(int frames) {
+    return (frames + 1) / 2;
+  }
+
+  @Override
+  public int inputFramesPerOutputFrame() {
+    return 2;
+  }
+
+  @Override
+  public Output forward(Tensor features, int[] lengths) {
+    checkInput(features, lengths);
+    long n = features.dim(0);
+    int[] outLengths = outputLengths(lengths);
+    Tensor x = Ops.reshape(features, n, 1, features.dim(1), features.dim(2));
+    Ops.maskFrames(x, lengths);
+    x = apply(cnn, x);
+    Ops.maskFrames(x, outLengths);
+    for (ResidualBlock block : blocks) x = step(x, block.forward(x, outLengths));
+    long steps = x.dim(3);
+    x = step(x, Ops.reshape(x, n, x.dim(1) * x.dim(2), steps));
+    x = step(x, Ops.permute(x, 2, 0, 1)); // [T', N, 32 * n_mels / 2]
+    x = apply(fullyConnected, x);
+    for (int i = 0; i < grus.length; i++) {
+      x = apply(rnnGelus[i], apply(rnnNorms[i], x));
+      Rnn.Output o = grus[i].forward(x, outLengths, null);
+      o.state().close();
+      x = apply(rnnDropouts[i], step(x, o.y()));
+    }
+    x = apply(classifierDropout, apply(classifierGelu, apply(hiddenLayer, x)));
+    x = apply(logSoftmax, apply(output, x));
+    return new Output(x, outLengths);
+  }
+
+  /** CNN layer norm, GELU, dropout, conv, twice, plus the input. */
+  static final class ResidualBlock extends dev.ctc4j.nn.Module {
+    private final LayerNorm norm1, norm2;
+    private final Convolution cnn1, cnn2;
+    private final Activation gelu1, gelu2;
+    private final Dropout dropout1, dropout2;
+
+    ResidualBlock(Device device, int features, float dropout, SplittableRandom rng) {
+      cnn1 = child("cnn1", conv(device, rng));
+      cnn2 = child("cnn2", conv(device, rng));
+      norm1 = child("layer_norm1.layer_norm", LayerNorm.featureAxis(device, features));
+      norm2 = child("layer_norm2.layer_norm", LayerNorm.featureAxis(device, features));
+      gelu1 = child("gelu1", Activation.gelu());
+      gelu2 = child("gelu2", Activation.gelu());
+      dropout1 = child("dropout1", new Dropout(dropout, rng.nextLong()));
+      dropout2 = child("dropout2", new Dropout(dropout, rng.nextLong()));
+    }
+
+    private static Convolution conv(Device device, SplittableRandom rng) {
+      return Convolution.conv2d(device, 32, 32, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1},
+          new int[] {1, 1}, 1, true, rng);
+    }
+
+    /** A new tensor; x stays the caller's. */
+    Tensor forward(Tensor x, int[] lengths) {
+      Tensor h = apply(cnn1, apply(dropout1, apply(gelu1, norm1.forward(x))));
+      Ops.maskFrames(h, lengths);
+      h = apply(cnn2, apply(dropout2, apply(gelu2, apply(norm2, h))));
+      Ops.maskFrames(h, lengths);
+      return step(h, Ops.add(h, x));
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.ctc4j.nn;
+
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+
+/**
+ * Batch normalisation with statistics per channel. {@link #channelsSecond} is torch.nn.BatchNorm1d
+ * / BatchNorm2d over [N, C, *]; {@link #sequenceWise} is DeepSpeech's SequenceWise(BatchNorm1d)
+ * over [T, N, C] (all T * N frames, padding included, as deepspeech.pytorch does). Training uses
+ * batch statistics and updates running_mean/running_var (unbiased, momentum 0.1 by default);
+ * inference uses the running statistics. Parameters weight, bias; buffers running_mean, running_var.
+ */
+public final class BatchNorm extends Layer {
+  private final int channels;
+  private final boolean channelsLast;
+  private final float eps, momentum;
+  private final Parameter gamma, beta, runningMean, runningVar;
+  private Tensor input, saveMean, saveInvstd;
+
+  private BatchNorm(Device device, int channels, boolean channelsLast, float eps, float momentum) {
+    this.channels = channels;
+    this.channelsLast = channelsLast;
+    this.eps = eps;
+    this.momentum = momentum;
+    gamma = parameter("weight", device, Init.fill(channels, 1), channels);
+    beta = parameter("bias", device, Init.fill(channels, 0), channels);
+    runningMean = buffer("running_mean", device, Init.fill(channels, 0), channels);
+    runningVar = buffer("running_var", device, Init.fill(channels, 1), channels);
+  }
+
+  public static BatchNorm channelsSecond(Device device, int channels) {
+    return new BatchNorm(device, channels, false, 1e-5f, 0.1f);
+  }
+
+  public static BatchNorm sequenceWise(Device device, int channels) {
+    return new BatchNorm(device, channels, true, 1e-5f, 0.1f);
+  }
+
+  public Parameter runningMean() {
+    return runningMean;
+  }
+
+  public Parameter runningVar() {
+    return runningVar;
+  }
+
+  /** (n, channels, spatial) of the flat layout. */
+  private long[] layout(Tensor x) {
+    Ops.requireFloat(x, "BatchNorm");
+    long[] s = x.shape();
+    int axis = channelsLast ? s.length - 1 : 1;
+    if (s.length < 2 || s[axis] != channels) {
+      throw new InvalidInputException("BatchNorm over " + channels + " channels got " + x);
+    }
+    return new long[] {Ops.product(s, 0, axis), channels, Ops.product(s, axis + 1, s.length)};
+  }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    long[] l = layout(x);
+    Tensor y = Ops.empty(x, x.shape());
+    boolean train = isTraining();
+    clearCache();
+    if (train) {
+      saveMean = Ops.empty(x, channels);
+      saveInvstd = Ops.empty(x, channels);
+    }
+    Ops.check(NnNative.ctc4j_nn_batch_norm_forward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
+        Ops.ptr(beta.value()), Ops.ptr(runningMean.value()), Ops.ptr(runningVar.value()), momentum, eps,
+        train ? 1 : 0, Ops.ptr(y), Ops.ptr(saveMean), Ops.ptr(saveInvstd)), "BatchNorm forward");
+    input = train ? x : null;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    Tensor x = cached(input, "input");
+    long[] l = layout(x);
+    Tensor dx = Ops.empty(x, x.shape());
+    Ops.check(NnNative.ctc4j_nn_batch_norm_backward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
+        Ops.ptr(saveMean), Ops.ptr(saveInvstd), 1, Ops.ptr(dy), Ops.ptr(dx),
+        Ops.ptr(gamma.grad()), Ops.ptr(beta.grad())), "BatchNorm backward");
+    return dx;
+  }
+
+  @Override
+  protected void clearCache() {
+    super.clearCache();
+    input = null;
+    if (saveMean != null) saveMean.close();
+    if (saveInvstd != null) saveInvstd.close();
+    saveMean = saveInvstd = null;
+  }
+}

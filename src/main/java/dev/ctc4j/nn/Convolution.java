@@ -1,0 +1,142 @@
+package dev.ctc4j.nn;
+
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+
+/**
+ * Conv1d over [batch, channels, length] and Conv2d over [batch, channels, height, width], as
+ * torch.nn.Conv1d/Conv2d (zero padding, stride, dilation, groups), via im2col and sgemm. A Conv1d
+ * is the 2-D case with height 1; its weight keeps PyTorch's [out, in / groups, k] shape.
+ */
+public final class Convolution extends Layer {
+  private final boolean twoD;
+  private final int inChannels, outChannels, groups;
+  private final int[] kernel, stride, padding, dilation; // (height, width)
+  private final Parameter weight, bias;
+  private Tensor input;
+
+  private Convolution(Device device, boolean twoD, int inChannels, int outChannels, int[] kernel, int[] stride,
+      int[] padding, int[] dilation, int groups, boolean bias, SplittableRandom rng) {
+    if (inChannels <= 0 || outChannels <= 0 || groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
+      throw new InvalidInputException("bad convolution channels " + inChannels + " -> " + outChannels + " in "
+          + groups + " groups");
+    }
+    this.twoD = twoD;
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.groups = groups;
+    this.kernel = kernel;
+    this.stride = stride;
+    this.padding = padding;
+    this.dilation = dilation;
+    int fanIn = inChannels / groups * kernel[0] * kernel[1];
+    double bound = 1 / Math.sqrt(fanIn);
+    long[] shape = twoD
+        ? new long[] {outChannels, inChannels / groups, kernel[0], kernel[1]}
+        : new long[] {outChannels, inChannels / groups, kernel[1]};
+    this.weight = parameter("weight", device, Init.uniform(rng, outChannels * fanIn, bound), shape);
+    this.bias = bias ? parameter("bias", device, Init.uniform(rng, outChannels, bound), outChannels) : null;
+  }
+
+  /** torch.nn.Conv2d; arrays are (height, width). */
+  public static Convolution conv2d(Device device, int inChannels, int outChannels, int[] kernel, int[] stride,
+      int[] padding, int[] dilation, int groups, boolean bias, SplittableRandom rng) {
+    return new Convolution(device, true, inChannels, outChannels, kernel.clone(), stride.clone(), padding.clone(),
+        dilation.clone(), groups, bias, rng);
+  }
+
+  /** torch.nn.Conv1d. */
+  public static Convolution conv1d(Device device, int inChannels, int outChannels, int kernel, int stride,
+      int padding, int dilation, int groups, boolean bias, SplittableRandom rng) {
+    return new Convolution(device, false, inChannels, outChannels, new int[] {1, kernel}, new int[] {1, stride},
+        new int[] {0, padding}, new int[] {1, dilation}, groups, bias, rng);
+  }
+
+  public Parameter weight() {
+    return weight;
+  }
+
+  public Parameter bias() {
+    return bias;
+  }
+
+  /** The output size along (height, width) for an input of that size. */
+  public long[] outputSize(long height, long width) {
+    try (IntPointer g = geometry(1, height, width); LongPointer h = new LongPointer(1); LongPointer w = new LongPointer(1)) {
+      Ops.check(NnNative.ctc4j_nn_conv2d_output(g, h, w), "convolution output size");
+      return new long[] {h.get(), w.get()};
+    }
+  }
+
+  public int[] stride() {
+    return stride.clone();
+  }
+
+  public int[] kernel() {
+    return kernel.clone();
+  }
+
+  public int[] padding() {
+    return padding.clone();
+  }
+
+  public int[] dilation() {
+    return dilation.clone();
+  }
+
+  private IntPointer geometry(long batch, long height, long width) {
+    return new IntPointer(new int[] {
+      Math.toIntExact(batch), inChannels, Math.toIntExact(height), Math.toIntExact(width), outChannels,
+      kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups
+    });
+  }
+
+  private long[] spatial(Tensor x) {
+    Ops.requireFloat(x, "Convolution");
+    if (twoD) {
+      Ops.requireShape(x, "Conv2d", -1, inChannels, -1, -1);
+      return new long[] {x.dim(2), x.dim(3)};
+    }
+    Ops.requireShape(x, "Conv1d", -1, inChannels, -1);
+    return new long[] {1, x.dim(2)};
+  }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    long[] hw = spatial(x);
+    long[] out = outputSize(hw[0], hw[1]);
+    Tensor y = twoD ? Ops.empty(x, x.dim(0), outChannels, out[0], out[1]) : Ops.empty(x, x.dim(0), outChannels, out[1]);
+    try (IntPointer g = geometry(x.dim(0), hw[0], hw[1])) {
+      Ops.check(NnNative.ctc4j_nn_conv2d_forward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(weight.value()),
+          bias == null ? null : Ops.ptr(bias.value()), Ops.ptr(y)), "convolution forward");
+    } catch (RuntimeException e) {
+      y.close();
+      throw e;
+    }
+    input = isTraining() ? x : null;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    Tensor x = cached(input, "input");
+    long[] hw = spatial(x);
+    Tensor dx = Ops.empty(x, x.shape());
+    try (IntPointer g = geometry(x.dim(0), hw[0], hw[1])) {
+      Ops.check(NnNative.ctc4j_nn_conv2d_backward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(weight.value()), Ops.ptr(dy),
+          Ops.ptr(dx), Ops.ptr(weight.grad()), bias == null ? null : Ops.ptr(bias.grad())), "convolution backward");
+    }
+    return dx;
+  }
+
+  @Override
+  protected void clearCache() {
+    super.clearCache();
+    input = null;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.ctc4j.nn;
+
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+
+/**
+ * Layer normalisation over one axis of size {@code features}: {@link #lastAxis} is torch.nn.LayerNorm;
+ * {@link #featureAxis} is AssemblyAI's CNNLayerNorm over [N, C, F, T] (normalises F without the two
+ * transposes). Parameters weight, bias; eps 1e-5.
+ */
+public final class LayerNorm extends Layer {
+  private final int features, axis; // axis < 0 counts from the end
+  private final float eps = 1e-5f;
+  private final Parameter gamma, beta;
+  private Tensor input, saveMean, saveInvstd;
+
+  private LayerNorm(Device device, int features, int axis) {
+    this.features = features;
+    this.axis = axis;
+    gamma = parameter("weight", device, Init.fill(features, 1), features);
+    beta = parameter("bias", device, Init.fill(features, 0), features);
+  }
+
+  public static LayerNorm lastAxis(Device device, int features) {
+    return new LayerNorm(device, features, -1);
+  }
+
+  /** Normalises axis 2 of [N, C, F, T]. */
+  public static LayerNorm featureAxis(Device device, int features) {
+    return new LayerNorm(device, features, 2);
+  }
+
+  private long[] layout(Tensor x) {
+    Ops.requireFloat(x, "LayerNorm");
+    long[] s = x.shape();
+    int a = axis < 0 ? s.length + axis : axis;
+    if (a < 0 || a >= s.length || s[a] != features) {
+      throw new InvalidInputException("LayerNorm over " + features + " features (axis " + axis + ") got " + x);
+    }
+    return new long[] {Ops.product(s, 0, a), features, Ops.product(s, a + 1, s.length)};
+  }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    long[] l = layout(x);
+    Tensor y = Ops.empty(x, x.shape());
+    boolean train = isTraining();
+    clearCache();
+    if (train) {
+      saveMean = Ops.empty(x, l[0] * l[2]);
+      saveInvstd = Ops.empty(x, l[0] * l[2]);
+    }
+    Ops.check(NnNative.ctc4j_nn_layer_norm_forward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
+        Ops.ptr(beta.value()), eps, Ops.ptr(y), Ops.ptr(saveMean), Ops.ptr(saveInvstd)), "LayerNorm forward");
+    input = train ? x : null;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    Tensor x = cached(input, "input");
+    long[] l = layout(x);
+    Tensor dx = Ops.empty(x, x.shape());
+    Ops.check(NnNative.ctc4j_nn_layer_norm_backward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
+        Ops.ptr(saveMean), Ops.ptr(saveInvstd), Ops.ptr(dy), Ops.ptr(dx), Ops.ptr(gamma.grad()),
+        Ops.ptr(beta.grad())), "LayerNorm backward");
+    return dx;
+  }
+
+  @Override
+  protected void clearCache() {
+    super.clearCache();
+    input = null;
+    if (saveMean != null) saveMean.close();
+    if (saveInvstd != null) saveInvstd.close();
+    saveMean = saveInvstd = null;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.ctc4j.nn;
+
+import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.SplittableRandom;
+
+/** y = x w^T + b over the last axis of x[..., in]; parameters {@code weight} [out, in], {@code bias} [out]. */
+public final class Linear extends Layer {
+  private final int in, out;
+  private final Parameter weight, bias;
+  private Tensor input;
+
+  public Linear(Device device, int in, int out, boolean bias, SplittableRandom rng) {
+    this.in = in;
+    this.out = out;
+    double bound = 1 / Math.sqrt(in);
+    this.weight = parameter("weight", device, Init.uniform(rng, in * out, bound), out, in);
+    this.bias = bias ? parameter("bias", device, Init.uniform(rng, out, bound), out) : null;
+  }
+
+  public Parameter weight() {
+    return weight;
+  }
+
+  public Parameter bias() {
+    return bias;
+  }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    long[] shape = x.shape();
+    Ops.requireFloat(x, "Linear");
+    if (shape.length == 0 || shape[shape.length - 1] != in) {
+      Ops.requireShape(x, "Linear", -1, in);
+    }
+    shape[shape.length - 1] = out;
+    Tensor y = Ops.empty(x, shape);
+    Ops.check(NnNative.ctc4j_nn_linear_forward(Ops.dev(x), Ops.ptr(x), x.numel() / in, in, Ops.ptr(weight.value()),
+        bias == null ? null : Ops.ptr(bias.value()), out, Ops.ptr(y)), "Linear forward");
+    input = isTraining() ? x : null;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    Tensor x = cached(input, "input");
+    Tensor dx = Ops.empty(x, x.shape());
+    Ops.check(NnNative.ctc4j_nn_linear_backward(Ops.dev(x), Ops.ptr(x), x.numel() / in, in, Ops.ptr(weight.value()),
+        out, Ops.ptr(dy), Ops.ptr(dx), Ops.ptr(weight.grad()), bias == null ? null : Ops.ptr(bias.grad())),
+        "Linear backward");
+    return dx;
+  }
+
+  @Override
+  protected void clearCache() {
+    super.clearCache();
+    input = null;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.ctc4j.nn;
+
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node of a model: named parameters, buffers (running statistics) and child modules, named as
+ * PyTorch's state_dict names them ({@code child.0.weight}). Owns its native memory; close() frees it.
+ *
+ * <p>Threads: in inference mode ({@code train(false)}) forward passes keep no state, so one loaded
+ * model may serve many threads. Training mode caches what backward needs: one thread at a time.
+ */
+public abstract class Module implements AutoCloseable {
+  private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+  private final Map<String, Parameter> buffers = new LinkedHashMap<>();
+  private final Map<String, Module> children = new LinkedHashMap<>();
+  private final List<Tensor> intermediates = new ArrayList<>();
+  private boolean training = true;
+
+  protected final Parameter parameter(String name, Device device, float[] values, long... shape) {
+    Parameter p = new Parameter(Tensor.of(device, values, shape));
+    parameters.put(name, p);
+    return p;
+  }
+
+  /** A non-learnable tensor saved with the weights (running mean and variance). */
+  protected final Parameter buffer(String name, Device device, float[] values, long... shape) {
+    Parameter p = new Parameter(Tensor.of(device, values, shape));
+    buffers.put(name, p);
+    return p;
+  }
+
+  protected final <M extends Module> M child(String name, M module) {
+    children.put(name, module);
+    return module;
+  }
+
+  public void train(boolean on) {
+    training = on;
+    children.values().forEach(c -> c.train(on));
+  }
+
+  public boolean isTraining() {
+    return training;
+  }
+
+  /** Learnable parameters by state_dict name, in registration order. */
+  public Map<String, Parameter> namedParameters() {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    collect("", out, false);
+    return out;
+  }
+
+  /** Parameters and buffers: everything a checkpoint stores. */
+  public Map<String, Parameter> stateDict() {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    collect("", out, true);
+    return out;
+  }
+
+  private void collect(String prefix, Map<String, Parameter> out, boolean withBuffers) {
+    parameters.forEach((n, p) -> out.put(prefix + n, p));
+    if (withBuffers) buffers.forEach((n, p) -> out.put(prefix + n, p));
+    children.forEach((n, c) -> c.collect(prefix + n + ".", out, withBuffers));
+  }
+
+  public long parameterCount() {
+    return namedParameters().values().stream().mapToLong(Parameter::numel).sum();
+  }
+
+  public void zeroGrad() {
+    namedParameters().values().forEach(Parameter::zeroGrad);
+  }
+
+  /** Runs a child layer, freeing its input unless training needs it for backward. */
+  protected final Tensor apply(Layer layer, Tensor x) {
+    return step(x, layer.forward(x));
+  }
+
+  /** The next intermediate of a forward pass: frees the previous one in inference, keeps it in training. */
+  protected final Tensor step(Tensor previous, Tensor next) {
+    if (training) intermediates.add(previous);
+    else previous.close();
+    return next;
+  }
+
+  /** Drops what the last training forward pass cached. */
+  protected void clearCache() {
+    intermediates.forEach(Tensor::close);
+    intermediates.clear();
+  }
+
+  @Override
+  public void close() {
+    clearCache();
+    List<AutoCloseable> all = new ArrayList<>(parameters.values());
+    all.addAll(buffers.values());
+    all.addAll(children.values());
+    for (AutoCloseable c : all) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package dev.ctc4j.nn;
+
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.tensor.DType;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+
+/**
+ * A stacked LSTM or GRU as torch.nn.LSTM/GRU (time-major input [T, N, input], PyTorch gate order and
+ * parameter names weight_ih_l0, weight_hh_l0_reverse, ...), over variable-length batches with
+ * packed-sequence semantics: frames past lengths[b] never touch utterance b's state, its outputs
+ * there are zero, and the final state is the one after its last frame. Between layers the two
+ * directions are concatenated (as PyTorch); the output can sum them instead (DeepSpeech2).
+ * Initial and final states [layers * directions, N, hidden] are exposed for streaming.
+ */
+public final class Rnn extends Module {
+  public enum Cell {
+    LSTM(NnNative.LSTM, 4),
+    GRU(NnNative.GRU, 3);
+
+    final int nativeId, gates;
+
+    Cell(int nativeId, int gates) {
+      this.nativeId = nativeId;
+      this.gates = gates;
+    }
+  }
+
+  /** Hidden (and for the LSTM cell) states [layers * directions, N, hidden]; c is null for the GRU. */
+  public record State(Tensor h, Tensor c) implements AutoCloseable {
+    @Override
+    public void close() {
+      h.close();
+      if (c != null) c.close();
+    }
+  }
+
+  /** y: [T, N, hidden * directions], or [T, N, hidden] when the directions are summed. */
+  public record Output(Tensor y, State state) implements AutoCloseable {
+    @Override
+    public void close() {
+      y.close();
+      state.close();
+    }
+  }
+
+  /** dx: [T, N, input]; initial: the gradient of the initial state. */
+  public record Gradients(Tensor dx, State initial) implements AutoCloseable {
+    @Override
+    public void close() {
+      dx.close();
+      initial.close();
+    }
+  }
+
+  private final Device device;
+  private final Cell cell;
+  private final int inputSize, hidden, layers, directions;
+  private final boolean sumDirections;
+  private final Parameter[][] wIh, wHh, bIh, bHh; // [layer][direction]
+
+  private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's
+  private final List<Tensor> workspaces = new ArrayList<>();
+  private int[] cachedLengths;
+
+  public Rnn(Device device, Cell cell, int inputSize, int hidden, int layers, boolean bidirectional,
+      boolean sumDirections, boolean bias, SplittableRandom rng) {
+    if (inputSize <= 0 || hidden <= 0 || layers <= 0) {
+      throw new InvalidInputException("bad RNN sizes: input " + inputSize + ", hidden " + hidden + ", layers " + layers);
+    }
+    if (sumDirections && !bidirectional) throw new InvalidInputException("summing directions needs two of them");
+    this.device = device;
+    this.cell = cell;
+    this.inputSize = inputSize;
+    this.hidden = hidden;
+    this.layers = layers;
+    this.directions = bidirectional ? 2 : 1;
+    this.sumDirections = sumDirections;
+    wIh = new Parameter[layers][directions];
+    wHh = new Parameter[layers][directions];
+    bIh = new Parameter[layers][directions];
+    bHh = new Parameter[layers][directions];
+    double bound = 1 / Math.sqrt(hidden);
+    int g = cell.gates * hidden;
+    for (int l = 0; l < layers; l++) {
+      int in = l == 0 ? inputSize : hidden * directions;
+      for (int d = 0; d < directions; d++) {
+        String suffix = "_l" + l + (d == 1 ? "_reverse" : "");
+        wIh[l][d] = parameter("weight_ih" + suffix, device, Init.uniform(rng, g * in, bound), g, in);
+        wHh[l][d] = parameter("weight_hh" + suffix, device, Init.uniform(rng, g * hidden, bound), g, hidden);
+        if (bias) {
+          bIh[l][d] = parameter("bias_ih" + suffix, device, Init.uniform(rng, g, bound), g);
+          bHh[l][d] = parameter("bias_hh" + suffix, device, Init.uniform(rng, g, bound), g);
+        }
+      }
+    }
+  }
+
+  public Cell cell() {
+    return cell;
+  }
+
+  public int hidden() {
+    return hidden;
+  }
+
+  public int outputSize() {
+    return sumDirections ? hidden : hidden * directions;
+  }
+
+  /** Runs the stack over x [T, N, input]; initial may be null (zeros). */
+  public Output forward(Tensor x, int[] lengths, State initial) {
+    Ops.requireFloat(x, "Rnn");
+    Ops.requireShape(x, "Rnn", -1, -1, inputSize);
+    long steps = x.dim(0), batch = x.dim(1);
+    if (lengths.length != batch) {
+      throw new InvalidInputException("Rnn got " + lengths.length + " lengths for a batch of " + batch);
+    }
+    long[] stateShape = {(long) layers * directions, batch, hidden};
+    if (initial != null) {
+      Ops.requireShape(initial.h(), "Rnn initial h", stateShape);
+      if (cell == Cell.LSTM) Ops.requireShape(initial.c(), "Rnn initial c", stateShape);
+    }
+    boolean train = isTraining();
+    clearCache();
+    Tensor hN = Ops.empty(x, stateShape);
+    Tensor cN = cell == Cell.LSTM ? Ops.empty(x, stateShape) : null;
+    Tensor layerInput = x;
+    try (IntPointer len = new IntPointer(lengths)) {
+      for (int l = 0; l < layers; l++) {
+        Tensor out = Ops.empty(x, steps, batch, (long) hidden * directions);
+        for (int d = 0; d < directions; d++) {
+          Tensor ws = train ? workspace(steps, batch) : null;
+          long at = (long) (l * directions + d) * batch * hidden;
+          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, steps, batch, layerInput.dim(2),
+              hidden, len, Ops.ptr(layerInput), Ops.ptr(wIh[l][d].value()), Ops.ptr(wHh[l][d].value()),
+              bias(bIh[l][d]), bias(bHh[l][d]), slice(initial == null ? null : initial.h(), at),
+              slice(initial == null ? null : initial.c(), at), Ops.ptr(out).position((long) d * hidden),
+              (long) hidden * directions, slice(hN, at), slice(cN, at), Ops.ptr(ws)), "Rnn forward");
+          if (train) workspaces.add(ws);
+        }
+        if (train) layerInputs.add(layerInput);
+        else if (l > 0) layerInput.close();
+        layerInput = out;
+      }
+    }
+    if (train) cachedLengths = lengths.clone();
+    Tensor y = layerInput;
+    if (sumDirections) {
+      y = Ops.empty(x, steps, batch, hidden);
+      Ops.check(NnNative.ctc4j_nn_sum_halves(Ops.dev(x), Ops.ptr(layerInput), steps * batch, hidden, Ops.ptr(y)),
+          "sum directions");
+      layerInput.close();
+    }
+    return new Output(y, new State(hN, cN));
+  }
+
+  /**
+   * Back-propagates dy (shaped as the output) and optionally the final-state gradient; adds
+   * parameter gradients. Needs a training-mode forward pass.
+   */
+  public Gradients backward(Tensor dy, State dFinal) {
+    if (cachedLengths == null) throw new IllegalStateException("Rnn.backward needs a training-mode forward pass");
+    Tensor x = layerInputs.get(0);
+    long steps = x.dim(0), batch = x.dim(1);
+    Ops.requireShape(dy, "Rnn output gradient", steps, batch, outputSize());
+    long[] stateShape = {(long) layers * directions, batch, hidden};
+    Tensor dh0 = Ops.zeros(device, stateShape);
+    Tensor dc0 = cell == Cell.LSTM ? Ops.zeros(device, stateShape) : null;
+    Tensor dOut = dy;
+    long dyStride = sumDirections ? hidden : (long) hidden * directions;
+    try (IntPointer len = new IntPointer(cachedLengths)) {
+      for (int l = layers - 1; l >= 0; l--) {
+        Tensor in = layerInputs.get(l);
+        Tensor dx = Ops.zeros(device, in.shape());
+        for (int d = 0; d < directions; d++) {
+          long at = (long) (l * directions + d) * batch * hidden;
+          FloatPointer dyAt = Ops.ptr(dOut).position(sumDirections && l == layers - 1 ? 0 : (long) d * hidden);
+          Ops.check(NnNative.ctc4j_nn_rnn_backward(Ops.dev(in), cell.nativeId, d, steps, batch, in.dim(2), hidden, len,
+              Ops.ptr(in), Ops.ptr(wIh[l][d].value()), Ops.ptr(wHh[l][d].value()),
+              Ops.ptr(workspaces.get(l * directions + d)), dyAt, l == layers - 1 ? dyStride : (long) hidden * directions,
+              slice(dFinal == null ? null : dFinal.h(), at), slice(dFinal == null ? null : dFinal.c(), at),
+              Ops.ptr(dx), slice(dh0, at), slice(dc0, at), Ops.ptr(wIh[l][d].grad()), Ops.ptr(wHh[l][d].grad()),
+              grad(bIh[l][d]), grad(bHh[l][d])), "Rnn backward");
+        }
+        if (dOut != dy) dOut.close();
+        dOut = dx;
+      }
+    }
+    return new Gradients(dOut, new State(dh0, dc0));
+  }
+
+  private Tensor workspace(long steps, long batch) {
+    try (LongPointer n = new LongPointer(1)) {
+      Ops.check(NnNative.ctc4j_nn_rnn_workspace_size(cell.nativeId, steps, batch, hidden, n), "Rnn workspace");
+      return Tensor.empty(device, DType.F32, Math.max(1, n.get()));
+    }
+  }
+
+  private static FloatPointer slice(Tensor t, long offset) {
+    return t == null ? null : Ops.ptr(t).position(offset);
+  }
+
+  private static FloatPointer bias(Parameter p) {
+    return p == null ? null : Ops.ptr(p.value());
+  }
+
+  private static FloatPointer grad(Parameter p) {
+    return p == null ? null : Ops.ptr(p.grad());
+  }
+
+  @Override
+  protected void clearCache() {
+    super.clearCache();
+    for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
+    layerInputs.clear();
+    workspaces.forEach(Tensor::close);
+    workspaces.clear();
+    cachedLengths = null;
+  }
+}

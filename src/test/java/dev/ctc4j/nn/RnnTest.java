@@ -1,0 +1,156 @@
+package dev.ctc4j.nn;
+
+import static dev.ctc4j.nn.TorchCheck.assertClose;
+import static dev.ctc4j.nn.TorchCheck.leaf;
+import static dev.ctc4j.nn.TorchCheck.toDoubles;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.testing.Seeds;
+import dev.ctc4j.testing.Torch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * LSTM/GRU stacks against libtorch's torch.lstm/torch.gru in float64. Packed-sequence semantics are
+ * checked by construction: the reference runs every utterance alone on its own frames, so any
+ * influence of padding on outputs, final states or gradients shows up as a mismatch. The loss is
+ * sum(y * g) + sum(h_n * gh) + sum(c_n * gc) with random g (padding frames included: their gradient
+ * must be ignored). Tolerance 2e-4 relative to (1 + |reference|).
+ */
+class RnnTest {
+  private static final double TOL = 2e-4;
+
+  @ParameterizedTest
+  @CsvSource({
+    "LSTM, 1, false, false", "LSTM, 2, true, false", "LSTM, 1, true, true",
+    "GRU, 1, false, false", "GRU, 2, true, false", "GRU, 1, true, true"
+  })
+  void matchesLibtorchPerUtterance(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum) {
+    SplittableRandom rng = Seeds.random("RnnTest." + cell + layers + bidirectional + sum);
+    int steps = 9, batch = 4, input = 7, hidden = 6, dirs = bidirectional ? 2 : 1;
+    int[] lengths = {9, 3, 6, 1};
+    long[] stateShape = {layers * dirs, batch, hidden};
+    int stateSize = layers * dirs * batch * hidden;
+    try (PointerScope scope = new PointerScope();
+        Rnn rnn = new Rnn(Device.CPU, cell, input, hidden, layers, bidirectional, sum, true, rng)) {
+      float[] xv = Seeds.gaussian(rng, steps * batch * input, 1);
+      float[] h0 = Seeds.gaussian(rng, stateSize, 0.5), c0 = Seeds.gaussian(rng, stateSize, 0.5);
+      boolean lstm = cell == Rnn.Cell.LSTM;
+      int out = rnn.outputSize();
+      float[] g = Seeds.gaussian(rng, steps * batch * out, 1);
+      float[] gh = Seeds.gaussian(rng, stateSize, 1), gc = Seeds.gaussian(rng, stateSize, 1);
+
+      // Reference: each utterance alone.
+      org.bytedeco.pytorch.Tensor tx = leaf(xv, steps, batch, input);
+      org.bytedeco.pytorch.Tensor th0 = leaf(h0, stateShape), tc0 = leaf(c0, stateShape);
+      List<org.bytedeco.pytorch.Tensor> params = new ArrayList<>();
+      rnn.namedParameters().forEach((n, p) -> params.add(leaf(p.value().toFloatArray(), p.shape())));
+      TensorVector pv = new TensorVector(params.toArray(new org.bytedeco.pytorch.Tensor[0]));
+      double[] y = new double[steps * batch * out], hN = new double[stateSize], cN = new double[stateSize];
+      org.bytedeco.pytorch.Tensor loss = null;
+      for (int b = 0; b < batch; b++) {
+        org.bytedeco.pytorch.Tensor xb = tx.narrow(1, b, 1).narrow(0, 0, lengths[b]);
+        org.bytedeco.pytorch.Tensor hb = th0.narrow(1, b, 1), cb = tc0.narrow(1, b, 1);
+        org.bytedeco.pytorch.Tensor yb, hNb, cNb = null;
+        if (lstm) {
+          var r = torch.lstm(xb, new TensorVector(hb, cb), pv, true, layers, 0.0, true, bidirectional, false);
+          yb = r.get0(); hNb = r.get1(); cNb = r.get2();
+        } else {
+          var r = torch.gru(xb, hb, pv, true, layers, 0.0, true, bidirectional, false);
+          yb = r.get0(); hNb = r.get1();
+        }
+        if (sum) yb = yb.narrow(2, 0, hidden).add(yb.narrow(2, hidden, hidden));
+        double[] ybv = Torch.toDoubles(yb), hv = Torch.toDoubles(hNb);
+        for (int t = 0; t < lengths[b]; t++) System.arraycopy(ybv, t * out, y, (t * batch + b) * out, out);
+        for (int k = 0; k < layers * dirs; k++) System.arraycopy(hv, k * hidden, hN, (k * batch + b) * hidden, hidden);
+        org.bytedeco.pytorch.Tensor term = yb.mul(slice(g, steps, batch, out, b, lengths[b])).sum()
+            .add(hNb.mul(stateSlice(gh, stateShape, b)).sum());
+        if (lstm) {
+          double[] cv = Torch.toDoubles(cNb);
+          for (int k = 0; k < layers * dirs; k++) System.arraycopy(cv, k * hidden, cN, (k * batch + b) * hidden, hidden);
+          term = term.add(cNb.mul(stateSlice(gc, stateShape, b)).sum());
+        }
+        loss = loss == null ? term : loss.add(term);
+      }
+      loss.backward();
+
+      try (Tensor x = Tensor.of(Device.CPU, xv, steps, batch, input);
+          Rnn.State initial = new Rnn.State(Tensor.of(Device.CPU, h0, stateShape),
+              lstm ? Tensor.of(Device.CPU, c0, stateShape) : null);
+          Rnn.Output o = rnn.forward(x, lengths, initial);
+          Tensor dy = Tensor.of(Device.CPU, g, steps, batch, out);
+          Rnn.State dFinal = new Rnn.State(Tensor.of(Device.CPU, gh, stateShape),
+              lstm ? Tensor.of(Device.CPU, gc, stateShape) : null);
+          Rnn.Gradients grads = rnn.backward(dy, dFinal)) {
+        assertClose(y, o.y().toFloatArray(), TOL, "output (zero on padding)");
+        assertClose(hN, o.state().h().toFloatArray(), TOL, "h_n");
+        if (lstm) assertClose(cN, o.state().c().toFloatArray(), TOL, "c_n");
+        assertClose(Torch.toDoubles(tx.grad()), grads.dx().toFloatArray(), TOL, "input gradient");
+        assertClose(Torch.toDoubles(th0.grad()), grads.initial().h().toFloatArray(), TOL, "h0 gradient");
+        if (lstm) assertClose(Torch.toDoubles(tc0.grad()), grads.initial().c().toFloatArray(), TOL, "c0 gradient");
+        int i = 0;
+        for (var e : rnn.namedParameters().entrySet()) {
+          assertClose(Torch.toDoubles(params.get(i++).grad()), e.getValue().grad().toFloatArray(), TOL,
+              e.getKey() + " gradient");
+        }
+      }
+    }
+  }
+
+  /** g's frames [0, length) of utterance b as [length, 1, out]. */
+  private static org.bytedeco.pytorch.Tensor slice(float[] g, int steps, int batch, int out, int b, int length) {
+    return Torch.doubles(toDoubles(g), steps, batch, out).narrow(1, b, 1).narrow(0, 0, length);
+  }
+
+  private static org.bytedeco.pytorch.Tensor stateSlice(float[] g, long[] shape, int b) {
+    return Torch.doubles(toDoubles(g), shape).narrow(1, b, 1);
+  }
+
+  @Test
+  void emptyUtteranceKeepsItsInitialStateAndOutputsZeros() {
+    SplittableRandom rng = Seeds.random("RnnTest.empty");
+    try (Rnn rnn = new Rnn(Device.CPU, Rnn.Cell.LSTM, 3, 4, 1, true, false, true, rng)) {
+      rnn.train(false);
+      float[] h0 = Seeds.gaussian(rng, 2 * 2 * 4, 1);
+      try (Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, 5 * 2 * 3, 1), 5, 2, 3);
+          Rnn.State init = new Rnn.State(Tensor.of(Device.CPU, h0, 2, 2, 4), Tensor.of(Device.CPU, h0, 2, 2, 4));
+          Rnn.Output o = rnn.forward(x, new int[] {5, 0}, init)) {
+        float[] y = o.y().toFloatArray(), h = o.state().h().toFloatArray(), c = o.state().c().toFloatArray();
+        for (int t = 0; t < 5; t++) {
+          for (int j = 0; j < 8; j++) org.junit.jupiter.api.Assertions.assertEquals(0f, y[(t * 2 + 1) * 8 + j]);
+        }
+        for (int k = 0; k < 2; k++) {
+          for (int j = 0; j < 4; j++) {
+            org.junit.jupiter.api.Assertions.assertEquals(h0[(k * 2 + 1) * 4 + j], h[(k * 2 + 1) * 4 + j]);
+            org.junit.jupiter.api.Assertions.assertEquals(h0[(k * 2 + 1) * 4 + j], c[(k * 2 + 1) * 4 + j]);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void rejectsBadLengthsAndShapes() {
+    SplittableRandom rng = Seeds.random("RnnTest.rejects");
+    try (Rnn rnn = new Rnn(Device.CPU, Rnn.Cell.GRU, 3, 4, 1, false, false, true, rng);
+        Tensor x = Tensor.of(Device.CPU, new float[2 * 2 * 3], 2, 2, 3);
+        Tensor wrong = Tensor.of(Device.CPU, new float[2 * 2 * 5], 2, 2, 5)) {
+      assertThrows(InvalidInputException.class, () -> rnn.forward(x, new int[] {3, 1}, null), "length beyond T");
+      assertThrows(InvalidInputException.class, () -> rnn.forward(x, new int[] {-1, 1}, null), "negative length");
+      assertThrows(InvalidInputException.class, () -> rnn.forward(x, new int[] {1}, null), "batch mismatch");
+      assertThrows(InvalidInputException.class, () -> rnn.forward(wrong, new int[] {1, 1}, null), "input size");
+      assertArrayEquals(new long[] {2, 2, 3}, x.shape());
+    }
+  }
+}
