@@ -8,7 +8,7 @@ import java.util.Arrays;
  * A learnable tensor and its gradient. Layers add into the gradient (allocated on first use) in
  * backward, as PyTorch does; {@link #zeroGrad()} clears it.
  */
-public final class Parameter implements AutoCloseable {
+public final class Parameter implements Trainable, AutoCloseable {
   private final Tensor value;
   private Tensor grad;
 
@@ -16,11 +16,13 @@ public final class Parameter implements AutoCloseable {
     this.value = value;
   }
 
+  @Override
   public Tensor value() {
     return value;
   }
 
   /** The accumulated gradient, zeros until a backward pass adds to it. */
+  @Override
   public Tensor grad() {
     if (grad == null) grad = Ops.zeros(value.device(), value.shape());
     return grad;

@@ -1,6 +1,7 @@
 package dev.ctc4j.train;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.nn.Trainable;
 import dev.ctc4j.bridge.NativeStatus;
 import dev.ctc4j.bridge.OptimNative;
 import dev.ctc4j.tensor.Tensor;

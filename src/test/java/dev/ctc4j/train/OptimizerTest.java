@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.nn.Trainable;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.Seeds;

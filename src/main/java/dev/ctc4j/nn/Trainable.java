@@ -1,4 +1,4 @@
-package dev.ctc4j.train;
+package dev.ctc4j.nn;
 
 import dev.ctc4j.tensor.Tensor;
 
