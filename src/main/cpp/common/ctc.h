@@ -140,7 +140,7 @@ CTC4J_HD float viterbi_step(float stay, float advance, float skip, float emissio
   return max2(best + emission, kLogZero);
 }
 
-CTC4J_HD float ctc_emission(const float* row, const int32_t* labels, int s) { return max2(row[labels[s]], kLogZero); }
+CTC4J_HD float ctc_emission(const float* row, int label) { return max2(row[label], kLogZero); }
 
 // Posterior of position s at one frame: alpha and beta both include the frame's emission, so it is
 // divided out once; `shift` = (alpha and beta row offsets) - log-likelihood.

@@ -52,7 +52,7 @@ const float* frame(const CtcUtterance& u, int t) { return u.log_probs + t * u.ti
 
 void gather_emissions(const CtcUtterance& u, const Lattice& l, int t) {
   const float* row = frame(u, t);
-  for (int s = 0; s < l.positions; ++s) l.emission[s] = ctc_emission(row, l.labels, s);
+  for (int s = 0; s < l.positions; ++s) l.emission[s] = ctc_emission(row, l.labels[s]);
 }
 
 // A padded row whose cells are all zero probability; returns its first real cell.
