@@ -54,6 +54,7 @@ CTC4J_HD float ctc_skip_penalty(const int32_t* targets, int s) {
 }
 
 CTC4J_HD float max2(float a, float b) { return a > b ? a : b; }
+CTC4J_HD float min2(float a, float b) { return a < b ? a : b; }
 
 CTC4J_HD float float_from_bits(int32_t bits) {
 #if defined(__CUDA_ARCH__)
@@ -120,9 +121,11 @@ CTC4J_HD float log_add(float a, float b) {
   return m + fast_log(fast_exp(a - m) + fast_exp(b - m));
 }
 
+// The largest term contributes exp(0) = 1, so two exponentials suffice.
 CTC4J_HD float log_add3(float a, float b, float c) {
-  const float m = max2(max2(a, b), c);
-  return m + fast_log(fast_exp(a - m) + fast_exp(b - m) + fast_exp(c - m));
+  const float high = max2(a, b), low = min2(a, b);
+  const float m = max2(high, c), middle = min2(high, c);
+  return m + fast_log(1.0f + fast_exp(low - m) + fast_exp(middle - m));
 }
 
 // The sum-product step of alpha (forward) and beta (backward): a position is reached by staying,

@@ -183,7 +183,11 @@ double ctc_loss_utterance(const CtcUtterance& u, const CtcGradientRows* grad) {
     const float* lp = frame(u, t);
     float* g = grad->rows + t * grad->stride;
     for (int c = 0; c < u.alphabet; ++c) g[c] = scale * fast_exp(lp[c]);
-    for (int s = 0; s < l.positions; ++s) g[l.labels[s]] -= scale * occupancy[s];
+    // Blanks summed apart: scattering them one by one would chain every store through g[blank].
+    float blank_mass = 0.0f;
+    for (int s = 0; s < l.positions; s += 2) blank_mass += occupancy[s];
+    g[u.blank] -= scale * blank_mass;
+    for (int i = 0; i < u.target_length; ++i) g[u.targets[i]] -= scale * occupancy[2 * i + 1];
   });
   return f.log_likelihood;
 }
