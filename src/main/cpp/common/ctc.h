@@ -1,0 +1,154 @@
+// CTC math shared by the CPU and CUDA backends: branch-free exp/log, log-add-exp, and the one-step
+// recursions over the extended label sequence (blank, y1, blank, y2, ..., blank), whose position s
+// holds a blank when s is even and target s/2 when it is odd.
+//
+// Probabilities stay in log space. "Zero" is the finite kLogZero rather than -inf, so no recursion
+// ever meets inf - inf; every step clamps at kLogZero, and a result below kLogZero / 2 means zero.
+#pragma once
+#include <stdint.h>
+
+#include "common/hd.h"
+
+#if !defined(__CUDA_ARCH__)
+#include <cstring>
+#endif
+
+namespace ctc4j {
+
+constexpr float kLogZero = -1e30f;
+
+// A batch as every CTC entry point receives it. inputs (log-probabilities or activations) hold
+// frame t of utterance b, class c at inputs[t * time_stride + b * batch_stride + c]; the other
+// arrays are host memory. Utterance b's labels are targets[target_offsets[b] + i], i < target_lengths[b].
+struct CtcBatch {
+  const float* inputs;
+  int64_t time_stride, batch_stride;
+  int max_time, batch, alphabet, blank;
+  const int64_t* input_lengths;
+  const int32_t* targets;
+  const int64_t* target_offsets;
+  const int64_t* target_lengths;
+  int64_t targets_size;
+};
+
+// One utterance as the kernels see it: frame t's log-probabilities (or, for the fused variant, its
+// log-softmax) at log_probs[t * time_stride + c] for c in [0, alphabet).
+struct CtcUtterance {
+  const float* log_probs;
+  int64_t time_stride;
+  int frames;
+  int alphabet;
+  const int32_t* targets;
+  int target_length;
+  int blank;
+};
+
+CTC4J_HD int ctc_positions(int target_length) { return 2 * target_length + 1; }
+
+CTC4J_HD int ctc_label(const int32_t* targets, int blank, int s) { return (s & 1) ? targets[s >> 1] : blank; }
+
+// 0 where position s may be entered from s - 2 (a label differing from the previous label), else
+// kLogZero. Added to alpha[s - 2], it disables the skip without a branch.
+CTC4J_HD float ctc_skip_penalty(const int32_t* targets, int s) {
+  return ((s & 1) && s >= 3 && targets[s >> 1] != targets[(s >> 1) - 1]) ? 0.0f : kLogZero;
+}
+
+CTC4J_HD float max2(float a, float b) { return a > b ? a : b; }
+CTC4J_HD float min2(float a, float b) { return a < b ? a : b; }
+
+CTC4J_HD float float_from_bits(int32_t bits) {
+#if defined(__CUDA_ARCH__)
+  return __int_as_float(bits);
+#else
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+#endif
+}
+
+CTC4J_HD int32_t bits_from_float(float f) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_int(f);
+#else
+  int32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
+#endif
+}
+
+// exp(x) within ~2 ulp (Cephes' expf polynomial); exactly 0 below -87.3. Branch-free so loops over
+// it vectorise.
+CTC4J_HD float fast_exp(float x) {
+  const float clamped = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+  // Round to nearest through the 1.5 * 2^23 trick: exact under IEEE rules (no fast-math needed).
+  const float n = (clamped * 1.44269504089f + 12582912.0f) - 12582912.0f;
+  const float r = (clamped - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const float scale = float_from_bits((static_cast<int32_t>(n) + 127) << 23);
+  return x < -87.3f ? 0.0f : p * scale;
+}
+
+// log(x) within ~2 ulp for positive normal x (Cephes' logf polynomial), branch-free.
+CTC4J_HD float fast_log(float x) {
+  const int32_t bits = bits_from_float(x);
+  float e = static_cast<float>(((bits >> 23) & 0xff) - 126);
+  float m = float_from_bits((bits & 0x007fffff) | 0x3f000000);  // x = m * 2^e, m in [0.5, 1)
+  const bool low = m < 0.707106781f;
+  e = low ? e - 1.0f : e;
+  m = low ? m + m - 1.0f : m - 1.0f;
+  const float z = m * m;
+  float p = 7.0376836292e-2f;
+  p = p * m - 1.1514610310e-1f;
+  p = p * m + 1.1676998740e-1f;
+  p = p * m - 1.2420140846e-1f;
+  p = p * m + 1.4249322787e-1f;
+  p = p * m - 1.6668057665e-1f;
+  p = p * m + 2.0000714765e-1f;
+  p = p * m - 2.4999993993e-1f;
+  p = p * m + 3.3333331174e-1f;
+  float y = p * m * z - 2.12194440e-4f * e - 0.5f * z;
+  return m + y + 0.693359375f * e;
+}
+
+CTC4J_HD float log_add(float a, float b) {
+  const float m = max2(a, b);
+  return m + fast_log(fast_exp(a - m) + fast_exp(b - m));
+}
+
+// The largest term contributes exp(0) = 1, so two exponentials suffice.
+CTC4J_HD float log_add3(float a, float b, float c) {
+  const float high = max2(a, b), low = min2(a, b);
+  const float m = max2(high, c), middle = min2(high, c);
+  return m + fast_log(1.0f + fast_exp(low - m) + fast_exp(middle - m));
+}
+
+// The sum-product step of alpha (forward) and beta (backward): a position is reached by staying,
+// by advancing one position, or by skipping a blank (skip already carries its penalty).
+CTC4J_HD float ctc_step(float stay, float advance, float skip, float emission) {
+  return max2(log_add3(stay, advance, skip) + emission, kLogZero);
+}
+
+// The max-product step of Viterbi; *from receives 0 (stay), 1 (advance) or 2 (skip). Ties prefer
+// staying, then advancing, so the path is deterministic.
+CTC4J_HD float viterbi_step(float stay, float advance, float skip, float emission, int8_t* from) {
+  const float best2 = max2(stay, advance);
+  const float best = max2(best2, skip);
+  *from = static_cast<int8_t>(skip > best2 ? 2 : (advance > stay ? 1 : 0));
+  return max2(best + emission, kLogZero);
+}
+
+CTC4J_HD float ctc_emission(const float* row, int label) { return max2(row[label], kLogZero); }
+
+// Posterior of position s at one frame: alpha and beta both include the frame's emission, so it is
+// divided out once; `shift` = (alpha and beta row offsets) - log-likelihood.
+CTC4J_HD float ctc_occupancy(float alpha, float beta, float emission, float shift) {
+  return fast_exp(alpha + beta - emission + shift);
+}
+
+}  // namespace ctc4j
