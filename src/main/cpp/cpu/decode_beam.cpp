@@ -68,47 +68,68 @@ struct Prefix {
   float bonus;          // committed hotword bonus
 };
 
+constexpr int32_t kNewNode = -1, kForbidden = -2;
+
 struct Candidate {
-  int32_t node;  // an existing prefix node, or -1 until the candidate survives
+  int32_t node;  // an existing prefix node, kNewNode until it survives, or kForbidden by the lexicon
   Prefix prefix;
   float p_blank, p_token;  // ln P of the prefix's alignments ending in blank / in its last token
   float score;
 };
 
-// Candidates of one frame indexed by (parent, token), reset by bumping a generation.
-class CandidateIndex {
- public:
-  void reset(size_t expected) {
-    size_t capacity = 16;
-    while (capacity < 2 * expected) capacity *= 2;
-    if (capacity > keys_.size()) {
-      keys_.assign(capacity, 0);
-      values_.assign(capacity, 0);
-      generation_of_.assign(capacity, 0);
-      generation_ = 0;
-    }
-    mask_ = keys_.size() - 1;
-    ++generation_;
-  }
+uint64_t child_key(int32_t parent, int32_t token) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) | static_cast<uint32_t>(token);
+}
 
-  // The index stored for (parent, token), or inserts `value` and returns -1.
-  int32_t find_or_insert(int32_t parent, int32_t token, int32_t value) {
-    const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) | static_cast<uint32_t>(token);
-    for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> 40 & mask_;; i = (i + 1) & mask_) {
+// Open addressing from (parent, token) keys to indices; clear() is O(1) (entries carry a generation).
+class ChildIndex {
+ public:
+  void clear() { ++generation_, size_ = 0; }
+
+  // The index stored for key, or stores `value` and returns -1.
+  int32_t find_or_insert(uint64_t key, int32_t value) {
+    if (2 * (size_ + 1) > keys_.size()) grow();
+    for (size_t i = slot(key);; i = (i + 1) & (keys_.size() - 1)) {
       if (generation_of_[i] != generation_) {
-        generation_of_[i] = generation_, keys_[i] = key, values_[i] = value;
+        generation_of_[i] = generation_, keys_[i] = key, values_[i] = value, ++size_;
         return -1;
       }
       if (keys_[i] == key) return values_[i];
     }
   }
 
+  int32_t find(uint64_t key) const {
+    if (keys_.empty()) return -1;
+    for (size_t i = slot(key);; i = (i + 1) & (keys_.size() - 1)) {
+      if (generation_of_[i] != generation_) return -1;
+      if (keys_[i] == key) return values_[i];
+    }
+  }
+
  private:
+  size_t slot(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> 40 & (keys_.size() - 1); }
+
+  void grow() {
+    std::vector<uint64_t> keys;
+    std::vector<int32_t> values;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (generation_of_[i] == generation_) keys.push_back(keys_[i]), values.push_back(values_[i]);
+    }
+    const size_t capacity = std::max<size_t>(64, 4 * keys.size() + 4);
+    size_t pow2 = 64;
+    while (pow2 < capacity) pow2 *= 2;
+    keys_.assign(pow2, 0);
+    values_.assign(pow2, 0);
+    generation_of_.assign(pow2, 0);
+    generation_ = 1, size_ = 0;
+    for (size_t i = 0; i < keys.size(); ++i) find_or_insert(keys[i], values[i]);
+  }
+
   std::vector<uint64_t> keys_;
   std::vector<int32_t> values_;
   std::vector<uint32_t> generation_of_;
-  uint32_t generation_ = 0;
-  size_t mask_ = 0;
+  uint32_t generation_ = 1;
+  size_t size_ = 0;
 };
 
 struct SearchSettings {
@@ -123,6 +144,7 @@ class PrefixSearch {
   // The n-best hypotheses of one utterance (log-probabilities [frames, classes]), best first.
   std::vector<ScoredTokens> run(const float* lp, int64_t frames) {
     nodes_.assign(1, Prefix{-1, -1, TokenTrie::kRoot, 0, kNotWord, -1, TokenTrie::kRoot, 0, 0.0f, 0.0f});
+    node_of_.clear();
     beam_.assign(1, Candidate{0, nodes_[0], 0.0f, kLogZero, 0.0f});
     for (int64_t t = 0; t < frames; ++t) step(lp + t * d_.classes);
     return finish();
@@ -131,11 +153,12 @@ class PrefixSearch {
  private:
   void step(const float* row) {
     candidates_.clear();
-    index_.reset(beam_.size() * (tokens_for(row) + 1));
+    candidate_of_.clear();
+    tokens_for(row);
     for (const Candidate& c : beam_) {  // the prefix itself: a blank, or its last token repeated
       const Prefix& p = nodes_[c.node];
       const float repeat = c.node == 0 ? kLogZero : c.p_token + row[p.token];
-      index_.find_or_insert(p.parent, p.token, static_cast<int32_t>(candidates_.size()));
+      candidate_of_.find_or_insert(child_key(p.parent, p.token), static_cast<int32_t>(candidates_.size()));
       candidates_.push_back(
           Candidate{c.node, p, log_add_exp(c.p_blank, c.p_token) + row[d_.blank], repeat, 0.0f});
     }
@@ -145,22 +168,26 @@ class PrefixSearch {
       for (int32_t token : tokens_) {
         const float mass = (token == nodes_[c.node].token ? c.p_blank : either) + row[token];
         if (mass == kLogZero) continue;
-        const int32_t at = index_.find_or_insert(c.node, token, static_cast<int32_t>(candidates_.size()));
+        const uint64_t key = child_key(c.node, token);
+        const int32_t at = candidate_of_.find_or_insert(key, static_cast<int32_t>(candidates_.size()));
         if (at >= 0) {
           candidates_[at].p_token = log_add_exp(candidates_[at].p_token, mass);
           continue;
         }
-        Prefix q;
-        if (extend(c.node, token, q)) candidates_.push_back(Candidate{-1, q, kLogZero, mass, 0.0f});
+        // A prefix keeps one node for good (it may have left the beam and come back).
+        const int32_t node = node_of_.find(key);
+        Candidate next{node >= 0 ? node : kNewNode, node >= 0 ? nodes_[node] : Prefix{}, kLogZero, mass, 0.0f};
+        if (node < 0 && !extend(c.node, token, next.prefix)) next.node = kForbidden;
+        candidates_.push_back(next);
       }
     }
     select();
   }
 
   // The non-blank tokens worth extending by at this frame (none on a skipped blank frame).
-  size_t tokens_for(const float* row) {
+  void tokens_for(const float* row) {
     tokens_.clear();
-    if (row[d_.blank] > s_.blank_skip_log_prob) return 0;
+    if (row[d_.blank] > s_.blank_skip_log_prob) return;
     for (int32_t c = 0; c < d_.classes; ++c) {
       if (c != d_.blank && row[c] >= s_.token_min_log_prob && row[c] != kLogZero) tokens_.push_back(c);
     }
@@ -169,7 +196,6 @@ class PrefixSearch {
                        [&](int32_t a, int32_t b) { return row[a] > row[b]; });
       tokens_.resize(s_.top_k);
     }
-    return tokens_.size();
   }
 
   float score(const Candidate& c) const {
@@ -180,6 +206,7 @@ class PrefixSearch {
   void select() {
     order_.clear();
     for (size_t i = 0; i < candidates_.size(); ++i) {
+      if (candidates_[i].node == kForbidden) continue;
       candidates_[i].score = score(candidates_[i]);
       if (candidates_[i].score != kLogZero) order_.push_back(static_cast<int32_t>(i));
     }
@@ -191,9 +218,10 @@ class PrefixSearch {
     beam_.clear();
     for (int32_t i : order_) {
       Candidate c = candidates_[i];
-      if (c.node < 0) {
+      if (c.node == kNewNode) {
         c.node = static_cast<int32_t>(nodes_.size());
         nodes_.push_back(c.prefix);
+        node_of_.find_or_insert(child_key(c.prefix.parent, c.prefix.token), c.node);
       }
       beam_.push_back(c);
     }
@@ -311,7 +339,8 @@ class PrefixSearch {
   std::vector<Prefix> nodes_;
   std::vector<Candidate> beam_, candidates_;
   std::vector<int32_t> tokens_, order_;
-  CandidateIndex index_;
+  ChildIndex candidate_of_;  // this frame's candidates by (parent, token)
+  ChildIndex node_of_;       // every node by (parent, token)
   mutable int32_t history_[kMaxNgramOrder];
   mutable int history_length_ = 0;
 };
