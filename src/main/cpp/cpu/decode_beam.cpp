@@ -256,19 +256,19 @@ class PrefixSearch {
   }
 
   void score_word(Prefix& q, int32_t word) const {
-    if (d_.lm != nullptr) q.lm_ln += kLn10 * ngram_log10_prob(d_.lm_view, history(q.history), history_length_, word);
+    if (d_.lm != nullptr) q.lm_ln += kLn10 * lm_log10(q.history, word);
     q.lm_word = word;
     ++q.words;
   }
 
-  // The words before a prefix, oldest first, with <s> when the utterance start is within reach.
-  const int32_t* history(int32_t node) const {
+  // log10 P(word | the words completed up to `node`, oldest first, from <s> when within reach).
+  float lm_log10(int32_t node, int32_t word) const {
+    int32_t history[kMaxNgramOrder];
     const int wanted = d_.lm_view.order - 1;
     int n = 0;
-    for (; node >= 0 && n < wanted; node = nodes_[node].history) history_[kMaxNgramOrder - 1 - n++] = nodes_[node].lm_word;
-    if (node < 0 && n < wanted && d_.lm_view.bos >= 0) history_[kMaxNgramOrder - 1 - n++] = d_.lm_view.bos;
-    history_length_ = n;
-    return history_ + kMaxNgramOrder - n;
+    for (; node >= 0 && n < wanted; node = nodes_[node].history) history[kMaxNgramOrder - 1 - n++] = nodes_[node].lm_word;
+    if (node < 0 && n < wanted && d_.lm_view.bos >= 0) history[kMaxNgramOrder - 1 - n++] = d_.lm_view.bos;
+    return ngram_log10_prob(d_.lm_view, history + kMaxNgramOrder - n, n, word);
   }
 
   void step_hotwords(const Prefix& p, int32_t token, Prefix& q) const {
@@ -317,7 +317,7 @@ class PrefixSearch {
         }
       }
       if (d_.lm != nullptr && d_.lm_view.eos >= 0) {
-        q.lm_ln += kLn10 * ngram_log10_prob(d_.lm_view, history(q.history), history_length_, d_.lm_view.eos);
+        q.lm_ln += kLn10 * lm_log10(q.history, d_.lm_view.eos);
       }
       c.score = combined_score(log_add_exp(c.p_blank, c.p_token), q.lm_ln, q.words, d_.alpha, d_.beta, q.bonus);
       if (c.score != kLogZero) ranked.emplace_back(c.score, &c);
@@ -341,8 +341,6 @@ class PrefixSearch {
   std::vector<int32_t> tokens_, order_;
   ChildIndex candidate_of_;  // this frame's candidates by (parent, token)
   ChildIndex node_of_;       // every node by (parent, token)
-  mutable int32_t history_[kMaxNgramOrder];
-  mutable int history_length_ = 0;
 };
 
 void build_words(ctc4j_beam_decoder& d, const std::vector<std::string>& lexicon) {
@@ -357,8 +355,8 @@ void build_words(ctc4j_beam_decoder& d, const std::vector<std::string>& lexicon)
   std::vector<int32_t> spelled;
   for (const std::string& w : vocabulary) {
     if (!spell(w, d.labels, usable, spelled)) {
-      require(!d.lexicon, "lexicon word '" + w + "' cannot be spelled with the labels");
-      continue;
+      if (d.lexicon) throw Error(CTC4J_INVALID_ARGUMENT, "lexicon word '" + w + "' cannot be spelled with the labels");
+      continue;  // an LM word outside the labels' alphabet
     }
     ends.emplace_back(d.words.insert(spelled), d.word_lm() ? d.lm->word_id(w) : -1);
   }

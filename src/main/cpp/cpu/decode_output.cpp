@@ -22,9 +22,11 @@ void check_emissions(const EmissionsView& e, bool values_on_host) {
     for (int64_t i = 0; i < e.lengths[b] * e.classes; ++i) {
       const float v = u[i];
       const bool ok = e.log_probs ? (v <= 1e-3f && !std::isnan(v) && v != INFINITY) : (v >= 0.0f && v <= 1.001f);
-      require(ok, "utterance " + std::to_string(b) + ", frame " + std::to_string(i / e.classes) + ", class " +
+      if (!ok) {  // the message is built only on failure: this loop is hot
+        throw Error(CTC4J_INVALID_ARGUMENT, "utterance " + std::to_string(b) + ", frame " + std::to_string(i / e.classes) + ", class " +
                       std::to_string(i % e.classes) + ": " + std::to_string(v) + " is not a " +
                       (e.log_probs ? "log-probability" : "probability"));
+      }
     }
   }
 }

@@ -33,7 +33,9 @@ void index_vocabulary(ctc4j_lm& lm) {
   require(static_cast<int>(lm.word_offsets.size()) == lm.view.vocab_size, "vocabulary size does not match its words");
   lm.word_ids.reserve(lm.word_offsets.size());
   for (int id = 0; id < lm.view.vocab_size; ++id) {
-    require(lm.word_ids.emplace(lm.word(id), id).second, "duplicate word '" + std::string(lm.word(id)) + "'");
+    if (!lm.word_ids.emplace(lm.word(id), id).second) {
+      throw Error(CTC4J_INVALID_ARGUMENT, "duplicate word '" + std::string(lm.word(id)) + "'");
+    }
   }
   lm.view.bos = lm.word_id("<s>");
   lm.view.eos = lm.word_id("</s>");
@@ -53,8 +55,10 @@ void insert(std::vector<NgramEntry>& table, uint64_t key, float prob, float back
       table[i] = NgramEntry{key, prob, backoff};
       return;
     }
-    require(table[i].key != key,
-            "duplicate " + std::to_string(order) + "-gram (row " + std::to_string(row) + ") or a 64-bit key collision");
+    if (table[i].key == key) {  // (a message built only on failure: this loop is hot)
+      throw Error(CTC4J_INVALID_ARGUMENT, "duplicate " + std::to_string(order) + "-gram (row " + std::to_string(row) +
+                                              ") or a 64-bit key collision");
+    }
   }
 }
 
@@ -105,7 +109,7 @@ int ctc4j_lm_create(int order, const int64_t* counts, const char* words, int voc
     lm->tables[0].assign(vocab_size, NgramEntry{0, 0.0f, 0.0f});
     for (int64_t r = 0; r < counts[0]; ++r) {
       const int32_t id = ids[0][r];
-      require(id >= 0 && id < vocab_size, "unigram row " + std::to_string(r) + " has word id " + std::to_string(id));
+      if (id < 0 || id >= vocab_size) throw Error(CTC4J_INVALID_ARGUMENT, "unigram row " + std::to_string(r) + " has a bad id");
       lm->tables[0][id] = NgramEntry{1, probs[0][r], backoffs[0][r]};
     }
     for (int k = 2; k <= order; ++k) {
@@ -115,8 +119,10 @@ int ctc4j_lm_create(int order, const int64_t* counts, const char* words, int voc
       for (int64_t r = 0; r < counts[k - 1]; ++r) {
         const int32_t* row = ids[k - 1] + r * k;
         for (int i = 0; i < k; ++i) {
-          require(row[i] >= 0 && row[i] < vocab_size,
-                  std::to_string(k) + "-gram row " + std::to_string(r) + " has word id " + std::to_string(row[i]));
+          if (row[i] < 0 || row[i] >= vocab_size) {
+            throw Error(CTC4J_INVALID_ARGUMENT,
+                        std::to_string(k) + "-gram row " + std::to_string(r) + " has word id " + std::to_string(row[i]));
+          }
         }
         insert(table, hash_key(row, k), probs[k - 1][r], k < order ? backoffs[k - 1][r] : 0.0f, k, r);
       }

@@ -27,6 +27,7 @@ final class ArpaReader implements AutoCloseable {
   final List<FloatPointer> probs = new ArrayList<>();
   final List<FloatPointer> backoffs = new ArrayList<>();
   private ArpaLines lines;
+  private int fieldStart;
 
   private ArpaReader(String source) {
     this.source = source;
@@ -104,46 +105,46 @@ final class ArpaReader implements AutoCloseable {
     IntBuffer idBuffer = idRows.asBuffer();
     FloatBuffer probBuffer = probRows.asBuffer();
     FloatBuffer backoffBuffer = backoffRows.asBuffer();
-    int[] field = new int[2];
     int row = 0;
     while (lines.advance() && !lines.isEmpty()) {
       if (row == count) throw error("more " + k + "-grams than the header's count " + count);
-      byte[] b = lines.bytes();
-      int at = lines.start;
-      int end = lines.end;
-      at = nextField(b, at, end, field, k);
-      probBuffer.put(row, parseFloat(b, field[0], field[1]));
-      for (int i = 0; i < k; i++) {
-        at = nextField(b, at, end, field, k);
-        int id = vocabulary.find(b, field[0], field[1]);
-        if (k == 1) {
-          if (id >= 0) throw error("duplicate unigram '" + new String(b, field[0], field[1] - field[0]) + "'");
-          id = vocabulary.add(b, field[0], field[1]);
-        } else if (id < 0) {
-          throw error("word '" + new String(b, field[0], field[1] - field[0]) + "' is not a unigram");
-        }
-        idBuffer.put(row * k + i, id);
-      }
-      float backoff = 0f;
-      if (at < end) {
-        at = nextField(b, at, end, field, k);
-        backoff = parseFloat(b, field[0], field[1]);
-      }
-      if (at < end) throw error("too many fields for a " + k + "-gram");
-      backoffBuffer.put(row, backoff);
-      row++;
+      readRow(k, row++, idBuffer, probBuffer, backoffBuffer);
     }
     if (row != count) throw error("the header promises " + count + " " + k + "-grams, the section has " + row);
   }
 
-  // The next whitespace-separated field after `at` into field[0..1]; returns the position after it.
-  private int nextField(byte[] b, int at, int end, int[] field, int k) {
+  // One "prob w1 .. wk [backoff]" line (a method of its own so that the JIT compiles it early).
+  private void readRow(int k, int row, IntBuffer ids, FloatBuffer probs, FloatBuffer backoffs) {
+    byte[] b = lines.bytes();
+    int end = lines.end;
+    int at = nextField(b, lines.start, end, k);
+    probs.put(row, parseFloat(b, fieldStart, at));
+    for (int i = 0; i < k; i++) {
+      at = nextField(b, at, end, k);
+      int id = vocabulary.find(b, fieldStart, at);
+      if (k == 1) {
+        if (id >= 0) throw error("duplicate unigram '" + new String(b, fieldStart, at - fieldStart) + "'");
+        id = vocabulary.add(b, fieldStart, at);
+      } else if (id < 0) {
+        throw error("word '" + new String(b, fieldStart, at - fieldStart) + "' is not a unigram");
+      }
+      ids.put(row * k + i, id);
+    }
+    float backoff = 0f;
+    if (at < end) {
+      at = nextField(b, at, end, k);
+      backoff = parseFloat(b, fieldStart, at);
+    }
+    if (at < end) throw error("too many fields for a " + k + "-gram");
+    backoffs.put(row, backoff);
+  }
+
+  // Finds the next whitespace-separated field after `at`: it starts at fieldStart; returns its end.
+  private int nextField(byte[] b, int at, int end, int k) {
     while (at < end && ArpaLines.isBlank(b[at])) at++;
     if (at == end) throw error("too few fields for a " + k + "-gram");
-    int from = at;
+    fieldStart = at;
     while (at < end && !ArpaLines.isBlank(b[at])) at++;
-    field[0] = from;
-    field[1] = at;
     return at;
   }
 

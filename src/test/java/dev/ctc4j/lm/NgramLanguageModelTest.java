@@ -102,13 +102,16 @@ class NgramLanguageModelTest {
     System.gc();
     ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
     long heapBefore = heapUsed();
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long start = System.nanoTime();
+    long cpuStart = threads.getCurrentThreadCpuTime();
     try (NgramLanguageModel lm = NgramLanguageModel.load(arpa, dir.resolve("en-us.lmcache"))) {
       double seconds = (System.nanoTime() - start) / 1e9;
+      double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
       long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
           .filter(p -> p.getType() == MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum() - heapBefore;
-      System.out.printf("[lm] parse+build %.2f s, peak heap +%d MB, native %d MB, vocabulary %d%n", seconds,
-          peakHeap >> 20, lm.nativeBytes() >> 20, lm.vocabularySize());
+      System.out.printf("[lm] parse+build %.2f s (%.2f s CPU), peak heap +%d MB, native %d MB, vocabulary %d%n",
+          seconds, cpu, peakHeap >> 20, lm.nativeBytes() >> 20, lm.vocabularySize());
       assertTrue(seconds < 10, "load took " + seconds + " s");
       assertTrue(peakHeap + lm.nativeBytes() < 400L << 20, "memory " + ((peakHeap + lm.nativeBytes()) >> 20) + " MB");
       assertEquals(-1.6510f, lm.log10Prob("a"), EXACT);
