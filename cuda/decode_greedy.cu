@@ -1,0 +1,64 @@
+// CUDA greedy decoding: one warp per frame finds the most probable class; the host collapses the
+// paths (cpu/decode_greedy.cpp).
+#include <algorithm>
+#include <climits>
+
+#include "check.cuh"
+#include "cuda_api/decode.h"
+
+namespace ctc4j {
+namespace {
+
+constexpr int kWarpsPerBlock = 8;
+
+__global__ void argmax_kernel(const float* emissions, const int64_t* lengths, int64_t max_frames, int classes,
+                              int32_t* best, float* value) {
+  const int b = blockIdx.y;
+  const int64_t t = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
+  if (t >= lengths[b]) return;
+  const float* row = emissions + (b * max_frames + t) * classes;
+  float v = -INFINITY;
+  int arg = INT_MAX;  // no class seen yet
+  for (int c = threadIdx.x % 32; c < classes; c += 32) {
+    if (row[c] > v || arg == INT_MAX) v = row[c], arg = c;
+  }
+  for (int offset = 16; offset > 0; offset /= 2) {  // ties go to the lower class, as on the CPU
+    const float ov = __shfl_down_sync(0xffffffffu, v, offset);
+    const int oa = __shfl_down_sync(0xffffffffu, arg, offset);
+    if (ov > v || (ov == v && oa < arg)) v = ov, arg = oa;
+  }
+  if (threadIdx.x % 32 == 0) best[b * max_frames + t] = arg, value[b * max_frames + t] = v;
+}
+
+}  // namespace
+}  // namespace ctc4j
+
+using namespace ctc4j;
+
+extern "C" int ctc4jcu_argmax_frames(int device, const float* emissions, const int64_t* lengths, int batch,
+                                     int64_t max_frames, int classes, int32_t* best, float* value) {
+  return guarded([&] {
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    cudaStream_t stream = cudaStreamPerThread;
+    const size_t cells = static_cast<size_t>(batch) * max_frames;
+    int64_t* d_lengths = nullptr;
+    int32_t* d_best = nullptr;
+    float* d_value = nullptr;
+    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_lengths, sizeof(int64_t) * batch, stream));
+    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_best, sizeof(int32_t) * std::max<size_t>(1, cells), stream));
+    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_value, sizeof(float) * std::max<size_t>(1, cells), stream));
+    CTC4J_CUDA_CHECK(cudaMemcpyAsync(d_lengths, lengths, sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
+    if (max_frames > 0) {
+      const dim3 grid(static_cast<unsigned>((max_frames + kWarpsPerBlock - 1) / kWarpsPerBlock), batch);
+      argmax_kernel<<<grid, 32 * kWarpsPerBlock, 0, stream>>>(emissions, d_lengths, max_frames, classes, d_best,
+                                                               d_value);
+      CTC4J_CUDA_CHECK_LAUNCH();
+    }
+    CTC4J_CUDA_CHECK(cudaMemcpyAsync(best, d_best, sizeof(int32_t) * cells, cudaMemcpyDeviceToHost, stream));
+    CTC4J_CUDA_CHECK(cudaMemcpyAsync(value, d_value, sizeof(float) * cells, cudaMemcpyDeviceToHost, stream));
+    CTC4J_CUDA_CHECK(cudaFreeAsync(d_lengths, stream));
+    CTC4J_CUDA_CHECK(cudaFreeAsync(d_best, stream));
+    CTC4J_CUDA_CHECK(cudaFreeAsync(d_value, stream));
+    CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
+  });
+}

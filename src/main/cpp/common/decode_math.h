@@ -1,0 +1,31 @@
+// Per-element math of CTC decoding shared by the CPU and CUDA decoders: log-space addition and
+// the combination of acoustic, language-model and bonus scores that ranks prefixes.
+#pragma once
+#include <math.h>
+
+#include "common/hd.h"
+
+namespace ctc4j {
+
+constexpr float kLogZero = -INFINITY;
+constexpr float kLn10 = 2.302585092994046f;
+
+// ln(e^a + e^b) without overflow; exact when either side is -inf.
+CTC4J_HD float log_add_exp(float a, float b) {
+  if (a < b) {
+    const float t = a;
+    a = b;
+    b = t;
+  }
+  return b == kLogZero ? a : a + log1pf(expf(b - a));
+}
+
+// The score a prefix is ranked by: ln P_ctc + alpha ln P_lm + beta words + hotword bonus.
+CTC4J_HD float combined_score(float acoustic, float lm_ln, int words, float alpha, float beta, float bonus) {
+  return acoustic + alpha * lm_ln + beta * static_cast<float>(words) + bonus;
+}
+
+// Emissions may be probabilities or log-probabilities; decoders work in natural log.
+CTC4J_HD float emission_log_prob(float value, bool log_probs) { return log_probs ? value : logf(value); }
+
+}  // namespace ctc4j

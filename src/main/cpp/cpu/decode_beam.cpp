@@ -1,0 +1,464 @@
+// CTC prefix beam search on the CPU, one utterance per thread. Prefixes form a tree (each node is
+// its parent plus one token) holding what depends only on the text: the lexicon position of the
+// partial word, the language-model score of the completed words, the hotword match. Per frame,
+// every beam prefix proposes itself (blank, repeat) and its extensions by the candidate tokens;
+// proposals of the same prefix merge by (parent, token), and the best `beam` survive.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/decode_math.h"
+#include "cpu/decode_output.h"
+#include "cpu/decode_trie.h"
+#include "cpu/error.h"
+#include "cpu/lm.h"
+#include "cpu/parallel.h"
+#include "ctc4j/decode.h"
+
+using namespace ctc4j;
+
+namespace {
+
+constexpr int32_t kNotWord = -2;  // a trie node or prefix that completes no word (-1: an unknown word)
+
+std::vector<std::string> split_strings(const char* packed, int count) {
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) {
+    out.emplace_back(packed);
+    packed += out.back().size() + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct ctc4j_beam_decoder {
+  int classes = 0, blank = 0, space = -1;
+  const ctc4j_lm* lm = nullptr;
+  NgramTableView lm_view{};
+  int lm_unit = CTC4J_LM_WORD;
+  float alpha = 0, beta = 0;
+  std::vector<std::string> labels;
+  TokenTrie words;                  // the lexicon, or the LM vocabulary, spelled in tokens
+  std::vector<int32_t> word_of;     // per words node: the LM word it completes, -1 unknown, kNotWord
+  bool lexicon = false;
+  std::vector<int32_t> token_word;  // CTC4J_LM_CHAR: the LM word of each token
+  TokenTrie hot;                    // hotword phrases
+  std::vector<float> hot_end;       // per hot node: the bonus of the phrase ending there (0: none)
+  std::vector<float> hot_partial;   // per hot node: the bonus a match reaching it carries
+
+  bool word_lm() const { return lm != nullptr && lm_unit == CTC4J_LM_WORD; }
+};
+
+namespace {
+
+// A prefix: the text so far and what is known about it independently of the frames.
+struct Prefix {
+  int32_t parent, token;
+  int32_t word_node;    // position of the partial word in decoder.words (kNone: off the trie)
+  int32_t word_tokens;  // tokens in the partial word (0 at a word start)
+  int32_t lm_word;      // the word this prefix's last token completed (kNotWord: none)
+  int32_t history;      // the nearest strict ancestor that completed a word (-1: none)
+  int32_t hot;          // hotword match position (root: none)
+  int32_t words;        // words scored
+  float lm_ln;          // ln P_lm of the completed words
+  float bonus;          // committed hotword bonus
+};
+
+constexpr int32_t kNewNode = -1, kForbidden = -2;
+
+struct Candidate {
+  int32_t node;  // an existing prefix node, kNewNode until it survives, or kForbidden by the lexicon
+  Prefix prefix;
+  float p_blank, p_token;  // ln P of the prefix's alignments ending in blank / in its last token
+  float score;
+};
+
+uint64_t child_key(int32_t parent, int32_t token) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(parent)) << 32) | static_cast<uint32_t>(token);
+}
+
+// Open addressing from (parent, token) keys to indices; clear() is O(1) (entries carry a generation).
+class ChildIndex {
+ public:
+  void clear() { ++generation_, size_ = 0; }
+
+  // The index stored for key, or stores `value` and returns -1.
+  int32_t find_or_insert(uint64_t key, int32_t value) {
+    if (2 * (size_ + 1) > keys_.size()) grow();
+    for (size_t i = slot(key);; i = (i + 1) & (keys_.size() - 1)) {
+      if (generation_of_[i] != generation_) {
+        generation_of_[i] = generation_, keys_[i] = key, values_[i] = value, ++size_;
+        return -1;
+      }
+      if (keys_[i] == key) return values_[i];
+    }
+  }
+
+  int32_t find(uint64_t key) const {
+    if (keys_.empty()) return -1;
+    for (size_t i = slot(key);; i = (i + 1) & (keys_.size() - 1)) {
+      if (generation_of_[i] != generation_) return -1;
+      if (keys_[i] == key) return values_[i];
+    }
+  }
+
+ private:
+  size_t slot(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> 40 & (keys_.size() - 1); }
+
+  void grow() {
+    std::vector<uint64_t> keys;
+    std::vector<int32_t> values;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (generation_of_[i] == generation_) keys.push_back(keys_[i]), values.push_back(values_[i]);
+    }
+    const size_t capacity = std::max<size_t>(64, 4 * keys.size() + 4);
+    size_t pow2 = 64;
+    while (pow2 < capacity) pow2 *= 2;
+    keys_.assign(pow2, 0);
+    values_.assign(pow2, 0);
+    generation_of_.assign(pow2, 0);
+    generation_ = 1, size_ = 0;
+    for (size_t i = 0; i < keys.size(); ++i) find_or_insert(keys[i], values[i]);
+  }
+
+  std::vector<uint64_t> keys_;
+  std::vector<int32_t> values_;
+  std::vector<uint32_t> generation_of_;
+  uint32_t generation_ = 1;
+  size_t size_ = 0;
+};
+
+struct SearchSettings {
+  int beam, top_k, n_best;
+  float token_min_log_prob, blank_skip_log_prob;
+};
+
+class PrefixSearch {
+ public:
+  PrefixSearch(const ctc4j_beam_decoder& d, const SearchSettings& s) : d_(d), s_(s) {}
+
+  // The n-best hypotheses of one utterance (log-probabilities [frames, classes]), best first.
+  std::vector<ScoredTokens> run(const float* lp, int64_t frames) {
+    nodes_.assign(1, Prefix{-1, -1, TokenTrie::kRoot, 0, kNotWord, -1, TokenTrie::kRoot, 0, 0.0f, 0.0f});
+    node_of_.clear();
+    beam_.assign(1, Candidate{0, nodes_[0], 0.0f, kLogZero, 0.0f});
+    for (int64_t t = 0; t < frames; ++t) step(lp + t * d_.classes);
+    return finish();
+  }
+
+ private:
+  void step(const float* row) {
+    candidates_.clear();
+    candidate_of_.clear();
+    tokens_for(row);
+    for (const Candidate& c : beam_) {  // the prefix itself: a blank, or its last token repeated
+      const Prefix& p = nodes_[c.node];
+      const float repeat = c.node == 0 ? kLogZero : c.p_token + row[p.token];
+      candidate_of_.find_or_insert(child_key(p.parent, p.token), static_cast<int32_t>(candidates_.size()));
+      candidates_.push_back(
+          Candidate{c.node, p, log_add_exp(c.p_blank, c.p_token) + row[d_.blank], repeat, 0.0f});
+    }
+    for (size_t b = 0, n = beam_.size(); b < n; ++b) {
+      const Candidate c = beam_[b];
+      const float either = log_add_exp(c.p_blank, c.p_token);
+      for (int32_t token : tokens_) {
+        const float mass = (token == nodes_[c.node].token ? c.p_blank : either) + row[token];
+        if (mass == kLogZero) continue;
+        const uint64_t key = child_key(c.node, token);
+        const int32_t at = candidate_of_.find_or_insert(key, static_cast<int32_t>(candidates_.size()));
+        if (at >= 0) {
+          candidates_[at].p_token = log_add_exp(candidates_[at].p_token, mass);
+          continue;
+        }
+        // A prefix keeps one node for good (it may have left the beam and come back).
+        const int32_t node = node_of_.find(key);
+        Candidate next{node >= 0 ? node : kNewNode, node >= 0 ? nodes_[node] : Prefix{}, kLogZero, mass, 0.0f};
+        if (node < 0 && !extend(c.node, token, next.prefix)) next.node = kForbidden;
+        candidates_.push_back(next);
+      }
+    }
+    select();
+  }
+
+  // The non-blank tokens worth extending by at this frame (none on a skipped blank frame).
+  void tokens_for(const float* row) {
+    tokens_.clear();
+    if (row[d_.blank] > s_.blank_skip_log_prob) return;
+    for (int32_t c = 0; c < d_.classes; ++c) {
+      if (c != d_.blank && row[c] >= s_.token_min_log_prob && row[c] != kLogZero) tokens_.push_back(c);
+    }
+    if (s_.top_k > 0 && tokens_.size() > static_cast<size_t>(s_.top_k)) {
+      std::nth_element(tokens_.begin(), tokens_.begin() + s_.top_k, tokens_.end(),
+                       [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+      tokens_.resize(s_.top_k);
+    }
+  }
+
+  float score(const Candidate& c) const {
+    return combined_score(log_add_exp(c.p_blank, c.p_token), c.prefix.lm_ln, c.prefix.words, d_.alpha, d_.beta,
+                          c.prefix.bonus + (d_.hot_partial.empty() ? 0.0f : d_.hot_partial[c.prefix.hot]));
+  }
+
+  void select() {
+    order_.clear();
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      if (candidates_[i].node == kForbidden) continue;
+      candidates_[i].score = score(candidates_[i]);
+      if (candidates_[i].score != kLogZero) order_.push_back(static_cast<int32_t>(i));
+    }
+    auto better = [&](int32_t a, int32_t b) { return candidates_[a].score > candidates_[b].score; };
+    if (order_.size() > static_cast<size_t>(s_.beam)) {
+      std::nth_element(order_.begin(), order_.begin() + s_.beam, order_.end(), better);
+      order_.resize(s_.beam);
+    }
+    beam_.clear();
+    for (int32_t i : order_) {
+      Candidate c = candidates_[i];
+      if (c.node == kNewNode) {
+        c.node = static_cast<int32_t>(nodes_.size());
+        nodes_.push_back(c.prefix);
+        node_of_.find_or_insert(child_key(c.prefix.parent, c.prefix.token), c.node);
+      }
+      beam_.push_back(c);
+    }
+  }
+
+  // The prefix `parent` + token; false when the lexicon forbids it.
+  bool extend(int32_t parent, int32_t token, Prefix& q) const {
+    const Prefix& p = nodes_[parent];
+    q = p;
+    q.parent = parent;
+    q.token = token;
+    q.lm_word = kNotWord;
+    q.history = p.lm_word != kNotWord ? parent : p.history;
+    int32_t completed = kNotWord;
+    if (token == d_.space) {
+      if (p.word_tokens > 0) {
+        completed = p.word_node == TokenTrie::kNone ? kNotWord : d_.word_of[p.word_node];
+        if (completed == kNotWord && d_.lexicon) return false;
+        if (completed == kNotWord) completed = -1;
+      }
+      q.word_node = TokenTrie::kRoot;
+      q.word_tokens = 0;
+    } else {
+      q.word_node = d_.words.child(p.word_tokens == 0 ? TokenTrie::kRoot : p.word_node, token);
+      if (q.word_node == TokenTrie::kNone && d_.lexicon) return false;
+      ++q.word_tokens;
+    }
+    if (d_.lm_unit == CTC4J_LM_CHAR && d_.lm != nullptr) completed = d_.token_word[token];
+    if (completed != kNotWord) score_word(q, completed);
+    step_hotwords(p, token, q);
+    return true;
+  }
+
+  void score_word(Prefix& q, int32_t word) const {
+    if (d_.lm != nullptr) q.lm_ln += kLn10 * lm_log10(q.history, word);
+    q.lm_word = word;
+    ++q.words;
+  }
+
+  // log10 P(word | the words completed up to `node`, oldest first, from <s> when within reach).
+  float lm_log10(int32_t node, int32_t word) const {
+    int32_t history[kMaxNgramOrder];
+    const int wanted = d_.lm_view.order - 1;
+    int n = 0;
+    for (; node >= 0 && n < wanted; node = nodes_[node].history) history[kMaxNgramOrder - 1 - n++] = nodes_[node].lm_word;
+    if (node < 0 && n < wanted && d_.lm_view.bos >= 0) history[kMaxNgramOrder - 1 - n++] = d_.lm_view.bos;
+    return ngram_log10_prob(d_.lm_view, history + kMaxNgramOrder - n, n, word);
+  }
+
+  void step_hotwords(const Prefix& p, int32_t token, Prefix& q) const {
+    if (d_.hot_end.empty()) return;
+    const int32_t h = p.hot;
+    if (h != TokenTrie::kRoot) {
+      if (token == d_.space) q.bonus += d_.hot_end[h];  // a phrase completed at a word boundary
+      const int32_t next = d_.hot.child(h, token);
+      q.hot = next != TokenTrie::kNone ? next : rematch(h, token);
+    } else {
+      const int32_t next = p.word_tokens == 0 && token != d_.space ? d_.hot.child(h, token) : TokenTrie::kNone;
+      q.hot = next != TokenTrie::kNone ? next : TokenTrie::kRoot;
+    }
+  }
+
+  // After a broken match, the longest later match that starts at a word inside it.
+  int32_t rematch(int32_t h, int32_t token) const {
+    std::vector<int32_t> text{token};
+    for (int32_t n = h; n != TokenTrie::kRoot; n = d_.hot.parent(n)) text.push_back(d_.hot.token(n));
+    std::reverse(text.begin(), text.end());
+    for (size_t start = 1; start < text.size(); ++start) {
+      if (text[start - 1] != d_.space) continue;
+      int32_t n = TokenTrie::kRoot;
+      for (size_t i = start; i < text.size() && n != TokenTrie::kNone; ++i) n = d_.hot.child(n, text[i]);
+      if (n != TokenTrie::kNone) return n;
+    }
+    return TokenTrie::kRoot;
+  }
+
+  // Scores the partial word and the sentence end, keeps completed hotwords, ranks the beam.
+  std::vector<ScoredTokens> finish() {
+    std::vector<std::pair<float, const Candidate*>> ranked;
+    for (Candidate& c : beam_) {
+      Prefix& q = c.prefix;
+      const int32_t self = c.node;
+      q.history = q.lm_word != kNotWord ? self : q.history;
+      if (q.word_tokens > 0) {
+        const int32_t word = q.word_node == TokenTrie::kNone ? kNotWord : d_.word_of[q.word_node];
+        if (word == kNotWord && d_.lexicon) continue;
+        if (q.hot != TokenTrie::kRoot) q.bonus += d_.hot_end[q.hot];
+        if (d_.word_lm()) {
+          nodes_.push_back(q);  // a node completing the partial word, so that </s> sees it
+          score_word(nodes_.back(), word == kNotWord ? -1 : word);
+          q = nodes_.back();
+          q.history = static_cast<int32_t>(nodes_.size() - 1);
+        }
+      }
+      if (d_.lm != nullptr && d_.lm_view.eos >= 0) {
+        q.lm_ln += kLn10 * lm_log10(q.history, d_.lm_view.eos);
+      }
+      c.score = combined_score(log_add_exp(c.p_blank, c.p_token), q.lm_ln, q.words, d_.alpha, d_.beta, q.bonus);
+      if (c.score != kLogZero) ranked.emplace_back(c.score, &c);
+    }
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<ScoredTokens> out;
+    for (size_t i = 0; i < ranked.size() && i < static_cast<size_t>(s_.n_best); ++i) {
+      const Candidate& c = *ranked[i].second;
+      ScoredTokens h{c.score, log_add_exp(c.p_blank, c.p_token), c.prefix.lm_ln, {}};
+      for (int32_t n = c.node; n > 0; n = nodes_[n].parent) h.tokens.push_back(nodes_[n].token);
+      std::reverse(h.tokens.begin(), h.tokens.end());
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
+  const ctc4j_beam_decoder& d_;
+  const SearchSettings s_;
+  std::vector<Prefix> nodes_;
+  std::vector<Candidate> beam_, candidates_;
+  std::vector<int32_t> tokens_, order_;
+  ChildIndex candidate_of_;  // this frame's candidates by (parent, token)
+  ChildIndex node_of_;       // every node by (parent, token)
+};
+
+void build_words(ctc4j_beam_decoder& d, const std::vector<std::string>& lexicon) {
+  std::vector<bool> usable(d.classes, true);
+  usable[d.blank] = false;
+  if (d.space >= 0) usable[d.space] = false;
+  std::vector<std::string> vocabulary = lexicon;
+  if (vocabulary.empty() && d.word_lm()) {
+    for (int id = 0; id < d.lm->view.vocab_size; ++id) vocabulary.emplace_back(d.lm->word(id));
+  }
+  std::vector<std::pair<int32_t, int32_t>> ends;  // (trie node, LM word)
+  std::vector<int32_t> spelled;
+  for (const std::string& w : vocabulary) {
+    if (!spell(w, d.labels, usable, spelled)) {
+      if (d.lexicon) throw Error(CTC4J_INVALID_ARGUMENT, "lexicon word '" + w + "' cannot be spelled with the labels");
+      continue;  // an LM word outside the labels' alphabet
+    }
+    ends.emplace_back(d.words.insert(spelled), d.word_lm() ? d.lm->word_id(w) : -1);
+  }
+  d.words.freeze();
+  d.word_of.assign(d.words.size(), kNotWord);
+  for (auto [node, word] : ends) d.word_of[node] = word;
+}
+
+void build_hotwords(ctc4j_beam_decoder& d, const std::vector<std::string>& phrases, const float* bonus) {
+  if (phrases.empty()) return;
+  std::vector<bool> usable(d.classes, true);
+  usable[d.blank] = false;
+  std::vector<std::pair<int32_t, float>> ends;
+  std::vector<int32_t> spelled;
+  for (size_t i = 0; i < phrases.size(); ++i) {
+    require(std::isfinite(bonus[i]) && bonus[i] >= 0, "hotword '" + phrases[i] + "' has bonus " + std::to_string(bonus[i]));
+    require(spell(phrases[i], d.labels, usable, spelled),
+            "hotword '" + phrases[i] + "' cannot be spelled with the labels");
+    require(spelled.front() != d.space && spelled.back() != d.space,
+            "hotword '" + phrases[i] + "' starts or ends with the word separator");
+    ends.emplace_back(d.hot.insert(spelled), bonus[i]);
+  }
+  d.hot.freeze();
+  d.hot_end.assign(d.hot.size(), 0.0f);
+  d.hot_partial.assign(d.hot.size(), 0.0f);
+  std::vector<int32_t> depth(d.hot.size(), 0);
+  for (int32_t n = 1; n < d.hot.size(); ++n) depth[n] = depth[d.hot.parent(n)] + 1;  // parents precede children
+  for (auto [end, b] : ends) {
+    d.hot_end[end] = std::max(d.hot_end[end], b);
+    for (int32_t n = end; n != TokenTrie::kRoot; n = d.hot.parent(n)) {
+      d.hot_partial[n] = std::max(d.hot_partial[n], b * depth[n] / depth[end]);
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+int ctc4j_beam_decoder_create(const char* labels, int classes, int blank, int space, const ctc4j_lm* lm, int lm_unit,
+                              float alpha, float beta, float oov_log10, const char* lexicon, int n_lexicon,
+                              const char* hotwords, const float* hotword_bonus, int n_hotwords,
+                              ctc4j_beam_decoder** out) {
+  return guarded([&] {
+    *out = nullptr;
+    require(labels != nullptr && classes >= 2, "need labels for at least 2 classes");
+    require(blank >= 0 && blank < classes, "blank index " + std::to_string(blank) + " outside the labels");
+    require(space >= -1 && space < classes && space != blank, "bad word-separator index " + std::to_string(space));
+    require(lm_unit == CTC4J_LM_WORD || lm_unit == CTC4J_LM_CHAR, "unknown LM unit " + std::to_string(lm_unit));
+    require(std::isfinite(alpha) && std::isfinite(beta) && std::isfinite(oov_log10), "alpha, beta and oov must be finite");
+    require(n_lexicon >= 0 && n_hotwords >= 0, "negative word count");
+    require(lm == nullptr || lm_unit == CTC4J_LM_CHAR || space >= 0, "a word-level LM needs a word separator");
+    auto d = std::make_unique<ctc4j_beam_decoder>();
+    d->classes = classes, d->blank = blank, d->space = space;
+    d->lm = lm, d->lm_unit = lm_unit, d->alpha = alpha, d->beta = beta;
+    d->labels = split_strings(labels, classes);
+    if (lm != nullptr) {
+      d->lm_view = lm->view;
+      d->lm_view.oov_log10 = oov_log10;
+    }
+    d->lexicon = n_lexicon > 0;
+    build_words(*d, split_strings(lexicon, n_lexicon));
+    if (lm != nullptr && lm_unit == CTC4J_LM_CHAR) {
+      d->token_word.assign(classes, -1);
+      for (int c = 0; c < classes; ++c) d->token_word[c] = lm->word_id(c == space ? "<space>" : d->labels[c]);
+    }
+    build_hotwords(*d, split_strings(hotwords, n_hotwords), hotword_bonus);
+    *out = d.release();
+  });
+}
+
+int ctc4j_beam_decoder_destroy(ctc4j_beam_decoder* decoder) {
+  return guarded([&] { delete decoder; });
+}
+
+int ctc4j_beam_decode(const ctc4j_beam_decoder* d, int device, const float* emissions, const int64_t* lengths,
+                      int batch, int64_t max_frames, int log_probs, int beam, int top_k, float token_min_log_prob,
+                      float blank_skip_log_prob, int n_best, int32_t* hyp_count, float* scores, int32_t* hyp_lengths,
+                      int32_t* tokens, int32_t* starts, int32_t* ends, float* confidence) {
+  return guarded([&] {
+    require(d != nullptr && hyp_count != nullptr, "null decoder or output");
+    require(beam >= 1, "beam width must be at least 1, got " + std::to_string(beam));
+    require(!std::isnan(token_min_log_prob) && !std::isnan(blank_skip_log_prob), "NaN pruning threshold");
+    require(device == CTC4J_CPU, "the beam search runs on the CPU; copy the emissions to the host");
+    const EmissionsView e{emissions, lengths, batch, max_frames, d->classes, log_probs != 0, d->blank};
+    const OutputView o{n_best, max_frames, scores, hyp_lengths, tokens, starts, ends, confidence};
+    check_emissions(e, true);
+    check_output(o, batch);
+    const SearchSettings settings{beam, top_k, n_best, token_min_log_prob, blank_skip_log_prob};
+    parallel_for(batch, [&](int64_t b) {
+      std::vector<float> scratch;
+      const float* lp = utterance_log_probs(e, static_cast<int>(b), scratch);
+      PrefixSearch search(*d, settings);
+      const std::vector<ScoredTokens> found = search.run(lp, lengths[b]);
+      hyp_count[b] = static_cast<int32_t>(found.size());
+      FramePath path;
+      for (size_t r = 0; r < found.size(); ++r) {
+        if (!found[r].tokens.empty()) viterbi_path(lp, lengths[b], d->classes, d->blank, found[r].tokens, path);
+        write_hypothesis(o, static_cast<int>(b), static_cast<int>(r), found[r], path, d->blank);
+      }
+    });
+  });
+}
+
+}  // extern "C"

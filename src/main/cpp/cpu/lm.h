@@ -1,0 +1,26 @@
+// The native n-gram language model behind ctc4j_lm (see include/ctc4j/decode.h): owns the tables
+// a NgramTableView points into, and the vocabulary for word lookups.
+#pragma once
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/ngram.h"
+#include "ctc4j/decode.h"
+
+struct ctc4j_lm {
+  ctc4j::NgramTableView view{};
+  std::vector<std::vector<ctc4j::NgramEntry>> tables;  // per order
+  std::string words;                                   // vocab_size NUL-terminated strings
+  std::vector<uint32_t> word_offsets;
+  std::unordered_map<std::string_view, int> word_ids;  // views into `words`
+
+  // -1 when absent.
+  int word_id(std::string_view word) const {
+    auto it = word_ids.find(word);
+    return it == word_ids.end() ? -1 : it->second;
+  }
+  std::string_view word(int id) const { return std::string_view(words.data() + word_offsets[id]); }
+  int64_t native_bytes() const;
+};
