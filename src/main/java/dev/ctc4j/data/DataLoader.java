@@ -2,6 +2,7 @@ package dev.ctc4j.data;
 
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.audio.Audio;
+import dev.ctc4j.decode.Labels;
 import dev.ctc4j.features.Features;
 import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.features.SpecAugment;
@@ -42,15 +43,15 @@ public final class DataLoader {
   }
 
   private final List<List<Utterance>> buckets;
-  private final Vocabulary vocabulary;
+  private final Labels labels;
   private final LogMelSpectrogram mel;
   private final Config config;
   private final Consumer<String> log;
   private final AtomicInteger skipped = new AtomicInteger();
 
-  public DataLoader(List<Utterance> utterances, Vocabulary vocabulary, LogMelSpectrogram mel, Config config,
+  public DataLoader(List<Utterance> utterances, Labels labels, LogMelSpectrogram mel, Config config,
       Consumer<String> log) {
-    this.vocabulary = vocabulary;
+    this.labels = labels;
     this.mel = mel;
     this.config = config;
     this.log = log;
@@ -166,12 +167,12 @@ public final class DataLoader {
   private Batch load(int epoch, int position, List<Utterance> bucket) {
     List<Utterance> kept = new ArrayList<>();
     List<float[]> audio = new ArrayList<>();
-    List<int[]> labels = new ArrayList<>();
+    List<int[]> transcripts = new ArrayList<>();
     for (Utterance u : bucket) {
       try {
-        int[] ids = vocabulary.encode(u.text());
+        int[] ids = labels.encode(u.text());
         audio.add(Audio.read(u.audio()));
-        labels.add(ids);
+        transcripts.add(ids);
         kept.add(u);
       } catch (InvalidInputException e) {
         skipped.incrementAndGet();
@@ -181,8 +182,8 @@ public final class DataLoader {
     if (kept.isEmpty()) return null;
     Features features = mel.compute(audio, config.device());
     if (config.augment() != null) config.augment().apply(features, mix(mix(config.seed(), epoch), position));
-    int[] lengths = labels.stream().mapToInt(l -> l.length).toArray();
-    int[] targets = labels.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+    int[] lengths = transcripts.stream().mapToInt(l -> l.length).toArray();
+    int[] targets = transcripts.stream().flatMapToInt(java.util.Arrays::stream).toArray();
     return new Batch(position, List.copyOf(kept), features, targets, lengths);
   }
 

@@ -39,4 +39,32 @@ public record Labels(List<String> tokens, int blank, int space) {
   public String text(int token) {
     return tokens.get(token);
   }
+
+  /** Label indices of a normalised transcript, one per character; throws naming a character without a label. */
+  public int[] encode(String transcript) {
+    java.util.Map<Character, Integer> index = new java.util.HashMap<>();
+    for (int i = 0; i < tokens.size(); i++) {
+      if (i != blank && tokens.get(i).length() == 1) index.put(tokens.get(i).charAt(0), i);
+    }
+    int[] out = new int[transcript.length()];
+    for (int i = 0; i < out.length; i++) {
+      Integer id = index.get(transcript.charAt(i));
+      if (id == null) {
+        throw new InvalidInputException("character '" + transcript.charAt(i) + "' at " + i + " of \"" + transcript
+            + "\" has no label");
+      }
+      out[i] = id;
+    }
+    return out;
+  }
+
+  /** The text of label indices, blanks dropped (no repeat collapsing: these are labels, not frames). */
+  public String decode(int[] ids) {
+    StringBuilder sb = new StringBuilder();
+    for (int id : ids) {
+      if (id < 0 || id >= tokens.size()) throw new InvalidInputException("label index " + id + " out of range");
+      if (id != blank) sb.append(tokens.get(id));
+    }
+    return sb.toString();
+  }
 }

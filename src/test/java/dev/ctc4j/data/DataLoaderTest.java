@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ctc4j.decode.Labels;
 import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.features.Normalization;
@@ -33,7 +34,7 @@ class DataLoaderTest {
 
   private static DataLoader loader(List<Utterance> data, LogMelSpectrogram mel, long seed, List<String> log) {
     DataLoader.Config config = new DataLoader.Config(8, 2, 3, true, new SpecAugment(1, 10, 1, 0.1, 0f), seed, Device.CPU);
-    return new DataLoader(data, Vocabulary.english(), mel, config, log::add);
+    return new DataLoader(data, Labels.english(), mel, config, log::add);
   }
 
   @Test

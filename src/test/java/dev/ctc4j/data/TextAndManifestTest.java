@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TextAndVocabularyTest {
+class TextAndManifestTest {
   @TempDir Path dir;
 
   @Test
@@ -21,21 +21,6 @@ class TextAndVocabularyTest {
     assertEquals("cafe don't twenty one", TextNormalizer.normalize("Café don\u2019t twenty-one"));
     assertEquals("room", TextNormalizer.normalize("room 101"));
     assertEquals("", TextNormalizer.normalize("?!"));
-  }
-
-  @Test
-  void englishVocabularyEncodesAndDecodes() {
-    Vocabulary v = Vocabulary.english();
-    assertEquals(29, v.size());
-    assertEquals(0, v.blank());
-    assertEquals(28, v.space());
-    int[] ids = v.encode("it's a b");
-    assertArrayEquals(new int[] {10, 21, 1, 20, 28, 2, 28, 3}, ids);
-    assertEquals("it's a b", v.decode(ids));
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> v.encode("caf\u00e9"));
-    assertTrue(e.getMessage().contains("at 3"), e.getMessage());
-    assertThrows(InvalidInputException.class, () -> new Vocabulary(List.of("_", "a", "a"), 0));
-    assertThrows(InvalidInputException.class, () -> new Vocabulary(List.of("_", "ab"), 0));
   }
 
   @Test
