@@ -89,9 +89,11 @@ public final class Audio {
       for (int from = 0; from < length; from += CHUNK_FRAMES * channels) {
         int count = Math.min(CHUNK_FRAMES * channels, length - from);
         stager.stage(from, count);
-        out.append(resampler.output(), resampler.convert(planes, count / channels, source));
+        int produced = resampler.convert(planes, count / channels, source); // may reallocate output()
+        out.append(resampler.output(), produced);
       }
-      out.append(resampler.output(), resampler.flush(source));
+      int tail = resampler.flush(source);
+      out.append(resampler.output(), tail);
     }
     return out.toArray();
   }
