@@ -43,6 +43,7 @@ public final class Audio {
   /** Interleaved 16-bit PCM at any rate and channel count, averaged to mono and resampled. */
   public static float[] fromPcm16(short[] interleaved, int sampleRate, int channels) {
     Objects.requireNonNull(interleaved, "interleaved");
+    validate(interleaved.length, sampleRate, channels);
     try (ShortPointer staging = new ShortPointer(Math.min(interleaved.length, CHUNK_FRAMES * (long) channels))) {
       return convert(interleaved.length, sampleRate, channels, AV_SAMPLE_FMT_S16, staging,
           (from, count) -> staging.position(0).put(interleaved, from, count));
@@ -52,6 +53,7 @@ public final class Audio {
   /** Interleaved float PCM at any rate and channel count, averaged to mono and resampled. */
   public static float[] fromFloat(float[] interleaved, int sampleRate, int channels) {
     Objects.requireNonNull(interleaved, "interleaved");
+    validate(interleaved.length, sampleRate, channels);
     try (FloatPointer staging = new FloatPointer(Math.min(interleaved.length, CHUNK_FRAMES * (long) channels))) {
       return convert(interleaved.length, sampleRate, channels, AV_SAMPLE_FMT_FLT, staging,
           (from, count) -> staging.position(0).put(interleaved, from, count));
@@ -63,14 +65,23 @@ public final class Audio {
     void stage(int from, int count);
   }
 
-  private static float[] convert(int length, int sampleRate, int channels, int sampleFormat,
-      Pointer staging, Stager stager) {
-    String source = "PCM array (" + sampleRate + " Hz, " + channels + " channels)";
+  private static String describe(int sampleRate, int channels) {
+    return "PCM array (" + sampleRate + " Hz, " + channels + " channels)";
+  }
+
+  /** Before any native allocation: JavaCPP aborts the JVM on a negative array size. */
+  private static void validate(int length, int sampleRate, int channels) {
+    String source = describe(sampleRate, channels);
     Resampler.validate(sampleRate, channels, source);
     if (length % channels != 0) {
       throw new AudioException(Problem.TRUNCATED, source,
           length + " values is not a whole number of " + channels + "-channel frames");
     }
+  }
+
+  private static float[] convert(int length, int sampleRate, int channels, int sampleFormat,
+      Pointer staging, Stager stager) {
+    String source = describe(sampleRate, channels);
     Samples out = new Samples((int) Math.min(Integer.MAX_VALUE - 8,
         (long) length / channels * SAMPLE_RATE / sampleRate + 64));
     try (Resampler resampler = new Resampler(sampleRate, channels, sampleFormat, source);
@@ -78,9 +89,11 @@ public final class Audio {
       for (int from = 0; from < length; from += CHUNK_FRAMES * channels) {
         int count = Math.min(CHUNK_FRAMES * channels, length - from);
         stager.stage(from, count);
-        out.append(resampler.output(), resampler.convert(planes, count / channels, source));
+        int produced = resampler.convert(planes, count / channels, source); // may reallocate output()
+        out.append(resampler.output(), produced);
       }
-      out.append(resampler.output(), resampler.flush(source));
+      int tail = resampler.flush(source);
+      out.append(resampler.output(), tail);
     }
     return out.toArray();
   }

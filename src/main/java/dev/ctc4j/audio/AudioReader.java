@@ -23,6 +23,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_INVALIDDATA;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -170,6 +172,7 @@ public final class AudioReader implements AutoCloseable {
     format = avformat_alloc_context();
     if (format == null) throw new OutOfMemoryError("FFmpeg format context");
     if (input != null) format.pb(input.context());
+    FFmpeg.takeLoggedError(); // forget messages about earlier inputs
     int status = avformat_open_input(format, url, null, (AVDictionary) null);
     if (status < 0) {
       format = null; // FFmpeg has freed the context
@@ -185,12 +188,18 @@ public final class AudioReader implements AutoCloseable {
       input.rethrowFailure(source);
       if (input.bytesRead() == 0) return new AudioException(Problem.EMPTY, source, "0 bytes");
     }
+    String logged = FFmpeg.takeLoggedError();
     if (status == FFmpeg.AVERROR_ENOENT) return new AudioException(Problem.MISSING, source, "no such file");
-    if (status == AVERROR_INVALIDDATA) {
-      return new AudioException(Problem.NOT_AUDIO, source, "no known audio format recognised");
-    }
     if (status == AVERROR_EOF) return new AudioException(Problem.TRUNCATED, source, "ends inside the header");
-    return new AudioException(Problem.CORRUPT, source, "cannot read the header: " + FFmpeg.errorText(status));
+    if (logged == null) {
+      Problem problem = status == AVERROR_INVALIDDATA ? Problem.NOT_AUDIO : Problem.CORRUPT;
+      return new AudioException(problem, source, "no audio format recognised (" + FFmpeg.errorText(status) + ")");
+    }
+    // FFmpeg recognised the format but rejected its header; only its log message says why.
+    String reason = logged.toLowerCase(Locale.ROOT);
+    Problem problem = reason.contains("sample rate") ? Problem.BAD_SAMPLE_RATE
+        : reason.contains("channel") ? Problem.NO_CHANNELS : Problem.CORRUPT;
+    return new AudioException(problem, source, "invalid header: " + logged);
   }
 
   private AVCodecParameters findAudioStream() {
@@ -198,21 +207,40 @@ public final class AudioReader implements AutoCloseable {
     if (streamIndex == AVERROR_DECODER_NOT_FOUND) {
       throw new AudioException(Problem.UNSUPPORTED, source, "no decoder for its audio stream");
     }
-    if (streamIndex < 0) {
-      throw new AudioException(Problem.NOT_AUDIO, source, "no audio stream in this " + container + " input");
-    }
+    if (streamIndex < 0) streamIndex = firstAudioStream(); // FFmpeg skips streams it cannot decode
     AVStream stream = format.streams(streamIndex);
     AVCodecParameters params = stream.codecpar();
     codec = avcodec_get_name(params.codec_id()).getString();
     channels = params.ch_layout().nb_channels();
     sampleRate = params.sample_rate();
     Resampler.validate(sampleRate, channels, source);
-    if (stream.duration() != AV_NOPTS_VALUE
-        && format.duration_estimation_method() != AVFMT_DURATION_FROM_BITRATE) {
-      AVRational tb = stream.time_base();
-      declaredSamples = Math.round((double) stream.duration() * tb.num() * sampleRate / tb.den());
-    }
+    declaredSamples = declaredLength(stream);
     return params;
+  }
+
+  private int firstAudioStream() {
+    for (int i = 0; i < format.nb_streams(); i++) {
+      AVCodecParameters params = format.streams(i).codecpar();
+      if (params.codec_type() != AVMEDIA_TYPE_AUDIO) continue;
+      if (params.sample_rate() <= 0 && params.ch_layout().nb_channels() <= 0) {
+        throw new AudioException(Problem.CORRUPT, source, "no decodable " + container + " audio frames found");
+      }
+      return i;
+    }
+    throw new AudioException(Problem.NOT_AUDIO, source, "no audio stream in this " + container + " input");
+  }
+
+  /** The length in samples the header declares (stream, else container), or -1. */
+  private long declaredLength(AVStream stream) {
+    if (format.duration_estimation_method() == AVFMT_DURATION_FROM_BITRATE) return -1; // a guess
+    if (stream.duration() != AV_NOPTS_VALUE) {
+      AVRational tb = stream.time_base();
+      return Math.round((double) stream.duration() * tb.num() * sampleRate / tb.den());
+    }
+    if (format.duration() != AV_NOPTS_VALUE) {
+      return Math.round((double) format.duration() * sampleRate / AV_TIME_BASE);
+    }
+    return -1;
   }
 
   private void openDecoder(AVCodecParameters params) {
@@ -311,6 +339,10 @@ public final class AudioReader implements AutoCloseable {
   /** At the end of the input: was everything there? */
   private void checkComplete() {
     long slack = Math.round(LENGTH_SLACK_SECONDS * sampleRate);
+    if (decodedSamples == 0 && declaredSamples > slack) {
+      throw new AudioException(Problem.CORRUPT, source, "none of the " + seconds(declaredSamples)
+          + " its header declares decodes");
+    }
     if (declaredSamples > decodedSamples + slack) {
       throw new AudioException(Problem.TRUNCATED, source, "ends after " + seconds(decodedSamples)
           + " of the " + seconds(declaredSamples) + " its header declares");

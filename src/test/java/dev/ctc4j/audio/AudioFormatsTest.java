@@ -29,7 +29,7 @@ class AudioFormatsTest {
   static final double RESAMPLE_PCM16_TOL = 6e-5;
   /** Lossy codecs: minimum correlation with the original at lag 0, and length slack in samples. */
   static final double LOSSY_MIN_CORRELATION = 0.999;
-  static final int LOSSY_LENGTH_SLACK = 32;
+  static final int LOSSY_LENGTH_SLACK = 64; // observed up to 37 (FFmpeg's Vorbis encoder pads)
 
   @TempDir Path dir;
 
