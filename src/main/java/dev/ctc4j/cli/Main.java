@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = InfoCommand.Version.class,
     description = "CTC speech recognition with native CPU and CUDA kernels.",
-    subcommands = {InfoCommand.class, FeaturesCommand.class, PrepareCommand.class})
+    subcommands = {InfoCommand.class, FeaturesCommand.class, PrepareCommand.class, LmCommand.class,
+        TrainCommand.class, EvalCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));

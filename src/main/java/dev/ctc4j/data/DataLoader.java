@@ -75,10 +75,15 @@ public final class DataLoader {
 
   /** The batches of one epoch, prepared in the background; close it to stop early. */
   public Epoch epoch(int epoch) {
+    return epoch(epoch, 0);
+  }
+
+  /** The epoch's batches after its first {@code skip} (to resume mid-epoch exactly). */
+  public Epoch epoch(int epoch, int skip) {
     List<Integer> order = new ArrayList<>();
     for (int i = 0; i < buckets.size(); i++) order.add(i);
     if (!(config.sortaGrad() && epoch == 0)) Collections.shuffle(order, new java.util.Random(mix(config.seed(), epoch)));
-    return new Epoch(epoch, order);
+    return new Epoch(epoch, order, Math.min(skip, order.size()));
   }
 
   /** Iterates one epoch's batches in order; each batch must be closed by the consumer. */
@@ -89,9 +94,10 @@ public final class DataLoader {
     private final ArrayDeque<Future<Batch>> window = new ArrayDeque<>();
     private int submitted;
 
-    private Epoch(int epoch, List<Integer> order) {
+    private Epoch(int epoch, List<Integer> order, int skip) {
       this.epoch = epoch;
       this.order = order;
+      this.submitted = skip;
       this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
         Thread t = new Thread(r, "ctc4j-loader");
         t.setDaemon(true);

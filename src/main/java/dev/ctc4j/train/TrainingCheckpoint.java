@@ -1,0 +1,117 @@
+package dev.ctc4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.features.MelConfig;
+import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.model.AcousticModel;
+import dev.ctc4j.model.Checkpoint;
+import dev.ctc4j.model.SafeTensors;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Training checkpoints under one folder: each is a complete directory {@code step-NNNNNNNN} (a
+ * model directory plus {@code optimizer.safetensors} and {@code trainer.json}), written under a
+ * temporary name, flushed and renamed; then the {@code latest} file, replaced atomically, names it.
+ * A process killed at any moment therefore leaves {@code latest} naming a complete checkpoint.
+ */
+public final class TrainingCheckpoint {
+  static final String LATEST = "latest", OPTIMIZER = "optimizer.safetensors", TRAINER = "trainer.json";
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+  private TrainingCheckpoint() {}
+
+  /** What a checkpoint holds once loaded: the model (owned by the caller), optimiser state and trainer state. */
+  public record Loaded(Path dir, AcousticModel model, Map<String, float[]> optimizer, long optimizerSteps,
+      TrainerState state) {}
+
+  private record TrainerFile(TrainerState state, long optimizerSteps) {}
+
+  public static Path save(Path root, AcousticModel model, MelConfig features, Optimizer optimizer, TrainerState state,
+      int keep) throws IOException {
+    Files.createDirectories(root);
+    String name = String.format("step-%08d", state.step());
+    Path tmp = Files.createTempDirectory(root, name + ".tmp");
+    SpeechModel.save(tmp, model, features);
+    Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : optimizer.state().entrySet()) {
+      tensors.put(e.getKey(), new SafeTensors.Entry(e.getValue().shape(), e.getValue().toFloatArray()));
+    }
+    SafeTensors.write(tmp.resolve(OPTIMIZER), tensors, Map.of("format", "ctc4j-optimizer"));
+    writeSynced(tmp.resolve(TRAINER), JSON.writeValueAsBytes(new TrainerFile(state, optimizer.steps())));
+    Path target = root.resolve(name);
+    if (Files.exists(target)) deleteTree(target);
+    move(tmp, target);
+    Path pointer = root.resolve(LATEST + ".tmp");
+    writeSynced(pointer, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    move(pointer, root.resolve(LATEST));
+    prune(root, keep);
+    return target;
+  }
+
+  /** The checkpoint {@code latest} names, or null if there is none. */
+  public static Loaded loadLatest(Path root, Device device) throws IOException {
+    Path pointer = root.resolve(LATEST);
+    if (!Files.exists(pointer)) return null;
+    Path dir = root.resolve(Files.readString(pointer).trim());
+    TrainerFile trainer = JSON.readValue(dir.resolve(TRAINER).toFile(), TrainerFile.class);
+    Map<String, float[]> optimizer = new LinkedHashMap<>();
+    SafeTensors.read(dir.resolve(OPTIMIZER), n -> false).forEach((k, v) -> optimizer.put(k, v.values()));
+    AcousticModel model = Checkpoint.load(dir, device);
+    return new Loaded(dir, model, optimizer, trainer.optimizerSteps(), trainer.state());
+  }
+
+  private static void writeSynced(Path file, byte[] bytes) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(java.nio.ByteBuffer.wrap(bytes));
+      ch.force(true);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system cannot rename atomically: " + to, e);
+    }
+  }
+
+  /** Removes all but the newest {@code keep} checkpoints, and any temporary directory left by a crash. */
+  private static void prune(Path root, int keep) throws IOException {
+    List<Path> all;
+    try (Stream<Path> s = Files.list(root)) {
+      all = s.filter(Files::isDirectory).sorted(Comparator.comparing(Path::toString)).toList();
+    }
+    List<Path> complete = all.stream().filter(p -> !p.getFileName().toString().contains(".tmp")).toList();
+    for (Path p : all) {
+      boolean stale = p.getFileName().toString().contains(".tmp") || complete.indexOf(p) < complete.size() - keep;
+      if (stale) deleteTree(p);
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+
+  static void requireKeep(int keep) {
+    if (keep < 1) throw new InvalidInputException("keep_checkpoints must be >= 1");
+  }
+}
