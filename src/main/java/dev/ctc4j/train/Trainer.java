@@ -74,6 +74,14 @@ public final class Trainer {
 
   /** Trains, continuing from {@code out/checkpoints/latest} when {@code resume} is set and one exists. */
   public Result run(boolean resume) throws IOException {
+    return run(resume, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #run(boolean)}, but this invocation stops (after a checkpoint) once {@code stopAtStep}
+   * steps are done: time-sliced or preemptible training, continued later with {@code resume}.
+   */
+  public Result run(boolean resume, long stopAtStep) throws IOException {
     long started = System.nanoTime();
     Files.createDirectories(out);
     Files.write(out.resolve("config.json"), config.toJson());
@@ -97,7 +105,7 @@ public final class Trainer {
       CtcLoss ctc = CtcLoss.builder().blank(0).reduction(Reduction.MEAN).zeroInfinity(true).layout(CtcLayout.TIME_MAJOR).build();
       List<Double> losses = new ArrayList<>();
       Evaluation lastDev = null;
-      while (state.epoch() < config.epochs() && !stepLimitReached(state)) {
+      while (state.epoch() < config.epochs() && !stepLimitReached(state) && state.step() < stopAtStep) {
         bar.startEpoch();
         double epochLoss = 0;
         int epochSteps = 0;
@@ -117,11 +125,11 @@ public final class Trainer {
               bar.update(state.epoch(), config.epochs(), state.batchesDone(), loader.batchesPerEpoch(), s.loss, lr,
                   batch.size() / seconds);
               if (state.step() % config.checkpointEvery() == 0) checkpoint(model, optimizer, state);
-              if (stepLimitReached(state)) break;
+              if (stepLimitReached(state) || state.step() >= stopAtStep) break;
             }
           }
         }
-        if (state.batchesDone() < loader.batchesPerEpoch()) {  // stopped by max_steps mid-epoch
+        if (state.batchesDone() < loader.batchesPerEpoch()) {  // stopped mid-epoch by max_steps or stopAtStep
           checkpoint(model, optimizer, state);
           break;
         }

@@ -1,0 +1,117 @@
+package dev.ctc4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ctc4j.data.Manifest;
+import dev.ctc4j.data.Utterance;
+import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.testing.SharedData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tiny model on a few real AN4 utterances: the loss falls, resume is exact, a kill never corrupts. */
+class TrainerTest {
+  @TempDir Path dir;
+
+  /** 8 short train utterances and 4 dev ones, and a config for a small conv + GRU model. */
+  private Path config(long maxSteps, int checkpointEvery) throws IOException {
+    List<Utterance> all = new ArrayList<>(Manifest.read(SharedData.require("an4/train.jsonl")));
+    all.sort(Comparator.comparingDouble(Utterance::duration));
+    Manifest.write(dir.resolve("train.jsonl"), all.subList(40, 48));
+    Manifest.write(dir.resolve("dev.jsonl"), all.subList(60, 64));
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode c = (ObjectNode) json.readTree(Path.of("configs/an4-lstm.json").toFile());
+    ObjectNode model = (ObjectNode) c.get("model");
+    model.put("n_features", 20).put("hidden", 24).put("layers", 1).put("cell", "gru").put("conv_channels", 16);
+    ((ObjectNode) c.get("features")).put("n_mels", 20);
+    ObjectNode data = (ObjectNode) c.get("data");
+    data.put("train", "train.jsonl").put("dev", "dev.jsonl").put("dev_speakers", 0).put("batch_size", 4);
+    ((ObjectNode) c.get("optimizer")).put("name", "adam").put("lr", 3e-3);
+    ((ObjectNode) c.get("schedule")).put("name", "constant");
+    c.put("epochs", 100).put("max_steps", maxSteps).put("checkpoint_every", checkpointEvery).put("threads", 1);
+    Path file = dir.resolve("config.json");
+    json.writeValue(file.toFile(), c);
+    return file;
+  }
+
+  private Trainer trainer(Path config, Path out) throws IOException {
+    return new Trainer(TrainConfig.read(config), config.getParent(), out, line -> {}, System.err, false);
+  }
+
+  @Test
+  void lossFallsAndTheBestModelLoads() throws Exception {
+    Path config = config(24, 100);
+    Trainer.Result r = trainer(config, dir.resolve("run")).run(false);
+    List<Double> losses = r.losses();
+    assertEquals(24, losses.size());
+    double first = (losses.get(0) + losses.get(1)) / 2, last = (losses.get(22) + losses.get(23)) / 2;
+    assertTrue(last < 0.8 * first, "loss fell from " + first + " to " + last + ": " + losses);
+    for (String plot : List.of("loss.png", "lr.png", "wer.png", "alignment.png")) {
+      assertTrue(Files.size(dir.resolve("run/plots/" + plot)) > 1000, plot);
+    }
+    List<String> metrics = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+    assertEquals(24, metrics.stream().filter(l -> l.contains("\"type\":\"step\"")).count(), "one line per step");
+    assertEquals(12, metrics.stream().filter(l -> l.contains("\"type\":\"epoch\"")).count(), "one line per epoch (2 batches each)");
+    try (SpeechModel best = SpeechModel.load(dir.resolve("run/best"), Device.CPU)) {
+      Utterance u = Manifest.read(dir.resolve("dev.jsonl")).get(0);
+      assertNotNull(best.greedy(List.of(dev.ctc4j.audio.Audio.read(u.audio()))).get(0).text());
+    }
+  }
+
+  @Test
+  void interruptedAndResumedEqualsUninterrupted() throws Exception {
+    Path config = config(7, 2);
+    List<Double> straight = trainer(config, dir.resolve("a")).run(false).losses();
+    List<Double> resumed = new ArrayList<>(trainer(config, dir.resolve("b")).run(false, 3).losses());
+    resumed.addAll(trainer(config, dir.resolve("b")).run(true).losses());
+    assertEquals(straight, resumed, "bit-identical losses, resumed mid-epoch at step 3");
+    assertEquals(Files.readAllLines(dir.resolve("a/metrics.jsonl")).size(), Files.readAllLines(dir.resolve("b/metrics.jsonl")).size());
+  }
+
+  @Test
+  void killedWhileCheckpointingLeavesALoadableCheckpoint() throws Exception {
+    Path config = config(400, 1);  // a checkpoint after every step: kills land inside writes often
+    Path out = dir.resolve("killed");
+    java.util.SplittableRandom rng = dev.ctc4j.testing.Seeds.random("TrainerTest.kill");
+    long lastStep = -1;
+    for (int round = 0; round < 4; round++) {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.ctc4j.cli.Main",
+          "train", "--config", config.toString(), "--out", out.toString()));
+      if (round > 0) command.add("--resume");
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("log" + round).toFile()).start();
+      waitForCheckpoint(out, lastStep, p);
+      Thread.sleep(rng.nextInt(1500));
+      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);  // SIGKILL, wherever it is
+      TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.loadLatest(out.resolve("checkpoints"), Device.CPU);
+      assertNotNull(loaded, "a checkpoint survives round " + round + "\n" + Files.readString(dir.resolve("log" + round)));
+      loaded.model().close();
+      assertTrue(loaded.state().step() >= lastStep, "checkpoints never go backwards");
+      lastStep = loaded.state().step();
+    }
+    assertTrue(lastStep > 0);
+  }
+
+  /** Waits until the child has written a checkpoint newer than {@code after}. */
+  private static void waitForCheckpoint(Path out, long after, Process p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    Path latest = out.resolve("checkpoints/latest");
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      if (Files.exists(latest) && Long.parseLong(Files.readString(latest).trim().substring(5)) > after) return;
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no new checkpoint from the training process");
+  }
+}
