@@ -1,18 +1,21 @@
 package dev.ctc4j.model;
 
 import dev.ctc4j.InvalidInputException;
-import dev.ctc4j.nn.Module;
+import dev.ctc4j.nn.Composite;
 import dev.ctc4j.nn.Ops;
 import dev.ctc4j.tensor.Tensor;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * A CTC acoustic model: features [N, n_features, T] (as the log-mel front end produces them) and
  * per-utterance frame counts in, log-probabilities [T', N, classes] (time-major, as CTC losses take
  * them) and output frame counts out. Inference (train(false)) is thread-safe on a loaded model.
+ *
+ * <p>Training: {@code forward} in training mode records its steps (see {@link Composite});
+ * {@link #backward} then adds every parameter's gradient and frees what the forward pass cached.
+ * Call {@link #setStep} once per optimiser step so dropout masks are reproducible on resume.
  */
-public abstract class AcousticModel extends Module {
+public abstract class AcousticModel extends Composite {
   /** logProbs [T', N, classes]; lengths: valid output frames per utterance. */
   public record Output(Tensor logProbs, int[] lengths) implements AutoCloseable {
     @Override
@@ -22,6 +25,7 @@ public abstract class AcousticModel extends Module {
   }
 
   private final ModelConfig config;
+  private long[] outputShape; // of the last training forward pass
 
   protected AcousticModel(ModelConfig config) {
     this.config = config;
@@ -40,7 +44,39 @@ public abstract class AcousticModel extends Module {
     return config;
   }
 
-  public abstract Output forward(Tensor features, int[] lengths);
+  /**
+   * Log-probabilities of features [N, n_features, T] (frames past lengths[b] are ignored; the
+   * caller keeps the tensor). In training mode the pass is kept for {@link #backward}.
+   */
+  public final Output forward(Tensor features, int[] lengths) {
+    checkInput(features, lengths);
+    clearCache();
+    int[] outLengths = outputLengths(lengths);
+    Tensor logProbs = logProbs(features, lengths, outLengths);
+    outputShape = isTraining() ? logProbs.shape() : null;
+    return new Output(logProbs, outLengths);
+  }
+
+  /** The forward pass as {@link Composite} steps, from checked features; returns [T', N, classes]. */
+  protected abstract Tensor logProbs(Tensor features, int[] lengths, int[] outLengths);
+
+  /**
+   * Back-propagates the gradient of the loss w.r.t. the last training forward pass's
+   * log-probabilities (the caller keeps it; padded frames' gradient should be zero), adding into
+   * every parameter's {@code grad()}, and frees everything that pass cached.
+   */
+  public void backward(Tensor gradLogProbs) {
+    if (outputShape == null || !hasSteps()) {
+      throw new IllegalStateException("backward needs a forward pass in training mode first");
+    }
+    Ops.requireShape(gradLogProbs, "gradient of the log-probabilities", outputShape);
+    outputShape = null;
+    try (Tensor unused = backwardSteps(Ops.reshape(gradLogProbs, gradLogProbs.shape()))) {
+      // The gradient of the features is not needed.
+    } finally {
+      clearCache();
+    }
+  }
 
   /** Output frames for an utterance of {@code inputFrames} feature frames. */
   public abstract int outputLength(int inputFrames);
@@ -64,7 +100,7 @@ public abstract class AcousticModel extends Module {
     return out;
   }
 
-  protected final void checkInput(Tensor features, int[] lengths) {
+  private void checkInput(Tensor features, int[] lengths) {
     Ops.requireShape(features, getClass().getSimpleName(), -1, config.nFeatures(), -1);
     if (lengths.length != features.dim(0)) {
       throw new InvalidInputException(lengths.length + " lengths for a batch of " + features.dim(0));
@@ -76,5 +112,4 @@ public abstract class AcousticModel extends Module {
       }
     }
   }
-
 }

@@ -67,23 +67,16 @@ public final class CtcModel extends AcousticModel {
   }
 
   @Override
-  public Output forward(Tensor features, int[] lengths) {
-    checkInput(features, lengths);
-    int[] outLengths = outputLengths(lengths);
+  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
     Tensor x = Ops.reshape(features, features.shape());
     if (conv != null) {
-      Ops.maskFrames(x, lengths);
+      maskFrames(x, lengths);
       x = apply(convRelu, apply(conv, x));
-      Ops.maskFrames(x, outLengths);
+      maskFrames(x, outLengths);
     }
-    x = step(x, Ops.permute(x, 2, 0, 1)); // [T', N, width]
+    x = permute(x, 2, 0, 1); // [T', N, width]
     for (Layer layer : mlp) x = apply(layer, x);
-    if (rnn != null) {
-      Rnn.Output o = rnn.forward(x, outLengths, null);
-      o.state().close();
-      x = step(x, o.y());
-    }
-    x = apply(logSoftmax, apply(output, x));
-    return new Output(x, outLengths);
+    if (rnn != null) x = rnn(rnn, x, outLengths);
+    return apply(logSoftmax, apply(output, x));
   }
 }

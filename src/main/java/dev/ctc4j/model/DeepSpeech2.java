@@ -65,26 +65,20 @@ public final class DeepSpeech2 extends AcousticModel {
   }
 
   @Override
-  public Output forward(Tensor features, int[] lengths) {
-    checkInput(features, lengths);
+  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
     long n = features.dim(0);
-    int[] outLengths = outputLengths(lengths);
     Tensor x = Ops.reshape(features, n, 1, features.dim(1), features.dim(2));
-    Ops.maskFrames(x, lengths);
+    maskFrames(x, lengths);
     x = apply(clamp, apply(bn1, apply(conv1, x)));
-    Ops.maskFrames(x, outLengths);
+    maskFrames(x, outLengths);
     x = apply(clamp2, apply(bn2, apply(conv2, x)));
-    Ops.maskFrames(x, outLengths);
-    long steps = x.dim(3);
-    x = step(x, Ops.reshape(x, n, rnnInput, steps));
-    x = step(x, Ops.permute(x, 2, 0, 1)); // [T', N, 32 * freq]
+    maskFrames(x, outLengths);
+    x = reshape(x, n, rnnInput, x.dim(3));
+    x = permute(x, 2, 0, 1); // [T', N, 32 * freq]
     for (int i = 0; i < rnns.length; i++) {
       if (rnnNorms[i] != null) x = apply(rnnNorms[i], x);
-      Rnn.Output o = rnns[i].forward(x, outLengths, null);
-      o.state().close();
-      x = step(x, o.y());
+      x = rnn(rnns[i], x, outLengths);
     }
-    x = apply(logSoftmax, apply(fc, apply(fcNorm, x)));
-    return new Output(x, outLengths);
+    return apply(logSoftmax, apply(fc, apply(fcNorm, x)));
   }
 }

@@ -1,6 +1,7 @@
 package dev.ctc4j.model;
 
 import dev.ctc4j.nn.Activation;
+import dev.ctc4j.nn.Composite;
 import dev.ctc4j.nn.Convolution;
 import dev.ctc4j.nn.Dropout;
 import dev.ctc4j.nn.LayerNorm;
@@ -73,32 +74,26 @@ public final class ResCnnBiGru extends AcousticModel {
   }
 
   @Override
-  public Output forward(Tensor features, int[] lengths) {
-    checkInput(features, lengths);
+  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
     long n = features.dim(0);
-    int[] outLengths = outputLengths(lengths);
     Tensor x = Ops.reshape(features, n, 1, features.dim(1), features.dim(2));
-    Ops.maskFrames(x, lengths);
+    maskFrames(x, lengths);
     x = apply(cnn, x);
-    Ops.maskFrames(x, outLengths);
-    for (ResidualBlock block : blocks) x = step(x, block.forward(x, outLengths));
-    long steps = x.dim(3);
-    x = step(x, Ops.reshape(x, n, x.dim(1) * x.dim(2), steps));
-    x = step(x, Ops.permute(x, 2, 0, 1)); // [T', N, 32 * n_mels / 2]
+    maskFrames(x, outLengths);
+    for (ResidualBlock block : blocks) x = step(x, block.forward(x, outLengths), block::backward);
+    x = reshape(x, n, x.dim(1) * x.dim(2), x.dim(3));
+    x = permute(x, 2, 0, 1); // [T', N, 32 * n_mels / 2]
     x = apply(fullyConnected, x);
     for (int i = 0; i < grus.length; i++) {
       x = apply(rnnGelus[i], apply(rnnNorms[i], x));
-      Rnn.Output o = grus[i].forward(x, outLengths, null);
-      o.state().close();
-      x = apply(rnnDropouts[i], step(x, o.y()));
+      x = apply(rnnDropouts[i], rnn(grus[i], x, outLengths));
     }
     x = apply(classifierDropout, apply(classifierGelu, apply(hiddenLayer, x)));
-    x = apply(logSoftmax, apply(output, x));
-    return new Output(x, outLengths);
+    return apply(logSoftmax, apply(output, x));
   }
 
   /** CNN layer norm, GELU, dropout, conv, twice, plus the input. */
-  static final class ResidualBlock extends dev.ctc4j.nn.Module {
+  static final class ResidualBlock extends Composite {
     private final LayerNorm norm1, norm2;
     private final Convolution cnn1, cnn2;
     private final Activation gelu1, gelu2;
@@ -120,13 +115,22 @@ public final class ResCnnBiGru extends AcousticModel {
           new int[] {1, 1}, 1, true, rng);
     }
 
-    /** A new tensor; x stays the caller's. */
+    /** A new tensor; x stays the caller's (and, in training, must live until {@link #backward}). */
     Tensor forward(Tensor x, int[] lengths) {
-      Tensor h = apply(cnn1, apply(dropout1, apply(gelu1, norm1.forward(x))));
-      Ops.maskFrames(h, lengths);
+      Tensor h = step(null, norm1.forward(x), adjointOf(norm1));
+      h = apply(cnn1, apply(dropout1, apply(gelu1, h)));
+      maskFrames(h, lengths);
       h = apply(cnn2, apply(dropout2, apply(gelu2, apply(norm2, h))));
-      Ops.maskFrames(h, lengths);
-      return step(h, Ops.add(h, x));
+      maskFrames(h, lengths);
+      return Ops.addInPlace(h, x);
+    }
+
+    /** The input gradient: the skip's (dy) plus the residual branch's. Takes dy. */
+    Tensor backward(Tensor dy) {
+      try (dy) {
+        Tensor dx = backwardSteps(Ops.reshape(dy, dy.shape()));
+        return Ops.addInPlace(dx, dy);
+      }
     }
   }
 }

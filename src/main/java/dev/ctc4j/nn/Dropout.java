@@ -6,13 +6,14 @@ import dev.ctc4j.tensor.Tensor;
 
 /**
  * Inverted dropout: in training each value is zeroed with probability p and the rest scaled by
- * 1 / (1 - p); identity in inference. The masks come from a counter-based generator keyed by the
- * seed and the call number, so a run replays exactly from its seed.
+ * 1 / (1 - p); identity in inference. A mask is a function of (the layer's seed, the training step
+ * set by {@link #setStep}, the call number within that step) through a counter-based generator, so
+ * a resumed run draws exactly the masks of an uninterrupted one.
  */
 public final class Dropout extends Layer {
   private final float p;
   private final long seed;
-  private long calls;
+  private long step, callsThisStep;
   private Tensor mask;
 
   public Dropout(float p, long seed) {
@@ -28,10 +29,23 @@ public final class Dropout extends Layer {
     if (!isTraining() || p == 0) return Ops.reshape(x, x.shape());
     mask = Ops.empty(x, x.shape());
     Tensor y = Ops.empty(x, x.shape());
-    long callSeed = seed + 0x632BE59BD9B4E019L * ++calls;
+    long callSeed = mix(seed + mix(step * 0x632BE59BD9B4E019L + callsThisStep++));
     Ops.check(NnNative.ctc4j_nn_dropout_forward(Ops.dev(x), p, callSeed, Ops.ptr(x), Ops.ptr(y), Ops.ptr(mask),
         x.numel()), "dropout forward");
     return y;
+  }
+
+  @Override
+  public void setStep(long step) {
+    this.step = step;
+    callsThisStep = 0;
+  }
+
+  /** SplitMix64's finaliser: nearby (seed, step, call) triples get unrelated mask streams. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   @Override

@@ -18,7 +18,6 @@ public abstract class Module implements AutoCloseable {
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
   private final Map<String, Parameter> buffers = new LinkedHashMap<>();
   private final Map<String, Module> children = new LinkedHashMap<>();
-  private final List<Tensor> intermediates = new ArrayList<>();
   private boolean training = true;
 
   protected final Parameter parameter(String name, Device device, float[] values, long... shape) {
@@ -76,22 +75,19 @@ public abstract class Module implements AutoCloseable {
     namedParameters().values().forEach(Parameter::zeroGrad);
   }
 
-  /** Runs a child layer, freeing its input unless training needs it for backward. */
-  protected final Tensor apply(Layer layer, Tensor x) {
-    return step(x, layer.forward(x));
+  /**
+   * Sets the training step number, which the trainer advances once per optimiser step (and restores
+   * on resume): random choices such as dropout masks are a function of (the layer's seed, this step,
+   * the call within the step), never of how many calls the process has made, so a resumed run
+   * replays the masks of an uninterrupted one. Propagates to every child.
+   */
+  public void setStep(long step) {
+    children.values().forEach(c -> c.setStep(step));
   }
 
-  /** The next intermediate of a forward pass: frees the previous one in inference, keeps it in training. */
-  protected final Tensor step(Tensor previous, Tensor next) {
-    if (training) intermediates.add(previous);
-    else previous.close();
-    return next;
-  }
-
-  /** Drops what the last training forward pass cached. */
+  /** Frees what the last training forward pass cached for backward, here and in every child. */
   protected void clearCache() {
-    intermediates.forEach(Tensor::close);
-    intermediates.clear();
+    children.values().forEach(Module::clearCache);
   }
 
   @Override

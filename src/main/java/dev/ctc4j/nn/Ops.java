@@ -101,10 +101,11 @@ public final class Ops {
     return y;
   }
 
-  /** a += b. */
-  static void addInPlace(Tensor a, Tensor b) {
+  /** a += b; returns a. */
+  public static Tensor addInPlace(Tensor a, Tensor b) {
     requireSameShape(a, b, "add");
     check(NnNative.ctc4j_nn_add(dev(a), ptr(a), ptr(b), ptr(a), a.numel()), "add");
+    return a;
   }
 
   static Tensor multiply(Tensor a, Tensor b) {

@@ -18,11 +18,11 @@ import org.bytedeco.javacpp.PointerScope;
  * random input, and compares outputs, input gradients and parameter gradients for a random
  * output gradient (the loss is sum(y * g)).
  */
-final class TorchCheck {
+public final class TorchCheck {
   private TorchCheck() {}
 
   /** Differences allowed: |ours - reference| <= tol * (1 + |reference|). */
-  static void assertClose(double[] expected, float[] actual, double tol, String what) {
+  public static void assertClose(double[] expected, float[] actual, double tol, String what) {
     assertEquals(expected.length, actual.length, what + ": length");
     double worst = 0;
     int at = -1;
@@ -39,13 +39,41 @@ final class TorchCheck {
         + ", got " + actual[a] + "), tolerance " + tol);
   }
 
-  static double[] toDoubles(float[] x) {
+  /** Differences allowed: max |ours - reference| <= tol * max |reference| (for gradients of any scale). */
+  public static void assertCloseToScale(double[] expected, float[] actual, double tol, String what) {
+    assertCloseToScale(expected, actual, tol, 0, what);
+  }
+
+  /**
+   * As above with the scale at least {@code minScale}: for references that are exactly zero in
+   * theory (a bias feeding a normalisation) and float32 rounding noise in practice.
+   */
+  public static void assertCloseToScale(double[] expected, float[] actual, double tol, double minScale,
+      String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    double scale = minScale, worst = 0;
+    int at = -1;
+    for (int i = 0; i < expected.length; i++) {
+      scale = Math.max(scale, Math.abs(expected[i]));
+      double err = Math.abs(expected[i] - actual[i]);
+      if (!(err <= worst)) {
+        worst = err;
+        at = i;
+      }
+    }
+    double w = worst, s = scale;
+    int a = at;
+    assertTrue(worst <= tol * scale, () -> what + ": error " + w + " at " + a + " (expected " + expected[a]
+        + ", got " + actual[a] + ") exceeds " + tol + " x largest magnitude " + s);
+  }
+
+  public static double[] toDoubles(float[] x) {
     double[] d = new double[x.length];
     for (int i = 0; i < x.length; i++) d[i] = x[i];
     return d;
   }
 
-  static org.bytedeco.pytorch.Tensor leaf(float[] values, long... shape) {
+  public static org.bytedeco.pytorch.Tensor leaf(float[] values, long... shape) {
     return Torch.doubles(toDoubles(values), shape).requires_grad_(true);
   }
 
