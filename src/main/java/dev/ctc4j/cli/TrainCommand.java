@@ -25,8 +25,9 @@ final class TrainCommand implements Callable<Integer> {
     Trainer trainer = new Trainer(parsed, config.toAbsolutePath().getParent(), dir, System.err::println, System.err,
         System.console() != null);
     Trainer.Result r = trainer.run(resume);
-    System.out.printf("trained %d steps in %.1f s; best dev WER %.2f%%; model in %s%n", r.state().step(),
-        r.wallSeconds(), 100 * r.state().bestWer(), dir.resolve("best"));
+    String best = r.lastDev() == null ? "no epoch finished yet" : String.format("best dev WER %.2f%%, model in %s",
+        100 * r.state().bestWer(), dir.resolve("best"));
+    System.out.printf("trained to step %d in %.1f s; %s%n", r.state().step(), r.wallSeconds(), best);
     return 0;
   }
 }
