@@ -73,8 +73,8 @@ CTC4J_API int ctc4j_beam_decoder_destroy(ctc4j_beam_decoder* decoder);
 
 /* beam: prefixes kept per frame. top_k: candidate tokens per frame (<= 0: all). token_min_log_prob:
  * tokens below it are not extended (-INFINITY: none pruned). blank_skip_log_prob: frames whose
- * blank log-probability exceeds it create no new prefixes (+INFINITY: off). device: CTC4J_CPU, or a
- * CUDA device holding the emissions (lexicon and hotwords are CPU-only). */
+ * blank log-probability exceeds it create no new prefixes (+INFINITY: off). device: CTC4J_CPU only
+ * for now (the batched GPU beam search is not written yet); other devices are an invalid argument. */
 CTC4J_API int ctc4j_beam_decode(const ctc4j_beam_decoder* decoder, int device, const float* emissions,
                                 const int64_t* lengths, int batch, int64_t max_frames, int log_probs, int beam,
                                 int top_k, float token_min_log_prob, float blank_skip_log_prob, int n_best,
