@@ -22,8 +22,6 @@ using namespace ctc4j;
 
 namespace {
 
-constexpr int32_t kNotWord = -2;  // a trie node or prefix that completes no word (-1: an unknown word)
-
 std::vector<std::string> split_strings(const char* packed, int count) {
   std::vector<std::string> out;
   for (int i = 0; i < count; ++i) {
@@ -51,22 +49,14 @@ struct ctc4j_beam_decoder {
   std::vector<float> hot_partial;   // per hot node: the bonus a match reaching it carries
 
   bool word_lm() const { return lm != nullptr && lm_unit == CTC4J_LM_WORD; }
+
+  WordModel word_model() const {
+    return WordModel{words.view(), word_of.data(), token_word.empty() ? nullptr : token_word.data(), space, lexicon};
+  }
+  const NgramTableView* lm_table() const { return lm != nullptr ? &lm_view : nullptr; }
 };
 
 namespace {
-
-// A prefix: the text so far and what is known about it independently of the frames.
-struct Prefix {
-  int32_t parent, token;
-  int32_t word_node;    // position of the partial word in decoder.words (kNone: off the trie)
-  int32_t word_tokens;  // tokens in the partial word (0 at a word start)
-  int32_t lm_word;      // the word this prefix's last token completed (kNotWord: none)
-  int32_t history;      // the nearest strict ancestor that completed a word (-1: none)
-  int32_t hot;          // hotword match position (root: none)
-  int32_t words;        // words scored
-  float lm_ln;          // ln P_lm of the completed words
-  float bonus;          // committed hotword bonus
-};
 
 constexpr int32_t kNewNode = -1, kForbidden = -2;
 
@@ -139,11 +129,11 @@ struct SearchSettings {
 
 class PrefixSearch {
  public:
-  PrefixSearch(const ctc4j_beam_decoder& d, const SearchSettings& s) : d_(d), s_(s) {}
+  PrefixSearch(const ctc4j_beam_decoder& d, const SearchSettings& s) : d_(d), s_(s), words_(d.word_model()) {}
 
   // The n-best hypotheses of one utterance (log-probabilities [frames, classes]), best first.
   std::vector<ScoredTokens> run(const float* lp, int64_t frames) {
-    nodes_.assign(1, Prefix{-1, -1, TokenTrie::kRoot, 0, kNotWord, -1, TokenTrie::kRoot, 0, 0.0f, 0.0f});
+    nodes_.assign(1, root_prefix());
     node_of_.clear();
     beam_.assign(1, Candidate{0, nodes_[0], 0.0f, kLogZero, 0.0f});
     for (int64_t t = 0; t < frames; ++t) step(lp + t * d_.classes);
@@ -229,46 +219,9 @@ class PrefixSearch {
 
   // The prefix `parent` + token; false when the lexicon forbids it.
   bool extend(int32_t parent, int32_t token, Prefix& q) const {
-    const Prefix& p = nodes_[parent];
-    q = p;
-    q.parent = parent;
-    q.token = token;
-    q.lm_word = kNotWord;
-    q.history = p.lm_word != kNotWord ? parent : p.history;
-    int32_t completed = kNotWord;
-    if (token == d_.space) {
-      if (p.word_tokens > 0) {
-        completed = p.word_node == TokenTrie::kNone ? kNotWord : d_.word_of[p.word_node];
-        if (completed == kNotWord && d_.lexicon) return false;
-        if (completed == kNotWord) completed = -1;
-      }
-      q.word_node = TokenTrie::kRoot;
-      q.word_tokens = 0;
-    } else {
-      q.word_node = d_.words.child(p.word_tokens == 0 ? TokenTrie::kRoot : p.word_node, token);
-      if (q.word_node == TokenTrie::kNone && d_.lexicon) return false;
-      ++q.word_tokens;
-    }
-    if (d_.lm_unit == CTC4J_LM_CHAR && d_.lm != nullptr) completed = d_.token_word[token];
-    if (completed != kNotWord) score_word(q, completed);
-    step_hotwords(p, token, q);
+    if (!extend_prefix(words_, d_.lm_table(), nodes_.data(), parent, token, q)) return false;
+    step_hotwords(nodes_[parent], token, q);
     return true;
-  }
-
-  void score_word(Prefix& q, int32_t word) const {
-    if (d_.lm != nullptr) q.lm_ln += kLn10 * lm_log10(q.history, word);
-    q.lm_word = word;
-    ++q.words;
-  }
-
-  // log10 P(word | the words completed up to `node`, oldest first, from <s> when within reach).
-  float lm_log10(int32_t node, int32_t word) const {
-    int32_t history[kMaxNgramOrder];
-    const int wanted = d_.lm_view.order - 1;
-    int n = 0;
-    for (; node >= 0 && n < wanted; node = nodes_[node].history) history[kMaxNgramOrder - 1 - n++] = nodes_[node].lm_word;
-    if (node < 0 && n < wanted && d_.lm_view.bos >= 0) history[kMaxNgramOrder - 1 - n++] = d_.lm_view.bos;
-    return ngram_log10_prob(d_.lm_view, history + kMaxNgramOrder - n, n, word);
   }
 
   void step_hotwords(const Prefix& p, int32_t token, Prefix& q) const {
@@ -303,22 +256,8 @@ class PrefixSearch {
     std::vector<std::pair<float, const Candidate*>> ranked;
     for (Candidate& c : beam_) {
       Prefix& q = c.prefix;
-      const int32_t self = c.node;
-      q.history = q.lm_word != kNotWord ? self : q.history;
-      if (q.word_tokens > 0) {
-        const int32_t word = q.word_node == TokenTrie::kNone ? kNotWord : d_.word_of[q.word_node];
-        if (word == kNotWord && d_.lexicon) continue;
-        if (q.hot != TokenTrie::kRoot) q.bonus += d_.hot_end[q.hot];
-        if (d_.word_lm()) {
-          nodes_.push_back(q);  // a node completing the partial word, so that </s> sees it
-          score_word(nodes_.back(), word == kNotWord ? -1 : word);
-          q = nodes_.back();
-          q.history = static_cast<int32_t>(nodes_.size() - 1);
-        }
-      }
-      if (d_.lm != nullptr && d_.lm_view.eos >= 0) {
-        q.lm_ln += kLn10 * lm_log10(q.history, d_.lm_view.eos);
-      }
+      if (!finish_prefix(words_, d_.lm_table(), nodes_.data(), c.node, q)) continue;
+      if (q.word_tokens > 0 && q.hot != TokenTrie::kRoot) q.bonus += d_.hot_end[q.hot];
       c.score = combined_score(log_add_exp(c.p_blank, c.p_token), q.lm_ln, q.words, d_.alpha, d_.beta, q.bonus);
       if (c.score != kLogZero) ranked.emplace_back(c.score, &c);
     }
@@ -336,6 +275,7 @@ class PrefixSearch {
 
   const ctc4j_beam_decoder& d_;
   const SearchSettings s_;
+  const WordModel words_;
   std::vector<Prefix> nodes_;
   std::vector<Candidate> beam_, candidates_;
   std::vector<int32_t> tokens_, order_;
