@@ -406,6 +406,7 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     s.words = static_cast<const DeviceTables*>(words)->words;
     s.has_lm = lm != nullptr;
     if (s.has_lm) s.lm = static_cast<const DeviceTables*>(lm)->lm;
+    s.lm.oov_log10 = c.oov_log10;
     s.emissions = emissions;
     s.max_frames = max_frames;
     const int tokens_per_frame = c.top_k > 0 ? std::min(c.top_k, c.classes - 1) : c.classes - 1;

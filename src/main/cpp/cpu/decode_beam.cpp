@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "common/decode_math.h"
+#include "cpu/cuda_backend.h"
 #include "cpu/decode_output.h"
 #include "cpu/decode_trie.h"
 #include "cpu/error.h"
 #include "cpu/lm.h"
 #include "cpu/parallel.h"
 #include "ctc4j/decode.h"
+#include "cuda_api/decode.h"
+#include "cuda_api/runtime.h"
 
 using namespace ctc4j;
 
@@ -54,6 +57,17 @@ struct ctc4j_beam_decoder {
     return WordModel{words.view(), word_of.data(), token_word.empty() ? nullptr : token_word.data(), space, lexicon};
   }
   const NgramTableView* lm_table() const { return lm != nullptr ? &lm_view : nullptr; }
+
+  mutable DeviceCopies device_words;  // word_model() on CUDA devices, uploaded once each
+
+  const void* words_on_device(int device) const {
+    return device_words.on(device, [&](int d) {
+      void* copy = nullptr;
+      const WordModel model = word_model();
+      CTC4J_CUDA_CALL(ctc4jcu_words_upload, &model, words.size(), words.edge_count(), classes, d, &copy);
+      return copy;
+    });
+  }
 };
 
 namespace {
@@ -121,6 +135,8 @@ class ChildIndex {
   uint32_t generation_ = 1;
   size_t size_ = 0;
 };
+
+constexpr int kMaxGpuBeam = 2048;  // the GPU beam lives in shared memory (about 60 bytes per entry)
 
 struct SearchSettings {
   int beam, top_k, n_best;
@@ -332,6 +348,63 @@ void build_hotwords(ctc4j_beam_decoder& d, const std::vector<std::string>& phras
   }
 }
 
+// The n-best hypotheses of one utterance, with token frames and confidences from their best
+// alignments, written as rank 0.. of utterance b.
+void write_hypotheses(const ctc4j_beam_decoder& d, const float* lp, int64_t frames, int b,
+                      const std::vector<ScoredTokens>& found, const OutputView& o) {
+  FramePath path;
+  for (size_t r = 0; r < found.size(); ++r) {
+    if (!found[r].tokens.empty()) viterbi_path(lp, frames, d.classes, d.blank, found[r].tokens, path);
+    write_hypothesis(o, b, static_cast<int>(r), found[r], path, d.blank);
+  }
+}
+
+void cpu_beam_decode(const ctc4j_beam_decoder& d, const EmissionsView& e, const SearchSettings& settings,
+                     const OutputView& o, int32_t* hyp_count) {
+  parallel_for(e.batch, [&](int64_t b) {
+    std::vector<float> scratch;
+    const float* lp = utterance_log_probs(e, static_cast<int>(b), scratch);
+    PrefixSearch search(d, settings);
+    const std::vector<ScoredTokens> found = search.run(lp, e.lengths[b]);
+    hyp_count[b] = static_cast<int32_t>(found.size());
+    write_hypotheses(d, lp, e.lengths[b], static_cast<int>(b), found, o);
+  });
+}
+
+// The search runs on the device (cuda/decode_beam.cu). The emissions are also copied to the host,
+// to be validated and to align the n-best there (a small copy beside the search).
+void gpu_beam_decode(const ctc4j_beam_decoder& d, int device, const EmissionsView& e, const SearchSettings& settings,
+                     const OutputView& o, int32_t* hyp_count) {
+  require(d.hot_end.empty(), "hotword boosting is not supported by the GPU beam search; decode on the CPU");
+  require(settings.beam <= kMaxGpuBeam, "the GPU beam search takes beam widths up to " +
+                                            std::to_string(kMaxGpuBeam) + ", got " + std::to_string(settings.beam));
+  cuda::require_device(device);
+  if (e.batch == 0) return;
+  std::vector<float> host(static_cast<size_t>(e.batch) * e.max_frames * e.classes);
+  CTC4J_CUDA_CALL(ctc4jcu_copy, host.data(), e.data, host.size() * sizeof(float));
+  EmissionsView on_host = e;
+  on_host.data = host.data();
+  check_emissions(on_host, true);
+  const BeamSearchConfig config{d.classes, d.blank, e.log_probs, d.alpha, d.beta, d.lm_view.oov_log10, settings.beam,
+                                settings.top_k, settings.token_min_log_prob, settings.blank_skip_log_prob,
+                                settings.n_best};
+  const void* lm = d.lm != nullptr ? d.lm->on_device(device) : nullptr;
+  CTC4J_CUDA_CALL(ctc4jcu_beam_search, &config, d.words_on_device(device), lm, device, e.data, e.lengths, e.batch,
+                  e.max_frames, hyp_count, o.scores, o.lengths, o.tokens);
+  parallel_for(e.batch, [&](int64_t b) {
+    std::vector<ScoredTokens> found(hyp_count[b]);
+    for (int r = 0; r < hyp_count[b]; ++r) {
+      const int64_t slot = b * o.n_best + r;
+      const int32_t* t = o.tokens + slot * o.max_frames;
+      found[r] = ScoredTokens{o.scores[3 * slot], o.scores[3 * slot + 1], o.scores[3 * slot + 2],
+                              std::vector<int32_t>(t, t + o.lengths[slot])};
+    }
+    std::vector<float> scratch;
+    write_hypotheses(d, utterance_log_probs(on_host, static_cast<int>(b), scratch), e.lengths[b],
+                     static_cast<int>(b), found, o);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -380,24 +453,16 @@ int ctc4j_beam_decode(const ctc4j_beam_decoder* d, int device, const float* emis
     require(d != nullptr && hyp_count != nullptr, "null decoder or output");
     require(beam >= 1, "beam width must be at least 1, got " + std::to_string(beam));
     require(!std::isnan(token_min_log_prob) && !std::isnan(blank_skip_log_prob), "NaN pruning threshold");
-    require(device == CTC4J_CPU, "the beam search runs on the CPU; copy the emissions to the host");
     const EmissionsView e{emissions, lengths, batch, max_frames, d->classes, log_probs != 0, d->blank};
     const OutputView o{n_best, max_frames, scores, hyp_lengths, tokens, starts, ends, confidence};
-    check_emissions(e, true);
+    check_emissions(e, device == CTC4J_CPU);
     check_output(o, batch);
     const SearchSettings settings{beam, top_k, n_best, token_min_log_prob, blank_skip_log_prob};
-    parallel_for(batch, [&](int64_t b) {
-      std::vector<float> scratch;
-      const float* lp = utterance_log_probs(e, static_cast<int>(b), scratch);
-      PrefixSearch search(*d, settings);
-      const std::vector<ScoredTokens> found = search.run(lp, lengths[b]);
-      hyp_count[b] = static_cast<int32_t>(found.size());
-      FramePath path;
-      for (size_t r = 0; r < found.size(); ++r) {
-        if (!found[r].tokens.empty()) viterbi_path(lp, lengths[b], d->classes, d->blank, found[r].tokens, path);
-        write_hypothesis(o, static_cast<int>(b), static_cast<int>(r), found[r], path, d->blank);
-      }
-    });
+    if (device == CTC4J_CPU) {
+      cpu_beam_decode(*d, e, settings, o, hyp_count);
+    } else {
+      gpu_beam_decode(*d, device, e, settings, o, hyp_count);
+    }
   });
 }
 

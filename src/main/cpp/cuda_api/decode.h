@@ -12,7 +12,7 @@ namespace ctc4j {
 struct BeamSearchConfig {
   int classes, blank;
   bool log_probs;
-  float alpha, beta;
+  float alpha, beta, oov_log10;
   int beam, top_k;  // top_k <= 0: every token
   float token_min_log_prob, blank_skip_log_prob;
   int n_best;
