@@ -11,18 +11,19 @@
 #include <vector>
 
 #include "common/decode_math.h"
+#include "cpu/cuda_backend.h"
 #include "cpu/decode_output.h"
 #include "cpu/decode_trie.h"
 #include "cpu/error.h"
 #include "cpu/lm.h"
 #include "cpu/parallel.h"
 #include "ctc4j/decode.h"
+#include "cuda_api/decode.h"
+#include "cuda_api/runtime.h"
 
 using namespace ctc4j;
 
 namespace {
-
-constexpr int32_t kNotWord = -2;  // a trie node or prefix that completes no word (-1: an unknown word)
 
 std::vector<std::string> split_strings(const char* packed, int count) {
   std::vector<std::string> out;
@@ -51,22 +52,25 @@ struct ctc4j_beam_decoder {
   std::vector<float> hot_partial;   // per hot node: the bonus a match reaching it carries
 
   bool word_lm() const { return lm != nullptr && lm_unit == CTC4J_LM_WORD; }
+
+  WordModel word_model() const {
+    return WordModel{words.view(), word_of.data(), token_word.empty() ? nullptr : token_word.data(), space, lexicon};
+  }
+  const NgramTableView* lm_table() const { return lm != nullptr ? &lm_view : nullptr; }
+
+  mutable DeviceCopies device_words;  // word_model() on CUDA devices, uploaded once each
+
+  const void* words_on_device(int device) const {
+    return device_words.on(device, [&](int d) {
+      void* copy = nullptr;
+      const WordModel model = word_model();
+      CTC4J_CUDA_CALL(ctc4jcu_words_upload, &model, words.size(), words.edge_count(), classes, d, &copy);
+      return copy;
+    });
+  }
 };
 
 namespace {
-
-// A prefix: the text so far and what is known about it independently of the frames.
-struct Prefix {
-  int32_t parent, token;
-  int32_t word_node;    // position of the partial word in decoder.words (kNone: off the trie)
-  int32_t word_tokens;  // tokens in the partial word (0 at a word start)
-  int32_t lm_word;      // the word this prefix's last token completed (kNotWord: none)
-  int32_t history;      // the nearest strict ancestor that completed a word (-1: none)
-  int32_t hot;          // hotword match position (root: none)
-  int32_t words;        // words scored
-  float lm_ln;          // ln P_lm of the completed words
-  float bonus;          // committed hotword bonus
-};
 
 constexpr int32_t kNewNode = -1, kForbidden = -2;
 
@@ -132,6 +136,8 @@ class ChildIndex {
   size_t size_ = 0;
 };
 
+constexpr int kMaxGpuBeam = 2048;  // the GPU beam lives in shared memory (about 60 bytes per entry)
+
 struct SearchSettings {
   int beam, top_k, n_best;
   float token_min_log_prob, blank_skip_log_prob;
@@ -139,11 +145,11 @@ struct SearchSettings {
 
 class PrefixSearch {
  public:
-  PrefixSearch(const ctc4j_beam_decoder& d, const SearchSettings& s) : d_(d), s_(s) {}
+  PrefixSearch(const ctc4j_beam_decoder& d, const SearchSettings& s) : d_(d), s_(s), words_(d.word_model()) {}
 
   // The n-best hypotheses of one utterance (log-probabilities [frames, classes]), best first.
   std::vector<ScoredTokens> run(const float* lp, int64_t frames) {
-    nodes_.assign(1, Prefix{-1, -1, TokenTrie::kRoot, 0, kNotWord, -1, TokenTrie::kRoot, 0, 0.0f, 0.0f});
+    nodes_.assign(1, root_prefix());
     node_of_.clear();
     beam_.assign(1, Candidate{0, nodes_[0], 0.0f, kLogZero, 0.0f});
     for (int64_t t = 0; t < frames; ++t) step(lp + t * d_.classes);
@@ -229,46 +235,9 @@ class PrefixSearch {
 
   // The prefix `parent` + token; false when the lexicon forbids it.
   bool extend(int32_t parent, int32_t token, Prefix& q) const {
-    const Prefix& p = nodes_[parent];
-    q = p;
-    q.parent = parent;
-    q.token = token;
-    q.lm_word = kNotWord;
-    q.history = p.lm_word != kNotWord ? parent : p.history;
-    int32_t completed = kNotWord;
-    if (token == d_.space) {
-      if (p.word_tokens > 0) {
-        completed = p.word_node == TokenTrie::kNone ? kNotWord : d_.word_of[p.word_node];
-        if (completed == kNotWord && d_.lexicon) return false;
-        if (completed == kNotWord) completed = -1;
-      }
-      q.word_node = TokenTrie::kRoot;
-      q.word_tokens = 0;
-    } else {
-      q.word_node = d_.words.child(p.word_tokens == 0 ? TokenTrie::kRoot : p.word_node, token);
-      if (q.word_node == TokenTrie::kNone && d_.lexicon) return false;
-      ++q.word_tokens;
-    }
-    if (d_.lm_unit == CTC4J_LM_CHAR && d_.lm != nullptr) completed = d_.token_word[token];
-    if (completed != kNotWord) score_word(q, completed);
-    step_hotwords(p, token, q);
+    if (!extend_prefix(words_, d_.lm_table(), nodes_.data(), parent, token, q)) return false;
+    step_hotwords(nodes_[parent], token, q);
     return true;
-  }
-
-  void score_word(Prefix& q, int32_t word) const {
-    if (d_.lm != nullptr) q.lm_ln += kLn10 * lm_log10(q.history, word);
-    q.lm_word = word;
-    ++q.words;
-  }
-
-  // log10 P(word | the words completed up to `node`, oldest first, from <s> when within reach).
-  float lm_log10(int32_t node, int32_t word) const {
-    int32_t history[kMaxNgramOrder];
-    const int wanted = d_.lm_view.order - 1;
-    int n = 0;
-    for (; node >= 0 && n < wanted; node = nodes_[node].history) history[kMaxNgramOrder - 1 - n++] = nodes_[node].lm_word;
-    if (node < 0 && n < wanted && d_.lm_view.bos >= 0) history[kMaxNgramOrder - 1 - n++] = d_.lm_view.bos;
-    return ngram_log10_prob(d_.lm_view, history + kMaxNgramOrder - n, n, word);
   }
 
   void step_hotwords(const Prefix& p, int32_t token, Prefix& q) const {
@@ -303,22 +272,8 @@ class PrefixSearch {
     std::vector<std::pair<float, const Candidate*>> ranked;
     for (Candidate& c : beam_) {
       Prefix& q = c.prefix;
-      const int32_t self = c.node;
-      q.history = q.lm_word != kNotWord ? self : q.history;
-      if (q.word_tokens > 0) {
-        const int32_t word = q.word_node == TokenTrie::kNone ? kNotWord : d_.word_of[q.word_node];
-        if (word == kNotWord && d_.lexicon) continue;
-        if (q.hot != TokenTrie::kRoot) q.bonus += d_.hot_end[q.hot];
-        if (d_.word_lm()) {
-          nodes_.push_back(q);  // a node completing the partial word, so that </s> sees it
-          score_word(nodes_.back(), word == kNotWord ? -1 : word);
-          q = nodes_.back();
-          q.history = static_cast<int32_t>(nodes_.size() - 1);
-        }
-      }
-      if (d_.lm != nullptr && d_.lm_view.eos >= 0) {
-        q.lm_ln += kLn10 * lm_log10(q.history, d_.lm_view.eos);
-      }
+      if (!finish_prefix(words_, d_.lm_table(), nodes_.data(), c.node, q)) continue;
+      if (q.word_tokens > 0 && q.hot != TokenTrie::kRoot) q.bonus += d_.hot_end[q.hot];
       c.score = combined_score(log_add_exp(c.p_blank, c.p_token), q.lm_ln, q.words, d_.alpha, d_.beta, q.bonus);
       if (c.score != kLogZero) ranked.emplace_back(c.score, &c);
     }
@@ -336,6 +291,7 @@ class PrefixSearch {
 
   const ctc4j_beam_decoder& d_;
   const SearchSettings s_;
+  const WordModel words_;
   std::vector<Prefix> nodes_;
   std::vector<Candidate> beam_, candidates_;
   std::vector<int32_t> tokens_, order_;
@@ -392,6 +348,63 @@ void build_hotwords(ctc4j_beam_decoder& d, const std::vector<std::string>& phras
   }
 }
 
+// The n-best hypotheses of one utterance, with token frames and confidences from their best
+// alignments, written as rank 0.. of utterance b.
+void write_hypotheses(const ctc4j_beam_decoder& d, const float* lp, int64_t frames, int b,
+                      const std::vector<ScoredTokens>& found, const OutputView& o) {
+  FramePath path;
+  for (size_t r = 0; r < found.size(); ++r) {
+    if (!found[r].tokens.empty()) viterbi_path(lp, frames, d.classes, d.blank, found[r].tokens, path);
+    write_hypothesis(o, b, static_cast<int>(r), found[r], path, d.blank);
+  }
+}
+
+void cpu_beam_decode(const ctc4j_beam_decoder& d, const EmissionsView& e, const SearchSettings& settings,
+                     const OutputView& o, int32_t* hyp_count) {
+  parallel_for(e.batch, [&](int64_t b) {
+    std::vector<float> scratch;
+    const float* lp = utterance_log_probs(e, static_cast<int>(b), scratch);
+    PrefixSearch search(d, settings);
+    const std::vector<ScoredTokens> found = search.run(lp, e.lengths[b]);
+    hyp_count[b] = static_cast<int32_t>(found.size());
+    write_hypotheses(d, lp, e.lengths[b], static_cast<int>(b), found, o);
+  });
+}
+
+// The search runs on the device (cuda/decode_beam.cu). The emissions are also copied to the host,
+// to be validated and to align the n-best there (a small copy beside the search).
+void gpu_beam_decode(const ctc4j_beam_decoder& d, int device, const EmissionsView& e, const SearchSettings& settings,
+                     const OutputView& o, int32_t* hyp_count) {
+  require(d.hot_end.empty(), "hotword boosting is not supported by the GPU beam search; decode on the CPU");
+  require(settings.beam <= kMaxGpuBeam, "the GPU beam search takes beam widths up to " +
+                                            std::to_string(kMaxGpuBeam) + ", got " + std::to_string(settings.beam));
+  cuda::require_device(device);
+  if (e.batch == 0) return;
+  std::vector<float> host(static_cast<size_t>(e.batch) * e.max_frames * e.classes);
+  CTC4J_CUDA_CALL(ctc4jcu_copy, host.data(), e.data, host.size() * sizeof(float));
+  EmissionsView on_host = e;
+  on_host.data = host.data();
+  check_emissions(on_host, true);
+  const BeamSearchConfig config{d.classes, d.blank, e.log_probs, d.alpha, d.beta, d.lm_view.oov_log10, settings.beam,
+                                settings.top_k, settings.token_min_log_prob, settings.blank_skip_log_prob,
+                                settings.n_best};
+  const void* lm = d.lm != nullptr ? d.lm->on_device(device) : nullptr;
+  CTC4J_CUDA_CALL(ctc4jcu_beam_search, &config, d.words_on_device(device), lm, device, e.data, e.lengths, e.batch,
+                  e.max_frames, hyp_count, o.scores, o.lengths, o.tokens);
+  parallel_for(e.batch, [&](int64_t b) {
+    std::vector<ScoredTokens> found(hyp_count[b]);
+    for (int r = 0; r < hyp_count[b]; ++r) {
+      const int64_t slot = b * o.n_best + r;
+      const int32_t* t = o.tokens + slot * o.max_frames;
+      found[r] = ScoredTokens{o.scores[3 * slot], o.scores[3 * slot + 1], o.scores[3 * slot + 2],
+                              std::vector<int32_t>(t, t + o.lengths[slot])};
+    }
+    std::vector<float> scratch;
+    write_hypotheses(d, utterance_log_probs(on_host, static_cast<int>(b), scratch), e.lengths[b],
+                     static_cast<int>(b), found, o);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -440,24 +453,16 @@ int ctc4j_beam_decode(const ctc4j_beam_decoder* d, int device, const float* emis
     require(d != nullptr && hyp_count != nullptr, "null decoder or output");
     require(beam >= 1, "beam width must be at least 1, got " + std::to_string(beam));
     require(!std::isnan(token_min_log_prob) && !std::isnan(blank_skip_log_prob), "NaN pruning threshold");
-    require(device == CTC4J_CPU, "the beam search runs on the CPU; copy the emissions to the host");
     const EmissionsView e{emissions, lengths, batch, max_frames, d->classes, log_probs != 0, d->blank};
     const OutputView o{n_best, max_frames, scores, hyp_lengths, tokens, starts, ends, confidence};
-    check_emissions(e, true);
+    check_emissions(e, device == CTC4J_CPU);
     check_output(o, batch);
     const SearchSettings settings{beam, top_k, n_best, token_min_log_prob, blank_skip_log_prob};
-    parallel_for(batch, [&](int64_t b) {
-      std::vector<float> scratch;
-      const float* lp = utterance_log_probs(e, static_cast<int>(b), scratch);
-      PrefixSearch search(*d, settings);
-      const std::vector<ScoredTokens> found = search.run(lp, lengths[b]);
-      hyp_count[b] = static_cast<int32_t>(found.size());
-      FramePath path;
-      for (size_t r = 0; r < found.size(); ++r) {
-        if (!found[r].tokens.empty()) viterbi_path(lp, lengths[b], d->classes, d->blank, found[r].tokens, path);
-        write_hypothesis(o, static_cast<int>(b), static_cast<int>(r), found[r], path, d->blank);
-      }
-    });
+    if (device == CTC4J_CPU) {
+      cpu_beam_decode(*d, e, settings, o, hyp_count);
+    } else {
+      gpu_beam_decode(*d, device, e, settings, o, hyp_count);
+    }
   });
 }
 

@@ -1,18 +1,19 @@
 // Token tries for the beam search: the lexicon (words spelled in tokens, each node knowing the LM
 // word it completes) and the hotword phrases (each node knowing the bonus of a partial match).
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "common/prefix_search.h"
 
 namespace ctc4j {
 
 // A trie over token ids, built by insertion then frozen into sorted edge arrays.
 class TokenTrie {
  public:
-  static constexpr int32_t kRoot = 0, kNone = -1;
+  static constexpr int32_t kRoot = kTrieRoot, kNone = kTrieNone;
 
   TokenTrie() : building_(1) {}
 
@@ -46,21 +47,15 @@ class TokenTrie {
   int32_t parent(int32_t node) const { return parent_[node]; }
   int32_t token(int32_t node) const { return token_[node]; }
 
-  int32_t child(int32_t node, int32_t token) const {
-    if (node == kNone) return kNone;
-    const Edge* begin = edges_.data() + first_[node];
-    const Edge* end = edges_.data() + first_[node + 1];
-    const Edge* e = std::lower_bound(begin, end, token, [](const Edge& a, int32_t t) { return a.token < t; });
-    return e != end && e->token == token ? e->child : kNone;
-  }
+  int32_t child(int32_t node, int32_t token) const { return trie_child(view(), node, token); }
+
+  TrieView view() const { return TrieView{first_.data(), edges_.data()}; }
+  int32_t edge_count() const { return static_cast<int32_t>(edges_.size()); }
 
  private:
-  struct Edge {
-    int32_t token, child;
-  };
   std::vector<std::map<int32_t, int32_t>> building_;
   std::vector<int32_t> first_, parent_, token_;
-  std::vector<Edge> edges_;
+  std::vector<TrieEdge> edges_;
 };
 
 // Splits text into label ids by greedy longest match; false when some part matches no label.

@@ -81,6 +81,14 @@ bool read(std::FILE* f, T* data, size_t count) {
 
 }  // namespace
 
+const void* ctc4j_lm::on_device(int device) const {
+  return device_tables.on(device, [&](int d) {
+    void* copy = nullptr;
+    CTC4J_CUDA_CALL(ctc4jcu_lm_upload, &view, d, &copy);
+    return copy;
+  });
+}
+
 int64_t ctc4j_lm::native_bytes() const {
   int64_t bytes = static_cast<int64_t>(words.size() + word_offsets.size() * sizeof(uint32_t));
   for (const auto& t : tables) bytes += static_cast<int64_t>(t.size() * sizeof(NgramEntry));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/ngram.h"
+#include "cpu/device_copies.h"
 #include "ctc4j/decode.h"
 
 struct ctc4j_lm {
@@ -15,6 +16,10 @@ struct ctc4j_lm {
   std::string words;                                   // vocab_size NUL-terminated strings
   std::vector<uint32_t> word_offsets;
   std::unordered_map<std::string_view, int> word_ids;  // views into `words`
+  mutable ctc4j::DeviceCopies device_tables;            // the tables on CUDA devices, uploaded once each
+
+  // The handle of the tables' copy on a CUDA device (for ctc4jcu_beam_search).
+  const void* on_device(int device) const;
 
   // -1 when absent.
   int word_id(std::string_view word) const {

@@ -73,8 +73,10 @@ CTC4J_API int ctc4j_beam_decoder_destroy(ctc4j_beam_decoder* decoder);
 
 /* beam: prefixes kept per frame. top_k: candidate tokens per frame (<= 0: all). token_min_log_prob:
  * tokens below it are not extended (-INFINITY: none pruned). blank_skip_log_prob: frames whose
- * blank log-probability exceeds it create no new prefixes (+INFINITY: off). device: CTC4J_CPU only
- * for now (the batched GPU beam search is not written yet); other devices are an invalid argument. */
+ * blank log-probability exceeds it create no new prefixes (+INFINITY: off). device: CTC4J_CPU, or
+ * a CUDA device holding the emissions (one thread block per utterance; the LM and word trie are
+ * copied there once per LM / decoder and device; no hotwords; beam <= 2048). Both give the same
+ * hypotheses up to float rounding. */
 CTC4J_API int ctc4j_beam_decode(const ctc4j_beam_decoder* decoder, int device, const float* emissions,
                                 const int64_t* lengths, int batch, int64_t max_frames, int log_probs, int beam,
                                 int top_k, float token_min_log_prob, float blank_skip_log_prob, int n_best,

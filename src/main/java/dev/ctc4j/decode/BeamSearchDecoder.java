@@ -5,7 +5,6 @@ import dev.ctc4j.bridge.DecodeNative;
 import dev.ctc4j.bridge.DecodeNative.BeamDecoder;
 import dev.ctc4j.bridge.DecodeNative.LmTable;
 import dev.ctc4j.bridge.NativeStatus;
-import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +18,8 @@ import org.bytedeco.javacpp.LongPointer;
 /**
  * CTC prefix beam search in native code: per-prefix blank / non-blank probabilities, token pruning,
  * blank-frame skipping, an n-gram LM (word or character level), a lexicon and hotwords (see
- * {@link BeamSearchOptions}); batched over utterances on the CPU's threads. Token and word frames
+ * {@link BeamSearchOptions}); batched over utterances on the CPU's threads, or on a CUDA device
+ * when the emissions are there. Token and word frames
  * come from the best alignment (Viterbi) of each hypothesis.
  *
  * <p>Immutable and thread-safe: the configuration (labels, lexicon and hotword tries, a reference
@@ -67,22 +67,23 @@ public final class BeamSearchDecoder implements AutoCloseable {
   }
 
   /**
-   * A batch [batch, max frames, classes] (copied to the host if on a GPU); utterance b's first
-   * lengths[b] frames count. Per utterance, the n-best hypotheses, best first (fewer when the
-   * lexicon leaves fewer complete ones).
+   * A batch [batch, max frames, classes]; utterance b's first lengths[b] frames count. Per
+   * utterance, the n-best hypotheses, best first (fewer when the lexicon leaves fewer complete
+   * ones). Emissions on a CUDA device are searched there, one thread block per utterance, with the
+   * same results as on the CPU up to float rounding; hotwords are CPU-only (an {@link
+   * InvalidInputException} on a CUDA device), and the beam width is at most 2048 there.
    */
   public List<List<Hypothesis>> decode(Tensor emissions, long[] lengths, EmissionKind kind) {
     DecodeOutput.check(emissions, lengths, labels);
-    if (emissions.device().isCuda()) {
-      try (Tensor host = emissions.to(Device.CPU)) {
-        return decode(host, lengths, kind);
-      }
+    if (emissions.device().isCuda() && !options.hotwords().isEmpty()) {
+      throw new InvalidInputException("hotword boosting runs on the CPU only; decode emissions on "
+          + emissions.device() + " with no hotwords, or copy them to the CPU");
     }
     int batch = lengths.length;
     if (batch == 0) return List.of();
     long frames = emissions.dim(1);
     try (DecodeOutput out = new DecodeOutput(batch, options.nBest(), frames); LongPointer lens = new LongPointer(lengths)) {
-      NativeStatus.check(DecodeNative.ctc4j_beam_decode(decoder(), Device.CPU.nativeId(),
+      NativeStatus.check(DecodeNative.ctc4j_beam_decode(decoder(), emissions.device().nativeId(),
           new FloatPointer(emissions.data()), lens, batch, frames, kind == EmissionKind.LOG_PROBS ? 1 : 0,
           options.beamWidth(), options.tokenTopK(), (float) options.tokenMinLogProb(),
           (float) options.blankSkipLogProb(), options.nBest(), out.hypCount, out.scores, out.lengths, out.tokens,

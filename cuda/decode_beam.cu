@@ -1,0 +1,452 @@
+// Batched CTC prefix beam search on a CUDA device: one thread block per utterance. Per frame the
+// block (1) picks the candidate tokens (threshold, top-k, blank skipping), (2) proposes every beam
+// prefix (blank or repeat) and its extensions, one thread per (prefix, token), merging an extension
+// into the beam prefix it equals (found by the 64-bit prefix hashes the beam keeps in a shared-memory
+// table), and (3) keeps the best `beam` by a radix select on the scores. Prefixes live in a
+// per-utterance node pool in global memory (parent + token + word/LM state), so none is copied; the
+// word and LM logic is common/prefix_search.h, shared with the CPU decoder (cpu/decode_beam.cpp).
+#include <cub/block/block_scan.cuh>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "check.cuh"
+#include "cuda_api/decode.h"
+
+namespace ctc4j {
+namespace {
+
+constexpr int kThreads = 256;  // also the radix histogram's size: one bin per thread
+using BlockScan = cub::BlockScan<int, kThreads>;
+
+// Device tables and the storage they point into (one cudaMalloc).
+struct DeviceTables {
+  void* storage = nullptr;
+  NgramTableView lm{};
+  WordModel words{};
+};
+
+struct BeamEntry {
+  uint64_t hash;  // of the prefix's tokens (ngram_key_extend from kNgramSeed)
+  int32_t node;
+  float p_blank, p_token;  // ln P of the prefix's alignments ending in blank / in its last token
+};
+
+struct Candidate {
+  uint64_t hash;
+  float p_blank, p_token;
+  Prefix prefix;  // extensions only: the new prefix's text state
+};
+
+struct Hypothesis {
+  float total, acoustic, lm;
+  int32_t node;
+};
+
+// Everything the kernel reads and writes; per-utterance workspaces start at b * stride.
+struct Search {
+  BeamSearchConfig c;
+  WordModel words;
+  NgramTableView lm;
+  bool has_lm;
+  const float* emissions;
+  const int64_t* lengths;
+  int64_t max_frames;
+  int64_t candidate_stride;  // beam * (1 + tokens per frame)
+  int64_t key_stride;        // max(candidate_stride, classes)
+  Prefix* nodes;
+  const int64_t* node_offset;  // per utterance: its first node
+  Candidate* candidates;
+  uint32_t* keys;      // per candidate or token: its order key, 0 when out
+  int32_t* tokens;     // [classes] this frame's candidate tokens
+  int32_t* chosen;     // [beam] indices of the surviving candidates
+  Hypothesis* finals;  // [beam]
+  int32_t* hyp_count;
+  float* scores;
+  int32_t* hyp_lengths;
+  int32_t* out_tokens;
+  int table_capacity;  // power of two >= 2 beam
+};
+
+// A float's order as an unsigned key (larger float, larger key); never 0 for a finite or -inf value.
+__device__ uint32_t order_key(float v) {
+  const uint32_t bits = __float_as_uint(v);
+  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+
+struct SelectShared {
+  unsigned histogram[256];
+  int count, digit, remaining;
+};
+
+// Writes to `chosen`, in index order, the indices of the k largest nonzero keys[0..n) (ties to
+// the lower index); returns how many (the same in every thread). MSB-first radix select of the
+// k-th largest key, then one compaction pass.
+__device__ int select_largest(const uint32_t* keys, int n, int k, int32_t* chosen, SelectShared& sh,
+                              BlockScan::TempStorage& scan) {
+  if (threadIdx.x == 0) sh.count = 0;
+  __syncthreads();
+  int valid = 0;
+  for (int i = threadIdx.x; i < n; i += kThreads) valid += keys[i] != 0;
+  atomicAdd(&sh.count, valid);
+  __syncthreads();
+  valid = sh.count;
+  uint32_t threshold = 0;  // keys above it are in; keys equal to it fill the remaining places
+  int take_equal = 0;
+  if (valid > k) {
+    uint32_t mask = 0;
+    int remaining = k;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      sh.histogram[threadIdx.x] = 0;
+      __syncthreads();
+      for (int i = threadIdx.x; i < n; i += kThreads) {
+        const uint32_t key = keys[i];
+        if (key != 0 && (key & mask) == threshold) atomicAdd(&sh.histogram[(key >> shift) & 0xFFu], 1u);
+      }
+      __syncthreads();
+      if (threadIdx.x == 0) {
+        int above = 0, d = 255;
+        for (; d > 0 && above + static_cast<int>(sh.histogram[d]) < remaining; --d) above += sh.histogram[d];
+        sh.digit = d, sh.remaining = remaining - above;
+      }
+      __syncthreads();
+      threshold |= static_cast<uint32_t>(sh.digit) << shift;
+      mask |= 0xFFu << shift;
+      remaining = sh.remaining;
+      __syncthreads();
+    }
+    take_equal = remaining;
+  }
+  int taken = 0, equal_seen = 0;
+  for (int base = 0; base < n; base += kThreads) {
+    const int i = base + threadIdx.x;
+    const uint32_t key = i < n ? keys[i] : 0;
+    const int equal = key != 0 && key == threshold;
+    int equal_before, equal_total, position, selected_total;
+    BlockScan(scan).ExclusiveSum(equal, equal_before, equal_total);
+    __syncthreads();
+    const int selected = key > threshold || (equal && equal_seen + equal_before < take_equal);
+    BlockScan(scan).ExclusiveSum(selected, position, selected_total);
+    __syncthreads();
+    if (selected) chosen[taken + position] = i;
+    taken += selected_total, equal_seen += equal_total;
+  }
+  __syncthreads();
+  return taken;
+}
+
+__device__ float log_prob_of(const Search& s, const float* row, int c) {
+  return emission_log_prob(row[c], s.c.log_probs);
+}
+
+// This frame's candidate tokens into `tokens` (in class order); returns how many.
+__device__ int pick_tokens(const Search& s, const float* row, uint32_t* keys, int32_t* tokens, SelectShared& sh,
+                           BlockScan::TempStorage& scan) {
+  const bool skipped = log_prob_of(s, row, s.c.blank) > s.c.blank_skip_log_prob;
+  for (int c = threadIdx.x; c < s.c.classes; c += kThreads) {
+    const float lp = log_prob_of(s, row, c);
+    const bool usable = !skipped && c != s.c.blank && lp >= s.c.token_min_log_prob && lp != kLogZero;
+    keys[c] = usable ? order_key(lp) : 0;
+  }
+  __syncthreads();
+  return select_largest(keys, s.c.classes, s.c.top_k > 0 ? s.c.top_k : s.c.classes, tokens, sh, scan);
+}
+
+__device__ int32_t find_in_beam(const int32_t* table, int capacity, const BeamEntry* beam, uint64_t hash) {
+  for (int slot = static_cast<int>(hash & (capacity - 1));; slot = (slot + 1) & (capacity - 1)) {
+    const int32_t i = table[slot];
+    if (i < 0 || beam[i].hash == hash) return i;
+  }
+}
+
+__global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_constant__ Search s) {
+  const int b = blockIdx.x;
+  const int beam_width = s.c.beam;
+  extern __shared__ __align__(16) unsigned char shared[];
+  BeamEntry* beams = reinterpret_cast<BeamEntry*>(shared);  // two buffers of beam_width
+  float* merged = reinterpret_cast<float*>(beams + 2 * beam_width);  // per beam entry: an extension's mass
+  int32_t* table = reinterpret_cast<int32_t*>(merged + beam_width);  // beam prefixes by hash
+  __shared__ SelectShared sh;
+  __shared__ BlockScan::TempStorage scan;
+
+  const NgramTableView* lm = s.has_lm ? &s.lm : nullptr;
+  Prefix* nodes = s.nodes + s.node_offset[b];
+  Candidate* cands = s.candidates + b * s.candidate_stride;
+  uint32_t* keys = s.keys + b * s.key_stride;
+  int32_t* tokens = s.tokens + static_cast<int64_t>(b) * s.c.classes;
+  int32_t* chosen = s.chosen + static_cast<int64_t>(b) * beam_width;
+  const float* emissions = s.emissions + b * s.max_frames * s.c.classes;
+
+  if (threadIdx.x == 0) {
+    nodes[0] = root_prefix();
+    beams[0] = BeamEntry{kNgramSeed, 0, 0.0f, kLogZero};
+  }
+  int beam_size = 1, current = 0;
+  int32_t pool = 1;
+  __syncthreads();
+  for (int64_t t = 0; t < s.lengths[b]; ++t) {
+    const float* row = emissions + t * s.c.classes;
+    const BeamEntry* beam = beams + current * beam_width;
+    BeamEntry* next = beams + (1 - current) * beam_width;
+    const int n_tokens = pick_tokens(s, row, keys, tokens, sh, scan);
+    const int slots = 1 + n_tokens, n_candidates = beam_size * slots;
+    for (int i = threadIdx.x; i < s.table_capacity; i += kThreads) table[i] = -1;
+    for (int i = threadIdx.x; i < beam_size; i += kThreads) merged[i] = kLogZero;
+    __syncthreads();
+    for (int i = threadIdx.x; i < beam_size; i += kThreads) {
+      for (int slot = static_cast<int>(beam[i].hash & (s.table_capacity - 1));;
+           slot = (slot + 1) & (s.table_capacity - 1)) {
+        if (atomicCAS(&table[slot], -1, i) == -1) break;
+      }
+    }
+    __syncthreads();
+    // Extensions: a new prefix, or more mass for the beam prefix it equals (at most one extension
+    // reaches each, so `merged` has one writer).
+    for (int idx = threadIdx.x; idx < n_candidates; idx += kThreads) {
+      const int i = idx / slots, j = idx % slots;
+      if (j == 0) continue;
+      const BeamEntry e = beam[i];
+      const int32_t token = tokens[j - 1];
+      const float mass =
+          (token == nodes[e.node].token ? e.p_blank : log_add_exp(e.p_blank, e.p_token)) + log_prob_of(s, row, token);
+      uint32_t key = 0;
+      if (mass != kLogZero) {
+        const uint64_t hash = ngram_key_extend(e.hash, token);
+        const int32_t m = find_in_beam(table, s.table_capacity, beam, hash);
+        Candidate& c = cands[idx];
+        if (m >= 0) {
+          merged[m] = mass;
+        } else if (extend_prefix(s.words, lm, nodes, e.node, token, c.prefix)) {
+          c.hash = hash, c.p_blank = kLogZero, c.p_token = mass;
+          const float score = combined_score(mass, c.prefix.lm_ln, c.prefix.words, s.c.alpha, s.c.beta, 0.0f);
+          key = score == kLogZero ? 0 : order_key(score);
+        }
+      }
+      keys[idx] = key;
+    }
+    __syncthreads();
+    // The beam prefixes themselves: a blank, or the last token repeated (plus a merged extension).
+    const float blank = log_prob_of(s, row, s.c.blank);
+    for (int i = threadIdx.x; i < beam_size; i += kThreads) {
+      const BeamEntry e = beam[i];
+      const Prefix& p = nodes[e.node];
+      const float repeat = e.node == 0 ? kLogZero : e.p_token + log_prob_of(s, row, p.token);
+      Candidate& c = cands[i * slots];
+      c.hash = e.hash;
+      c.p_blank = log_add_exp(e.p_blank, e.p_token) + blank;
+      c.p_token = log_add_exp(repeat, merged[i]);
+      const float score =
+          combined_score(log_add_exp(c.p_blank, c.p_token), p.lm_ln, p.words, s.c.alpha, s.c.beta, 0.0f);
+      keys[i * slots] = score == kLogZero ? 0 : order_key(score);
+    }
+    __syncthreads();
+    const int survivors = select_largest(keys, n_candidates, beam_width, chosen, sh, scan);
+    // The next beam; surviving extensions get nodes, numbered in candidate order.
+    for (int base = 0; base < survivors; base += kThreads) {
+      const int r = base + threadIdx.x;
+      const int idx = r < survivors ? chosen[r] : -1;
+      const int fresh = idx >= 0 && idx % slots != 0;
+      int fresh_before, fresh_total;
+      BlockScan(scan).ExclusiveSum(fresh, fresh_before, fresh_total);
+      if (idx >= 0) {
+        const Candidate& c = cands[idx];
+        int32_t node = beam[idx / slots].node;
+        if (fresh) {
+          node = pool + fresh_before;
+          nodes[node] = c.prefix;
+        }
+        next[r] = BeamEntry{c.hash, node, c.p_blank, c.p_token};
+      }
+      pool += fresh_total;
+      __syncthreads();
+    }
+    beam_size = survivors, current = 1 - current;
+    __syncthreads();
+  }
+  // The utterance end: score the partial words and </s>, rank, and write the n-best.
+  const BeamEntry* beam = beams + current * beam_width;
+  Hypothesis* finals = s.finals + static_cast<int64_t>(b) * beam_width;
+  for (int i = threadIdx.x; i < beam_size; i += kThreads) {
+    const BeamEntry e = beam[i];
+    Prefix q = nodes[e.node];
+    const float acoustic = log_add_exp(e.p_blank, e.p_token);
+    const bool complete = finish_prefix(s.words, lm, nodes, e.node, q);
+    const float total = complete ? combined_score(acoustic, q.lm_ln, q.words, s.c.alpha, s.c.beta, 0.0f) : kLogZero;
+    finals[i] = Hypothesis{total, acoustic, q.lm_ln, e.node};
+  }
+  if (threadIdx.x == 0) sh.count = 0;
+  __syncthreads();
+  for (int i = threadIdx.x; i < beam_size; i += kThreads) {
+    const Hypothesis h = finals[i];
+    if (h.total == kLogZero) continue;
+    atomicAdd(&sh.count, 1);
+    int rank = 0;
+    for (int j = 0; j < beam_size; ++j) rank += finals[j].total > h.total || (finals[j].total == h.total && j < i);
+    if (rank >= s.c.n_best) continue;
+    const int64_t slot = static_cast<int64_t>(b) * s.c.n_best + rank;
+    s.scores[3 * slot] = h.total, s.scores[3 * slot + 1] = h.acoustic, s.scores[3 * slot + 2] = h.lm;
+    int32_t length = 0;
+    for (int32_t n = h.node; n > 0; n = nodes[n].parent) ++length;
+    s.hyp_lengths[slot] = length;
+    int32_t* out = s.out_tokens + slot * s.max_frames;
+    for (int32_t n = h.node; n > 0; n = nodes[n].parent) out[--length] = nodes[n].token;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) s.hyp_count[b] = min(sh.count, s.c.n_best);
+}
+
+// Copies host arrays into one device allocation; each call reserves, then `place` copies.
+class DeviceArena {
+ public:
+  template <class T>
+  void reserve(size_t count) {
+    bytes_ += (count * sizeof(T) + 255) / 256 * 256;
+  }
+  void allocate() { CTC4J_CUDA_CHECK(cudaMalloc(&storage_, std::max<size_t>(bytes_, 1))); }
+  template <class T>
+  T* place(const T* host, size_t count) {
+    T* at = reinterpret_cast<T*>(static_cast<char*>(storage_) + used_);
+    if (count > 0) CTC4J_CUDA_CHECK(cudaMemcpy(at, host, count * sizeof(T), cudaMemcpyHostToDevice));
+    used_ += (count * sizeof(T) + 255) / 256 * 256;
+    return at;
+  }
+  void* storage() const { return storage_; }
+
+ private:
+  void* storage_ = nullptr;
+  size_t bytes_ = 0, used_ = 0;
+};
+
+// A stream-ordered device array, freed with its scope.
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(size_t count) {
+    CTC4J_CUDA_CHECK(cudaMallocAsync(&data_, std::max<size_t>(1, count) * sizeof(T), cudaStreamPerThread));
+  }
+  ~Scratch() { cudaFreeAsync(data_, cudaStreamPerThread); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  T* get() const { return data_; }
+
+ private:
+  T* data_ = nullptr;
+};
+
+template <class T>
+void to_host(T* host, const Scratch<T>& device, size_t count) {
+  CTC4J_CUDA_CHECK(cudaMemcpyAsync(host, device.get(), count * sizeof(T), cudaMemcpyDeviceToHost, cudaStreamPerThread));
+}
+
+size_t shared_bytes(int beam, int table_capacity) {
+  return 2 * sizeof(BeamEntry) * beam + sizeof(float) * beam + sizeof(int32_t) * table_capacity;
+}
+
+}  // namespace
+}  // namespace ctc4j
+
+using namespace ctc4j;
+
+extern "C" {
+
+int ctc4jcu_lm_upload(const NgramTableView* host, int device, void** out) {
+  return guarded([&] {
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    DeviceArena arena;
+    for (int k = 0; k < host->order; ++k) arena.reserve<NgramEntry>(host->capacity[k]);
+    arena.allocate();
+    auto tables = std::make_unique<DeviceTables>();
+    tables->storage = arena.storage();
+    tables->lm = *host;
+    for (int k = 0; k < host->order; ++k) tables->lm.tables[k] = arena.place(host->tables[k], host->capacity[k]);
+    *out = tables.release();
+  });
+}
+
+int ctc4jcu_words_upload(const WordModel* host, int trie_nodes, int trie_edges, int classes, int device, void** out) {
+  return guarded([&] {
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    const int token_words = host->token_word != nullptr ? classes : 0;
+    DeviceArena arena;
+    arena.reserve<int32_t>(trie_nodes + 1);
+    arena.reserve<TrieEdge>(trie_edges);
+    arena.reserve<int32_t>(trie_nodes);
+    arena.reserve<int32_t>(token_words);
+    arena.allocate();
+    auto tables = std::make_unique<DeviceTables>();
+    tables->storage = arena.storage();
+    WordModel& w = tables->words;
+    w = *host;
+    w.words.first = arena.place(host->words.first, trie_nodes + 1);
+    w.words.edges = arena.place(host->words.edges, trie_edges);
+    w.word_of = arena.place(host->word_of, trie_nodes);
+    w.token_word = token_words > 0 ? arena.place(host->token_word, token_words) : nullptr;
+    *out = tables.release();
+  });
+}
+
+int ctc4jcu_decode_tables_release(int device, void* tables) {
+  return guarded([&] {
+    std::unique_ptr<DeviceTables> owned(static_cast<DeviceTables*>(tables));
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    CTC4J_CUDA_CHECK(cudaFree(owned->storage));
+  });
+}
+
+int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const void* lm, int device,
+                        const float* emissions, const int64_t* lengths, int batch, int64_t max_frames,
+                        int32_t* hyp_count, float* scores, int32_t* hyp_lengths, int32_t* tokens) {
+  return guarded([&] {
+    if (batch == 0) return;
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    const BeamSearchConfig& c = *config;
+    Search s{};
+    s.c = c;
+    s.words = static_cast<const DeviceTables*>(words)->words;
+    s.has_lm = lm != nullptr;
+    if (s.has_lm) s.lm = static_cast<const DeviceTables*>(lm)->lm;
+    s.lm.oov_log10 = c.oov_log10;
+    s.emissions = emissions;
+    s.max_frames = max_frames;
+    const int tokens_per_frame = c.top_k > 0 ? std::min(c.top_k, c.classes - 1) : c.classes - 1;
+    s.candidate_stride = static_cast<int64_t>(c.beam) * (1 + tokens_per_frame);
+    s.key_stride = std::max<int64_t>(s.candidate_stride, c.classes);
+    s.table_capacity = 1;
+    while (s.table_capacity < 2 * c.beam) s.table_capacity *= 2;
+    std::vector<int64_t> node_offset(batch);
+    int64_t nodes = 0;
+    for (int b = 0; b < batch; ++b) node_offset[b] = nodes, nodes += 1 + c.beam * lengths[b];
+
+    Scratch<int64_t> d_lengths(batch), d_offset(batch);
+    Scratch<Prefix> d_nodes(nodes);
+    Scratch<Candidate> d_candidates(batch * s.candidate_stride);
+    Scratch<uint32_t> d_keys(batch * s.key_stride);
+    Scratch<int32_t> d_tokens(static_cast<size_t>(batch) * c.classes), d_chosen(static_cast<size_t>(batch) * c.beam);
+    Scratch<Hypothesis> d_finals(static_cast<size_t>(batch) * c.beam);
+    const size_t slots = static_cast<size_t>(batch) * c.n_best;
+    Scratch<int32_t> d_count(batch), d_hyp_lengths(slots), d_out_tokens(slots * max_frames);
+    Scratch<float> d_scores(3 * slots);
+    cudaStream_t stream = cudaStreamPerThread;
+    CTC4J_CUDA_CHECK(cudaMemcpyAsync(d_lengths.get(), lengths, sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
+    CTC4J_CUDA_CHECK(
+        cudaMemcpyAsync(d_offset.get(), node_offset.data(), sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
+    s.lengths = d_lengths.get(), s.node_offset = d_offset.get(), s.nodes = d_nodes.get();
+    s.candidates = d_candidates.get(), s.keys = d_keys.get(), s.tokens = d_tokens.get(), s.chosen = d_chosen.get();
+    s.finals = d_finals.get(), s.hyp_count = d_count.get(), s.scores = d_scores.get();
+    s.hyp_lengths = d_hyp_lengths.get(), s.out_tokens = d_out_tokens.get();
+
+    const size_t shared = shared_bytes(c.beam, s.table_capacity);
+    CTC4J_CUDA_CHECK(cudaFuncSetAttribute(beam_search_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          static_cast<int>(shared)));
+    beam_search_kernel<<<batch, kThreads, shared, stream>>>(s);
+    CTC4J_CUDA_CHECK_LAUNCH();
+    to_host(hyp_count, d_count, batch);
+    to_host(scores, d_scores, 3 * slots);
+    to_host(hyp_lengths, d_hyp_lengths, slots);
+    to_host(tokens, d_out_tokens, slots * max_frames);
+    CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
+  });
+}
+
+}  // extern "C"

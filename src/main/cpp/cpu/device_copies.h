@@ -1,0 +1,43 @@
+// Per-CUDA-device copies of an immutable host object's tables: uploaded on first use on a device,
+// then shared by every call there, and released with the owner.
+#pragma once
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "cpu/cuda_backend.h"
+#include "cuda_api/decode.h"
+
+namespace ctc4j {
+
+class DeviceCopies {
+ public:
+  DeviceCopies() = default;
+  DeviceCopies(const DeviceCopies&) = delete;
+  DeviceCopies& operator=(const DeviceCopies&) = delete;
+
+  ~DeviceCopies() {
+    if (copies_.empty()) return;
+    auto release = reinterpret_cast<decltype(&ctc4jcu_decode_tables_release)>(
+        cuda::symbol("ctc4jcu_decode_tables_release"));
+    for (auto& [device, copy] : copies_) release(device, copy);
+  }
+
+  // The copy on `device`, made by upload(device) -> handle the first time.
+  template <class Upload>
+  const void* on(int device, Upload upload) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [d, copy] : copies_) {
+      if (d == device) return copy;
+    }
+    void* copy = upload(device);
+    copies_.emplace_back(device, copy);
+    return copy;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<int, void*>> copies_;
+};
+
+}  // namespace ctc4j
