@@ -24,10 +24,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Training checkpoints under one folder: each is a complete directory {@code step-NNNNNNNN} (a
- * model directory plus {@code optimizer.safetensors} and {@code trainer.json}), written under a
- * temporary name, flushed and renamed; then the {@code latest} file, replaced atomically, names it.
- * A process killed at any moment therefore leaves {@code latest} naming a complete checkpoint.
+ * Training checkpoints under one folder: each is a complete, never-reused directory
+ * {@code ckpt-NNNNNN} (a model directory plus {@code optimizer.safetensors} and {@code trainer.json}),
+ * written under a temporary name, flushed and renamed; then the {@code latest} file, replaced
+ * atomically, names it; only then are older ones pruned. A process killed at any moment therefore
+ * leaves {@code latest} naming a complete checkpoint.
  */
 public final class TrainingCheckpoint {
   static final String LATEST = "latest", OPTIMIZER = "optimizer.safetensors", TRAINER = "trainer.json";
@@ -45,7 +46,7 @@ public final class TrainingCheckpoint {
   public static Path save(Path root, AcousticModel model, MelConfig features, Optimizer optimizer, TrainerState state,
       int keep) throws IOException {
     Files.createDirectories(root);
-    String name = String.format("step-%08d", state.step());
+    String name = String.format("ckpt-%06d", lastSequence(root) + 1);
     Path tmp = Files.createTempDirectory(root, name + ".tmp");
     SpeechModel.save(tmp, model, features);
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
@@ -55,7 +56,6 @@ public final class TrainingCheckpoint {
     SafeTensors.write(tmp.resolve(OPTIMIZER), tensors, Map.of("format", "ctc4j-optimizer"));
     writeSynced(tmp.resolve(TRAINER), JSON.writeValueAsBytes(new TrainerFile(state, optimizer.steps())));
     Path target = root.resolve(name);
-    if (Files.exists(target)) deleteTree(target);
     move(tmp, target);
     Path pointer = root.resolve(LATEST + ".tmp");
     writeSynced(pointer, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -89,6 +89,14 @@ public final class TrainingCheckpoint {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       throw new IOException("the file system cannot rename atomically: " + to, e);
+    }
+  }
+
+  /** The highest checkpoint number in use (temporary directories included), 0 if none. */
+  private static int lastSequence(Path root) throws IOException {
+    try (Stream<Path> s = Files.list(root)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("ckpt-\\d{6}.*"))
+          .mapToInt(n -> Integer.parseInt(n.substring(5, 11))).max().orElse(0);
     }
   }
 
