@@ -5,12 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.io.AtomicFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,26 +52,18 @@ public final class Manifest {
 
   /** Writes atomically (temporary file, then rename), with audio paths relative to the manifest. */
   public static void write(Path manifest, List<Utterance> utterances) throws IOException {
-    Path target = manifest.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-    try (BufferedWriter out = Files.newBufferedWriter(tmp)) {
+    Path dir = manifest.toAbsolutePath().getParent();
+    AtomicFiles.write(manifest, out -> {
+      BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
       for (Utterance u : utterances) {
         ObjectNode node = JSON.createObjectNode();
-        node.put("audio", target.getParent().relativize(u.audio().toAbsolutePath()).toString());
+        node.put("audio", dir.relativize(u.audio().toAbsolutePath()).toString());
         node.put("text", u.text());
         node.put("duration", Math.round(u.duration() * 1000) / 1000.0);
-        out.write(JSON.writeValueAsString(node));
-        out.newLine();
+        writer.write(JSON.writeValueAsString(node));
+        writer.newLine();
       }
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
+      writer.flush();
+    });
   }
 }

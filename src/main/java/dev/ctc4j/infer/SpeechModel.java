@@ -11,16 +11,15 @@ import dev.ctc4j.decode.Labels;
 import dev.ctc4j.features.Features;
 import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.features.MelConfig;
+import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.nn.Ops;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 
@@ -78,17 +77,7 @@ public final class SpeechModel implements AutoCloseable {
   /** Writes a model directory: each file atomically, features.json last. */
   public static void save(Path dir, AcousticModel acoustic, MelConfig features) throws IOException {
     Checkpoint.save(dir, acoustic);
-    Path tmp = Files.createTempFile(dir, FEATURES, ".tmp");
-    try {
-      Files.write(tmp, JSON.writeValueAsBytes(features));
-      try {
-        Files.move(tmp, dir.resolve(FEATURES), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, dir.resolve(FEATURES), StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(dir.resolve(FEATURES), JSON.writeValueAsBytes(features));
   }
 
   public static MelConfig readFeatures(Path dir) throws IOException {

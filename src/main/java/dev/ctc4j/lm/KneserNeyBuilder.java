@@ -1,12 +1,12 @@
 package dev.ctc4j.lm;
 
+import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.InvalidInputException;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -103,11 +103,11 @@ public final class KneserNeyBuilder {
 
   /** Builds the model and writes it as ARPA to {@code out} atomically. */
   public void writeArpa(Path out) throws IOException {
-    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+    AtomicFiles.write(out, stream -> {
+      Writer w = new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8);
       writeArpa(w);
-    }
-    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      w.flush();
+    });
   }
 
   public void writeArpa(Writer out) throws IOException {

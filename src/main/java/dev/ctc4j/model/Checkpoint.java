@@ -3,10 +3,10 @@ package dev.ctc4j.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -37,7 +37,7 @@ public final class Checkpoint {
     Files.createDirectories(dir);
     SafeTensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
     byte[] config = JSON.writeValueAsBytes(model.config());
-    SafeTensors.writeAtomically(dir.resolve(CONFIG), ch -> ch.write(ByteBuffer.wrap(config)));
+    AtomicFiles.write(dir.resolve(CONFIG), config);
   }
 
   public static AcousticModel load(Path dir, Device device) throws IOException {

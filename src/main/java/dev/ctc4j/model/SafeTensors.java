@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -135,7 +135,8 @@ public final class SafeTensors {
     ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
     head.putLong(padded).put(json);
     while (head.hasRemaining()) head.put((byte) ' ');
-    writeAtomically(file, ch -> {
+    AtomicFiles.write(file, out -> {
+      WritableByteChannel ch = Channels.newChannel(out);
       writeFully(ch, head.flip());
       for (Entry e : tensors.values()) {
         ByteBuffer data = ByteBuffer.allocate(4 * e.values().length).order(ByteOrder.LITTLE_ENDIAN);
@@ -145,35 +146,6 @@ public final class SafeTensors {
     });
   }
 
-  interface Writer {
-    void write(FileChannel ch) throws IOException;
-  }
-
-  /** Temp file in the same folder, fsync, rename over the target, fsync the folder. */
-  static void writeAtomically(Path file, Writer writer) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        writer.write(ch);
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
-      } catch (IOException ignored) {
-        // some file systems cannot fsync a directory; the file itself is durable
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
   private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
     while (buf.hasRemaining()) {
       int n = ch.read(buf, position + buf.position());
@@ -181,7 +153,7 @@ public final class SafeTensors {
     }
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+  private static void writeFully(WritableByteChannel ch, ByteBuffer buf) throws IOException {
     while (buf.hasRemaining()) ch.write(buf);
   }
 

@@ -1,17 +1,15 @@
 package dev.ctc4j.tensor;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.io.AtomicFiles;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,9 +30,7 @@ public final class Npy {
     if (count != data.length) {
       throw new InvalidInputException(data.length + " values do not fill shape " + Arrays.toString(shape));
     }
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
+    AtomicFiles.write(file, out -> {
       out.write(header(shape));
       ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
       for (float v : data) {
@@ -45,15 +41,7 @@ public final class Npy {
         buf.putFloat(v);
       }
       out.write(buf.array(), 0, buf.position());
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
+    });
   }
 
   public static FloatArray read(Path file) throws IOException {

@@ -21,11 +21,13 @@ import dev.ctc4j.eval.Evaluation;
 import dev.ctc4j.eval.Evaluator;
 import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -84,7 +86,7 @@ public final class Trainer {
   public Result run(boolean resume, long stopAtStep) throws IOException {
     long started = System.nanoTime();
     Files.createDirectories(out);
-    Files.write(out.resolve("config.json"), config.toJson());
+    AtomicFiles.write(out.resolve("config.json"), config.toJson());
     if (config.threads() > 0) Ctc4j.setThreads(config.threads());
     List<Utterance> train = new ArrayList<>(), dev = new ArrayList<>();
     split(train, dev);
@@ -249,9 +251,7 @@ public final class Trainer {
     for (String line : Files.readAllLines(file)) {
       if (!line.isBlank() && JSON.readTree(line).get("step").asLong() <= step) kept.add(line);
     }
-    Path tmp = Files.createTempFile(out, "metrics", ".tmp");
-    Files.write(tmp, kept);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    AtomicFiles.write(file, String.join("", kept.stream().map(l -> l + "\n").toList()).getBytes(StandardCharsets.UTF_8));
   }
 
   private void plot(AcousticModel model, List<Utterance> dev) throws IOException {

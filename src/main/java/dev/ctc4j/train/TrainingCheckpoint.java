@@ -5,18 +5,15 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.model.SafeTensors;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,12 +51,10 @@ public final class TrainingCheckpoint {
       tensors.put(e.getKey(), new SafeTensors.Entry(e.getValue().shape(), e.getValue().toFloatArray()));
     }
     SafeTensors.write(tmp.resolve(OPTIMIZER), tensors, Map.of("format", "ctc4j-optimizer"));
-    writeSynced(tmp.resolve(TRAINER), JSON.writeValueAsBytes(new TrainerFile(state, optimizer.steps())));
+    AtomicFiles.write(tmp.resolve(TRAINER), JSON.writeValueAsBytes(new TrainerFile(state, optimizer.steps())));
     Path target = root.resolve(name);
-    move(tmp, target);
-    Path pointer = root.resolve(LATEST + ".tmp");
-    writeSynced(pointer, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    move(pointer, root.resolve(LATEST));
+    AtomicFiles.move(tmp, target);
+    AtomicFiles.write(root.resolve(LATEST), name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     prune(root, keep);
     return target;
   }
@@ -74,22 +69,6 @@ public final class TrainingCheckpoint {
     SafeTensors.read(dir.resolve(OPTIMIZER), n -> false).forEach((k, v) -> optimizer.put(k, v.values()));
     AcousticModel model = Checkpoint.load(dir, device);
     return new Loaded(dir, model, optimizer, trainer.optimizerSteps(), trainer.state());
-  }
-
-  private static void writeSynced(Path file, byte[] bytes) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(bytes));
-      ch.force(true);
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the file system cannot rename atomically: " + to, e);
-    }
   }
 
   /** The highest checkpoint number in use (temporary directories included), 0 if none. */
