@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * 2-layer bidirectional LSTM/GRU, hidden 512, input 161 (DeepSpeech-sized): ours vs libtorch
  * (torch.lstm / torch.gru, same weights) for inference and training forward + backward, at 1
- * thread and all threads. shape = batch x frames.
+ * thread and all threads. shape = batch x frames. Methods ctc4jX pair with torchX for Run's ratio table.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -106,7 +106,7 @@ public class NnRnnBenchmark {
   }
 
   @Benchmark
-  public float oursInference() {
+  public float ctc4jInference() {
     rnn.train(false);
     try (Rnn.Output o = rnn.forward(x, lengths, null)) {
       return o.y().numel();
@@ -121,7 +121,7 @@ public class NnRnnBenchmark {
   }
 
   @Benchmark
-  public float oursTraining() {
+  public float ctc4jTraining() {
     rnn.train(true);
     try (Rnn.Output o = rnn.forward(x, lengths, null); Rnn.Gradients g = rnn.backward(dy, null)) {
       rnn.zeroGrad();
