@@ -179,7 +179,7 @@ __global__ void ctc_kernel(CtcBatch b, const float* log_probs, const UtteranceLa
     const float inv = 1.0f / block_reduce(total, false, shared);
     float* row = grad + t * b.time_stride;
     const float* lp = frame(t);
-    for (int c = threadIdx.x; c < b.alphabet; c += blockDim.x) row[c] = scale * fast_exp(lp[c]);
+    for (int c = threadIdx.x; c < b.alphabet; c += blockDim.x) row[c] = ctc_gradient(lp[c], 0.0f, scale);
     float blank_mass = 0.0f;
     for (int s = threadIdx.x * 2; s < positions; s += 2 * blockDim.x) blank_mass += occupancy[s];
     blank_mass = block_reduce(blank_mass, false, shared);  // also orders the writes above

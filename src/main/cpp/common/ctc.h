@@ -151,4 +151,10 @@ CTC4J_HD float ctc_occupancy(float alpha, float beta, float emission, float shif
   return fast_exp(alpha + beta - emission + shift);
 }
 
+// d loss / d log-probability of one class at one frame: its probability minus its posterior (the
+// occupancies of the positions that emit it), times the utterance's loss weight.
+CTC4J_HD float ctc_gradient(float log_prob, float posterior, float scale) {
+  return scale * (fast_exp(log_prob) - posterior);
+}
+
 }  // namespace ctc4j

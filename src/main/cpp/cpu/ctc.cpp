@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "cpu/ctc_kernel.h"
 #include "cpu/cuda_backend.h"
@@ -69,19 +70,21 @@ void validate_host(const CtcBatch& b) {
   }
 }
 
-// Rejects NaN in the frames the kernels read (host inputs).
-void validate_finite_host(const CtcBatch& b, const char* what) {
-  for (int i = 0; i < b.batch; ++i) {
-    for (int64_t t = 0; t < b.input_lengths[i]; ++t) {
-      const float* row = b.inputs + t * b.time_stride + i * b.batch_stride;
-      int32_t magnitude = 0;  // the largest |bits|: NaN exactly when above +inf's, and this vectorises
-      for (int c = 0; c < b.alphabet; ++c) magnitude = std::max(magnitude, bits_from_float(row[c]) & 0x7fffffff);
-      if (magnitude <= 0x7f800000) continue;
-      const int c = static_cast<int>(std::find_if(row, row + b.alphabet, [](float v) { return v != v; }) - row);
-      throw Error(CTC4J_INVALID_ARGUMENT, utterance(i) + what + " at frame " + std::to_string(t) + ", class " +
-                                              std::to_string(c) + " is NaN");
-    }
+// Rejects NaN in the frames of utterance i that the kernels read (host inputs).
+void validate_finite_host(const CtcBatch& b, int i, const char* what) {
+  for (int64_t t = 0; t < b.input_lengths[i]; ++t) {
+    const float* row = b.inputs + t * b.time_stride + i * b.batch_stride;
+    int32_t magnitude = 0;  // the largest |bits|: NaN exactly when above +inf's, and this vectorises
+    for (int c = 0; c < b.alphabet; ++c) magnitude = std::max(magnitude, bits_from_float(row[c]) & 0x7fffffff);
+    if (magnitude <= 0x7f800000) continue;
+    const int c = static_cast<int>(std::find_if(row, row + b.alphabet, [](float v) { return v != v; }) - row);
+    throw Error(CTC4J_INVALID_ARGUMENT, utterance(i) + what + " at frame " + std::to_string(t) + ", class " +
+                                            std::to_string(c) + " is NaN");
   }
+}
+
+void validate_finite_host(const CtcBatch& b, const char* what) {
+  for (int i = 0; i < b.batch; ++i) validate_finite_host(b, i, what);
 }
 
 CtcUtterance utterance_view(const CtcBatch& b, int i, const float* rows, int64_t time_stride) {
@@ -100,8 +103,13 @@ float loss_from(double log_likelihood, bool zero_infinity) {
   return static_cast<float>(-log_likelihood);
 }
 
+// With the gradient, the kernels read every input and flag NaN on the way, which saves a pass over
+// the inputs (as wide as the gradient); utterances they flag, and infeasible ones (whose inputs they
+// skip), are checked afterwards. The loss alone reads only the label columns, so it checks first.
 void ctc_loss_cpu(const CtcBatch& b, bool activations, bool zero_infinity, float* losses, const float* grad_scales,
-                  float* grad) {
+                  float* grad, const char* what) {
+  if (grad == nullptr) validate_finite_host(b, what);
+  std::vector<char> recheck(grad == nullptr ? 0 : b.batch);
   parallel_for(b.batch, [&](int64_t i) {
     const float* rows = b.inputs + i * b.batch_stride;
     int64_t stride = b.time_stride;
@@ -118,12 +126,16 @@ void ctc_loss_cpu(const CtcBatch& b, bool activations, bool zero_infinity, float
       log_likelihood = CTC4J_SIMD_DISPATCH(ctc_loss_utterance)(u, nullptr);
     } else {
       float* g = grad + i * b.batch_stride;
-      const CtcGradientRows rows_out{g, b.time_stride, grad_scales[i], zero_infinity};
+      CtcGradientRows rows_out{g, b.time_stride, grad_scales[i], zero_infinity, false};
       log_likelihood = CTC4J_SIMD_DISPATCH(ctc_loss_utterance)(u, &rows_out);
       for (int t = frames; t < b.max_time; ++t) std::fill_n(g + t * b.time_stride, b.alphabet, 0.0f);
+      recheck[i] = rows_out.saw_nan || std::isinf(log_likelihood);
     }
     losses[i] = loss_from(log_likelihood, zero_infinity);
   });
+  for (int i = 0; i < static_cast<int>(recheck.size()); ++i) {
+    if (recheck[i]) validate_finite_host(b, i, what);
+  }
 }
 
 void require_feasible(double log_likelihood, const CtcBatch& b, int i) {
@@ -156,8 +168,7 @@ int ctc4j_ctc_loss(int device, const float* inputs, int input_kind, int layout, 
     const bool activations = input_kind == CTC4J_CTC_ACTIVATIONS;
     const char* what = activations ? "activation" : "log-probability";
     if (device == CTC4J_CPU) {
-      validate_finite_host(b, what);
-      ctc_loss_cpu(b, activations, zero_infinity != 0, losses, grad_scales, grad);
+      ctc_loss_cpu(b, activations, zero_infinity != 0, losses, grad_scales, grad, what);
     } else {
       cuda::require_device(device);
       CTC4J_CUDA_CALL(ctc4jcu_ctc_loss, &b, device, activations ? 1 : 0, zero_infinity, losses, grad_scales, grad);

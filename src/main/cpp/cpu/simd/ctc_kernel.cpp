@@ -16,7 +16,7 @@ constexpr int kLanes = 8;
 constexpr int kPad = 2;  // rows carry two kLogZero cells on each side, so s - 2 and s + 2 need no test
 constexpr double kInfeasible = -std::numeric_limits<double>::infinity();
 
-enum FloatScratch { kAlphaSlot, kRowsSlot };
+enum FloatScratch { kAlphaSlot, kRowsSlot, kPosteriorSlot };
 
 // The extended label sequence of one utterance and the per-frame rows the recursions use.
 struct Lattice {
@@ -50,9 +50,21 @@ Lattice make_lattice(const CtcUtterance& u) {
 
 const float* frame(const CtcUtterance& u, int t) { return u.log_probs + t * u.time_stride; }
 
-void gather_emissions(const CtcUtterance& u, const Lattice& l, int t) {
+// The positions [lo, hi) of frame t that lie on some complete path: by frame t a path has advanced
+// at most 2t + 1 positions, and it must still reach one of the last two by the final frame. Frame
+// t + 1's band reads only frame t's band, so the recursions skip every other cell.
+struct Band {
+  int lo, hi;
+  int size() const { return std::max(0, hi - lo); }
+};
+
+Band band(const CtcUtterance& u, const Lattice& l, int t) {
+  return {std::max(0, l.positions - 2 * (u.frames - t)), std::min(l.positions, 2 * t + 2)};
+}
+
+void gather_emissions(const CtcUtterance& u, const Lattice& l, int t, Band b) {
   const float* row = frame(u, t);
-  for (int s = 0; s < l.positions; ++s) l.emission[s] = ctc_emission(row, l.labels[s]);
+  for (int s = b.lo; s < b.hi; ++s) l.emission[s] = ctc_emission(row, l.labels[s]);
 }
 
 // A padded row whose cells are all zero probability; returns its first real cell.
@@ -103,47 +115,50 @@ float final_log_add(const float* last, int positions) {
 // Fills alpha (frames padded rows of l.width) with normalised rows and offsets[t] with each row's
 // accumulated shift; returns log p.
 double forward(const CtcUtterance& u, const Lattice& l, float* alpha, double* offsets) {
-  gather_emissions(u, l, 0);
+  gather_emissions(u, l, 0, {0, std::min(l.positions, 2)});
   float* cur = clear_row(alpha, l.width);
   cur[0] = l.emission[0];
   if (l.positions > 1) cur[1] = l.emission[1];
   offsets[0] = normalise(cur, l.positions);
   for (int t = 1; t < u.frames; ++t) {
-    gather_emissions(u, l, t);
+    const Band b = band(u, l, t);
+    gather_emissions(u, l, t, b);
     const float* prev = cur;
     cur = clear_row(alpha + static_cast<int64_t>(t) * l.width, l.width);
-    for (int s = 0; s < l.positions; ++s) {
+    for (int s = b.lo; s < b.hi; ++s) {
       cur[s] = ctc_step(prev[s], prev[s - 1], prev[s - 2] + l.skip[s], l.emission[s]);
     }
-    offsets[t] = offsets[t - 1] + normalise(cur, l.positions);
+    offsets[t] = offsets[t - 1] + normalise(cur + b.lo, b.size());
   }
   const float tail = final_log_add(cur, l.positions);
   return tail < kLogZero / 2 ? kInfeasible : offsets[u.frames - 1] + tail;
 }
 
 // Runs beta from the last frame to the first and hands each frame's position occupancies
-// (posteriors, summing to 1) to visit(t, occupancy).
+// (posteriors, summing to 1; 0 outside the band) to visit(t, occupancy).
 template <class Visit>
 void backward(const CtcUtterance& u, const Lattice& l, const float* alpha, const double* alpha_offsets,
               double log_likelihood, Visit&& visit) {
   double offset = 0.0;
   float* next = nullptr;
   for (int t = u.frames - 1; t >= 0; --t) {
-    gather_emissions(u, l, t);
+    const Band b = band(u, l, t);
+    gather_emissions(u, l, t, b);
     float* cur = clear_row(l.rows[t & 1], l.width);
     if (next == nullptr) {
       cur[l.positions - 1] = l.emission[l.positions - 1];
       if (l.positions > 1) cur[l.positions - 2] = l.emission[l.positions - 2];
     } else {
-      for (int s = 0; s < l.positions; ++s) {
+      for (int s = b.lo; s < b.hi; ++s) {
         cur[s] = ctc_step(next[s], next[s + 1], next[s + 2] + l.skip[s + 2], l.emission[s]);
       }
     }
-    offset += normalise(cur, l.positions);
+    offset += normalise(cur + b.lo, b.size());
     const float* a = alpha + static_cast<int64_t>(t) * l.width + kPad;
     const float shift = static_cast<float>(alpha_offsets[t] + offset - log_likelihood);
-    for (int s = 0; s < l.positions; ++s) l.occupancy[s] = ctc_occupancy(a[s], cur[s], l.emission[s], shift);
-    normalise_sum(l.occupancy, l.positions);
+    std::fill_n(l.occupancy, l.positions, 0.0f);
+    for (int s = b.lo; s < b.hi; ++s) l.occupancy[s] = ctc_occupancy(a[s], cur[s], l.emission[s], shift);
+    normalise_sum(l.occupancy + b.lo, b.size());
     visit(t, l.occupancy);
     next = cur;
   }
@@ -168,9 +183,20 @@ void fill_rows(const CtcGradientRows& g, const CtcUtterance& u, float value) {
   for (int t = 0; t < u.frames; ++t) std::fill_n(g.rows + t * g.stride, u.alphabet, value);
 }
 
+// Writes one frame's gradient row in a single pass (the row is the wide part of the work when the
+// alphabet is large) and returns whether a log-probability of the frame is NaN.
+bool write_gradient_row(const float* log_probs, const float* posterior, int alphabet, float scale, float* out) {
+  int32_t magnitude = 0;  // the largest |bits|: NaN exactly when above +inf's, and this vectorises
+  for (int c = 0; c < alphabet; ++c) {
+    magnitude = std::max(magnitude, bits_from_float(log_probs[c]) & 0x7fffffff);
+    out[c] = ctc_gradient(log_probs[c], posterior[c], scale);
+  }
+  return magnitude > 0x7f800000;
+}
+
 }  // namespace
 
-double ctc_loss_utterance(const CtcUtterance& u, const CtcGradientRows* grad) {
+double ctc_loss_utterance(const CtcUtterance& u, CtcGradientRows* grad) {
   const Lattice l = make_lattice(u);
   const Forward f = run_forward(u, l);
   if (grad == nullptr) return f.log_likelihood;
@@ -178,16 +204,17 @@ double ctc_loss_utterance(const CtcUtterance& u, const CtcGradientRows* grad) {
     fill_rows(*grad, u, grad->zero_infinity ? 0.0f : std::numeric_limits<float>::quiet_NaN());
     return f.log_likelihood;
   }
-  const float scale = grad->scale;
+  // Per-class posteriors of the current frame; zero except at the blank and the target labels.
+  float* posterior = thread_scratch<float>(u.alphabet, kPosteriorSlot);
+  std::fill_n(posterior, u.alphabet, 0.0f);
   backward(u, l, f.alpha, f.offsets, f.log_likelihood, [&](int t, const float* occupancy) {
-    const float* lp = frame(u, t);
-    float* g = grad->rows + t * grad->stride;
-    for (int c = 0; c < u.alphabet; ++c) g[c] = scale * fast_exp(lp[c]);
-    // Blanks summed apart: scattering them one by one would chain every store through g[blank].
+    // Blanks summed apart: scattering them one by one would chain every add through posterior[blank].
     float blank_mass = 0.0f;
     for (int s = 0; s < l.positions; s += 2) blank_mass += occupancy[s];
-    g[u.blank] -= scale * blank_mass;
-    for (int i = 0; i < u.target_length; ++i) g[u.targets[i]] -= scale * occupancy[2 * i + 1];
+    posterior[u.blank] = blank_mass;
+    for (int i = 0; i < u.target_length; ++i) posterior[u.targets[i]] += occupancy[2 * i + 1];
+    grad->saw_nan |= write_gradient_row(frame(u, t), posterior, u.alphabet, grad->scale, grad->rows + t * grad->stride);
+    for (int i = 0; i < u.target_length; ++i) posterior[u.targets[i]] = 0.0f;
   });
   return f.log_likelihood;
 }
@@ -206,16 +233,17 @@ double ctc_viterbi_utterance(const CtcUtterance& u, int32_t* states) {
   if (u.frames == 0) return u.target_length == 0 ? 0.0 : kInfeasible;
   const Lattice l = make_lattice(u);
   int8_t* from = thread_scratch<int8_t>(static_cast<size_t>(u.frames) * l.positions);
-  gather_emissions(u, l, 0);
+  gather_emissions(u, l, 0, {0, std::min(l.positions, 2)});
   float* cur = clear_row(l.rows[0], l.width);
   cur[0] = l.emission[0];
   if (l.positions > 1) cur[1] = l.emission[1];
   for (int t = 1; t < u.frames; ++t) {
-    gather_emissions(u, l, t);
+    const Band b = band(u, l, t);
+    gather_emissions(u, l, t, b);
     const float* prev = cur;
     cur = clear_row(l.rows[t & 1], l.width);
     int8_t* step = from + static_cast<int64_t>(t) * l.positions;
-    for (int s = 0; s < l.positions; ++s) {
+    for (int s = b.lo; s < b.hi; ++s) {
       cur[s] = viterbi_step(prev[s], prev[s - 1], prev[s - 2] + l.skip[s], l.emission[s], step + s);
     }
   }

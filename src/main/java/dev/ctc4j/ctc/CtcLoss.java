@@ -5,6 +5,7 @@ import dev.ctc4j.bridge.CtcNative;
 import dev.ctc4j.bridge.NativeStatus;
 import dev.ctc4j.tensor.DType;
 import dev.ctc4j.tensor.Tensor;
+import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -14,7 +15,10 @@ import org.bytedeco.javacpp.FloatPointer;
  *
  * <p>{@link #lossAndGradient} takes log-probabilities and returns PyTorch's gradient for them;
  * {@link #lossAndGradientFromActivations} takes unnormalised scores, applies log-softmax itself and
- * returns the gradient with respect to the scores (softmax folded in, as warp-ctc does).
+ * returns the gradient with respect to the scores (softmax folded in, as warp-ctc does). Their
+ * {@code Into} variants write the gradient into a tensor the caller keeps and reuses across calls,
+ * which spares allocating (and the operating system zeroing) a fresh one each time: with a large
+ * alphabet that costs more than the loss itself.
  *
  * <p>Immutable and thread-safe: share one instance. Native scratch memory is per calling thread.
  */
@@ -77,18 +81,49 @@ public final class CtcLoss {
     return withGradient(activations, inputLengths, targets, CtcNative.ACTIVATIONS);
   }
 
+  /**
+   * Per-utterance losses of log-probabilities; writes the gradient with respect to them into
+   * {@code gradient} (float32, the inputs' shape and device, not the inputs themselves). Its
+   * content is unspecified after an exception. {@link #reduce} gives the reduced loss.
+   */
+  public float[] lossAndGradientInto(Tensor logProbs, long[] inputLengths, CtcTargets targets, Tensor gradient) {
+    return withGradient(logProbs, inputLengths, targets, CtcNative.LOG_PROBS, gradient);
+  }
+
+  /** As {@link #lossAndGradientInto}, for activations: the gradient is with respect to them. */
+  public float[] lossAndGradientFromActivationsInto(Tensor activations, long[] inputLengths, CtcTargets targets,
+      Tensor gradient) {
+    return withGradient(activations, inputLengths, targets, CtcNative.ACTIVATIONS, gradient);
+  }
+
   private CtcResult withGradient(Tensor scores, long[] inputLengths, CtcTargets targets, int inputKind) {
+    Tensor gradient = Tensor.empty(scores.device(), DType.F32, scores.shape());
+    try {
+      float[] losses = withGradient(scores, inputLengths, targets, inputKind, gradient);
+      return new CtcResult(losses, reduce(losses, targets), gradient);
+    } catch (RuntimeException e) {
+      gradient.close();
+      throw e;
+    }
+  }
+
+  private float[] withGradient(Tensor scores, long[] inputLengths, CtcTargets targets, int inputKind, Tensor gradient) {
+    requireGradientFor(scores, gradient);
     try (NativeBatch batch = new NativeBatch(scores, layout, inputLengths, targets, blank)) {
       float[] scales = new float[batch.batch];
       for (int b = 0; b < scales.length; b++) scales[b] = (float) weight(targets, b, scales.length);
-      Tensor gradient = Tensor.empty(scores.device(), DType.F32, scores.shape());
-      try {
-        float[] losses = run(batch, inputKind, scales, gradient);
-        return new CtcResult(losses, reduce(losses, targets), gradient);
-      } catch (RuntimeException e) {
-        gradient.close();
-        throw e;
-      }
+      return run(batch, inputKind, scales, gradient);
+    }
+  }
+
+  private static void requireGradientFor(Tensor scores, Tensor gradient) {
+    if (gradient.dtype() != DType.F32 || !gradient.device().equals(scores.device())
+        || !Arrays.equals(gradient.shape(), scores.shape())) {
+      throw new InvalidInputException("the gradient of " + scores + " needs a float32 tensor of its shape on "
+          + scores.device() + ", got " + gradient);
+    }
+    if (gradient.data().address() == scores.data().address()) {
+      throw new InvalidInputException("the gradient cannot overwrite its own inputs " + scores);
     }
   }
 

@@ -125,6 +125,35 @@ class CtcLossTest {
   }
 
   /**
+   * One gradient tensor, first filled with garbage, reused across fresh batches of its shape (uneven
+   * lengths, so padding frames must be rewritten): each result matches libtorch, log-probabilities
+   * and activations alike, with the tolerances above.
+   */
+  @Test
+  void gradientIntoAReusedTensorMatchesLibtorch() {
+    SplittableRandom rng = Seeds.random("CtcLossTest.gradientIntoAReusedTensorMatchesLibtorch");
+    int time = 30, batch = 4, classes = 300;
+    CtcLoss ctc = loss(0, Reduction.MEAN, false, CtcLayout.TIME_MAJOR);
+    float[] garbage = new float[time * batch * classes];
+    java.util.Arrays.fill(garbage, Float.NaN);
+    try (Tensor gradient = Tensor.of(Device.CPU, garbage, time, batch, classes)) {
+      for (int round = 0; round < 4; round++) {
+        boolean activations = round % 2 == 1;
+        CtcCase c = CtcCase.random(rng, time, batch, classes, 10, classes - 1, 0, CtcLayout.TIME_MAJOR, true, activations);
+        TorchCtc.Result ref = TorchCtc.compute(c, ctc.reduction(), false, activations);
+        try (Tensor x = Tensor.of(Device.CPU, c.scores, c.shape())) {
+          float[] losses = activations ? ctc.lossAndGradientFromActivationsInto(x, c.inputLengths, c.targets(), gradient)
+              : ctc.lossAndGradientInto(x, c.inputLengths, c.targets(), gradient);
+          String what = c + " round " + round;
+          for (int b = 0; b < batch; b++) assertClose(ref.losses()[b], losses[b], what + ": loss of utterance " + b);
+          assertClose(ref.reduced()[0], ctc.reduce(losses, c.targets()), what + ": reduced loss");
+          compareGradient(c, ref.gradient(), gradient.toFloatArray(), GRAD_TOL, what);
+        }
+      }
+    }
+  }
+
+  /**
    * Central differences in float64 of our float32 loss on tiny sizes; step 1e-2, tolerance 2e-3
    * absolute (float32 rounding / step plus the O(step^2) truncation). For log-probabilities the
    * true derivative is PyTorch's gradient minus exp(lp): PyTorch's convention assumes log-softmax.
@@ -184,6 +213,13 @@ class CtcLossTest {
       expect("blank 5 outside the alphabet", () -> loss(5, Reduction.SUM, false, CtcLayout.TIME_MAJOR)
           .lossAndGradient(lp, lengths, CtcTargets.of(new int[] {1}, new int[] {1})));
       expect("add up to 3 but 2 labels", () -> CtcTargets.concatenated(new int[] {1, 2}, new long[] {1, 2}));
+      CtcTargets one = CtcTargets.of(new int[] {1}, new int[] {2});
+      try (Tensor wrongShape = Tensor.of(Device.CPU, scores, 2, 4, 5);
+          Tensor wrongType = Tensor.of(Device.CPU, new int[40], 4, 2, 5)) {
+        expect("needs a float32 tensor of its shape", () -> ctc.lossAndGradientInto(lp, lengths, one, wrongShape));
+        expect("needs a float32 tensor of its shape", () -> ctc.lossAndGradientInto(lp, lengths, one, wrongType));
+        expect("cannot overwrite its own inputs", () -> ctc.lossAndGradientFromActivationsInto(lp, lengths, one, lp));
+      }
     }
     scores[(2 * 2 + 1) * 5 + 3] = Float.NaN;  // frame 2, utterance 1, class 3
     try (Tensor lp = Tensor.of(Device.CPU, scores, 4, 2, 5)) {
@@ -191,6 +227,13 @@ class CtcLossTest {
           () -> ctc.lossAndGradient(lp, lengths, CtcTargets.of(new int[] {1}, new int[] {1})));
       expect("utterance 1: activation at frame 2, class 3 is NaN",
           () -> ctc.lossAndGradientFromActivations(lp, lengths, CtcTargets.of(new int[] {1}, new int[] {1})));
+      // An infeasible utterance (2 labels in 1 frame) gets no gradient pass, yet its NaN is found.
+      scores[(0 * 2 + 1) * 5 + 4] = Float.NaN;  // frame 0, utterance 1, class 4
+      try (Tensor lp2 = Tensor.of(Device.CPU, scores, 4, 2, 5)) {
+        expect("utterance 1: log-probability at frame 0, class 4 is NaN",
+            () -> ctc.lossAndGradient(lp2, new long[] {4, 1}, CtcTargets.of(new int[] {1}, new int[] {1, 2})));
+      }
+      scores[(0 * 2 + 1) * 5 + 4] = -1.0f;
       // Frames past the input length are never read, so NaN there is fine.
       assertEquals(2, ctc.losses(lp, new long[] {4, 2}, CtcTargets.of(new int[] {1}, new int[] {1})).length);
     }

@@ -5,6 +5,7 @@ import dev.ctc4j.ctc.CtcLoss;
 import dev.ctc4j.ctc.CtcResult;
 import dev.ctc4j.ctc.CtcTargets;
 import dev.ctc4j.ctc.Reduction;
+import dev.ctc4j.tensor.DType;
 import dev.ctc4j.tensor.Device;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * CTC loss + gradient of float32 log-probabilities [T, N, C] (reduction mean): ctc4j against
  * libtorch's CPU ctc_loss forward and backward, same inputs, same thread count (1, or every core
- * with threads = 0).
+ * with threads = 0). {@code ctc4j} allocates its gradient tensor on every call, as libtorch does;
+ * {@code ctc4jReusedGradient} writes into one tensor kept across calls (CtcLoss.lossAndGradientInto).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,7 +48,8 @@ public class CtcBenchmark {
   private float[] logProbs;
   private long[] inputLengths, targetLengths;
   private int[] targets;
-  private dev.ctc4j.tensor.Tensor ours;
+  private dev.ctc4j.tensor.Tensor ours, gradient;
+  private CtcTargets ourTargets;
   private CtcLoss loss;
   private Tensor torchLogProbs, torchTargets;
 
@@ -78,6 +81,8 @@ public class CtcBenchmark {
       for (int i = 0; i < length; i++) targets[b * length + i] = 1 + rng.nextInt(classes - 1);
     }
     ours = dev.ctc4j.tensor.Tensor.of(Device.CPU, logProbs, time, batch, classes);
+    gradient = dev.ctc4j.tensor.Tensor.zeros(Device.CPU, DType.F32, time, batch, classes);
+    ourTargets = CtcTargets.padded(targets, length, targetLengths);
     loss = CtcLoss.builder().reduction(Reduction.MEAN).build();
     TensorOptions f32 = new TensorOptions(torch.ScalarType.Float);
     torchLogProbs = torch.empty(new long[] {time, batch, classes}, f32, new MemoryFormatOptional());
@@ -91,13 +96,19 @@ public class CtcBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     ours.close();
+    gradient.close();
   }
 
   @Benchmark
   public float ctc4j() {
-    try (CtcResult r = loss.lossAndGradient(ours, inputLengths, CtcTargets.padded(targets, targets.length / batch, targetLengths))) {
+    try (CtcResult r = loss.lossAndGradient(ours, inputLengths, ourTargets)) {
       return (float) r.loss();
     }
+  }
+
+  @Benchmark
+  public float ctc4jReusedGradient() {
+    return (float) loss.reduce(loss.lossAndGradientInto(ours, inputLengths, ourTargets, gradient), ourTargets);
   }
 
   @Benchmark
