@@ -5,10 +5,12 @@
 
 #include "cpu/simd.h"
 
-// y[r] += sum_k w[r * cols + k] x[k] for r in [0, rows).
-CTC4J_SIMD_DECLARE(void matvec_add(const float* w, int64_t rows, int64_t cols, const float* x, float* y))
-// y[k] += sum_r x[r] w[r * cols + k] for k in [0, cols).
-CTC4J_SIMD_DECLARE(void matvec_transposed_add(const float* w, int64_t rows, int64_t cols, const float* x, float* y))
+// y[b, r] += sum_k w[r, k] x[b, k]: w [rows, cols], x [batch, cols], y [batch, rows], all dense.
+CTC4J_SIMD_DECLARE(void matvec_add(const float* w, int64_t rows, int64_t cols, const float* x, int64_t batch,
+                                   float* y))
+// y[b, k] += sum_r x[b, r] w[r, k]: x [batch, rows], y [batch, cols].
+CTC4J_SIMD_DECLARE(void matvec_transposed_add(const float* w, int64_t rows, int64_t cols, const float* x,
+                                              int64_t batch, float* y))
 
 // One row of an LSTM step: pre [4H] holds x w_ih^T + b_ih (overwritten by i, f, g, o after activation),
 // rec [4H] holds h w_hh^T + b_hh; c_prev -> c, and h = y = o tanh(c).

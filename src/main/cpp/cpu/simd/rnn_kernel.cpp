@@ -46,38 +46,48 @@ float dot(const float* a, const float* b, int64_t n) {
 
 }  // namespace
 
-void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x, float* __restrict y) {
+void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x, int64_t batch,
+                float* __restrict y) {
   int64_t r = 0;
-  for (; r + kRows <= rows; r += kRows) {
-    float acc[kRows][kLanes] = {};
+  for (; r + kRows <= rows; r += kRows) {  // the block of weight rows stays in L1 across the batch
     const float* wr = w + r * cols;
-    int64_t k = 0;
-    for (; k + kLanes <= cols; k += kLanes)
-      for (int i = 0; i < kRows; ++i)
-        for (int l = 0; l < kLanes; ++l) acc[i][l] += wr[i * cols + k + l] * x[k + l];
-    for (int i = 0; i < kRows; ++i) {
-      float sum = 0.0f;
-      for (int64_t kk = k; kk < cols; ++kk) sum += wr[i * cols + kk] * x[kk];
-      for (int l = 0; l < kLanes; ++l) sum += acc[i][l];
-      y[r + i] += sum;
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = x + b * cols;
+      float acc[kRows][kLanes] = {};
+      int64_t k = 0;
+      for (; k + kLanes <= cols; k += kLanes)
+        for (int i = 0; i < kRows; ++i)
+          for (int l = 0; l < kLanes; ++l) acc[i][l] += wr[i * cols + k + l] * xb[k + l];
+      for (int i = 0; i < kRows; ++i) {
+        float sum = 0.0f;
+        for (int64_t kk = k; kk < cols; ++kk) sum += wr[i * cols + kk] * xb[kk];
+        for (int l = 0; l < kLanes; ++l) sum += acc[i][l];
+        y[b * rows + r + i] += sum;
+      }
     }
   }
-  for (; r < rows; ++r) y[r] += dot(w + r * cols, x, cols);
+  for (; r < rows; ++r)
+    for (int64_t b = 0; b < batch; ++b) y[b * rows + r] += dot(w + r * cols, x + b * cols, cols);
 }
 
 void matvec_transposed_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x,
-                           float* __restrict y) {
+                           int64_t batch, float* __restrict y) {
   int64_t c = 0;
   for (; c + kCols <= cols; c += kCols) {
-    float acc[kCols] = {};
-    for (int64_t r = 0; r < rows; ++r)
-      for (int l = 0; l < kCols; ++l) acc[l] += x[r] * w[r * cols + c + l];
-    for (int l = 0; l < kCols; ++l) y[c + l] += acc[l];
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = x + b * rows;
+      float acc[kCols] = {};
+      for (int64_t r = 0; r < rows; ++r)
+        for (int l = 0; l < kCols; ++l) acc[l] += xb[r] * w[r * cols + c + l];
+      for (int l = 0; l < kCols; ++l) y[b * cols + c + l] += acc[l];
+    }
   }
   for (; c < cols; ++c) {
-    float sum = 0.0f;
-    for (int64_t r = 0; r < rows; ++r) sum += x[r] * w[r * cols + c];
-    y[c] += sum;
+    for (int64_t b = 0; b < batch; ++b) {
+      float sum = 0.0f;
+      for (int64_t r = 0; r < rows; ++r) sum += x[b * rows + r] * w[r * cols + c];
+      y[b * cols + c] += sum;
+    }
   }
 }
 
