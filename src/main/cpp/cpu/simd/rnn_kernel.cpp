@@ -1,7 +1,6 @@
 // Recurrent-layer kernels (cpu/rnn_kernel.h). Lane arrays of fixed width keep every reduction
 // lane-wise, so the compiler vectorises them without reassociating; compiled once per instruction set.
-#include <cstring>
-
+#include "common/fast_math.h"
 #include "cpu/rnn_kernel.h"
 
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
@@ -10,25 +9,6 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kRows = 12;  // weight rows per pass of matvec_add: x loaded once for all; 12 measured fastest
 constexpr int kCols = 64;  // output columns per pass of matvec_transposed_add: eight vector accumulators
-
-// e^x, branch-free so that loops over it vectorise: 2^n e^r with |r| <= ln2 / 2 and a degree-6
-// polynomial (relative error ~2e-7); x is clamped to where float neither overflows nor flushes.
-inline float fast_exp(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
 
 inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 inline float fast_tanh(float x) { return 2.0f / (1.0f + fast_exp(-2.0f * x)) - 1.0f; }
