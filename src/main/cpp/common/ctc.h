@@ -1,4 +1,4 @@
-// CTC math shared by the CPU and CUDA backends: branch-free exp/log, log-add-exp, and the one-step
+// CTC math shared by the CPU and CUDA backends: log-add-exp and the one-step
 // recursions over the extended label sequence (blank, y1, blank, y2, ..., blank), whose position s
 // holds a blank when s is even and target s/2 when it is odd.
 //
@@ -7,11 +7,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "common/fast_math.h"
 #include "common/hd.h"
-
-#if !defined(__CUDA_ARCH__)
-#include <cstring>
-#endif
 
 namespace ctc4j {
 
@@ -55,66 +52,6 @@ CTC4J_HD float ctc_skip_penalty(const int32_t* targets, int s) {
 
 CTC4J_HD float max2(float a, float b) { return a > b ? a : b; }
 CTC4J_HD float min2(float a, float b) { return a < b ? a : b; }
-
-CTC4J_HD float float_from_bits(int32_t bits) {
-#if defined(__CUDA_ARCH__)
-  return __int_as_float(bits);
-#else
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-#endif
-}
-
-CTC4J_HD int32_t bits_from_float(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_int(f);
-#else
-  int32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  return bits;
-#endif
-}
-
-// exp(x) within ~2 ulp (Cephes' expf polynomial); exactly 0 below -87.3. Branch-free so loops over
-// it vectorise.
-CTC4J_HD float fast_exp(float x) {
-  const float clamped = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
-  // Round to nearest through the 1.5 * 2^23 trick: exact under IEEE rules (no fast-math needed).
-  const float n = (clamped * 1.44269504089f + 12582912.0f) - 12582912.0f;
-  const float r = (clamped - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const float scale = float_from_bits((static_cast<int32_t>(n) + 127) << 23);
-  return x < -87.3f ? 0.0f : p * scale;
-}
-
-// log(x) within ~2 ulp for positive normal x (Cephes' logf polynomial), branch-free.
-CTC4J_HD float fast_log(float x) {
-  const int32_t bits = bits_from_float(x);
-  float e = static_cast<float>(((bits >> 23) & 0xff) - 126);
-  float m = float_from_bits((bits & 0x007fffff) | 0x3f000000);  // x = m * 2^e, m in [0.5, 1)
-  const bool low = m < 0.707106781f;
-  e = low ? e - 1.0f : e;
-  m = low ? m + m - 1.0f : m - 1.0f;
-  const float z = m * m;
-  float p = 7.0376836292e-2f;
-  p = p * m - 1.1514610310e-1f;
-  p = p * m + 1.1676998740e-1f;
-  p = p * m - 1.2420140846e-1f;
-  p = p * m + 1.4249322787e-1f;
-  p = p * m - 1.6668057665e-1f;
-  p = p * m + 2.0000714765e-1f;
-  p = p * m - 2.4999993993e-1f;
-  p = p * m + 3.3333331174e-1f;
-  float y = p * m * z - 2.12194440e-4f * e - 0.5f * z;
-  return m + y + 0.693359375f * e;
-}
 
 CTC4J_HD float log_add(float a, float b) {
   const float m = max2(a, b);

@@ -1,13 +1,18 @@
 package dev.ctc4j.nn;
 
+import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.bridge.NnNative;
 import dev.ctc4j.tensor.DType;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -59,6 +64,9 @@ public final class Rnn extends Module {
       initial.close();
     }
   }
+
+  /** Up to this batch the native step is single-threaded (cpu/nn_rnn.cpp kMatvecBatch). */
+  private static final int CONCURRENT_BATCH = 4;
 
   private final Device device;
   private final Cell cell;
@@ -136,16 +144,19 @@ public final class Rnn extends Module {
     try (IntPointer len = new IntPointer(lengths)) {
       for (int l = 0; l < layers; l++) {
         Tensor out = Ops.empty(x, steps, batch, (long) hidden * directions);
-        for (int d = 0; d < directions; d++) {
-          Tensor ws = train ? workspace(steps, batch) : null;
-          long at = (long) (l * directions + d) * batch * hidden;
-          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, steps, batch, layerInput.dim(2),
-              hidden, len, Ops.ptr(layerInput), Ops.ptr(wIh[l][d].value()), Ops.ptr(wHh[l][d].value()),
-              bias(bIh[l][d]), bias(bHh[l][d]), slice(initial == null ? null : initial.h(), at),
+        Tensor[] ws = new Tensor[directions];
+        for (int d = 0; d < directions; d++) ws[d] = train ? workspace(steps, batch) : null;
+        if (train) workspaces.addAll(Arrays.asList(ws));
+        int layer = l;
+        Tensor in = layerInput;
+        forEachDirection(batch, d -> {
+          long at = (long) (layer * directions + d) * batch * hidden;
+          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, steps, batch, in.dim(2), hidden, len,
+              Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()), bias(bIh[layer][d]),
+              bias(bHh[layer][d]), slice(initial == null ? null : initial.h(), at),
               slice(initial == null ? null : initial.c(), at), Ops.ptr(out).position((long) d * hidden),
-              (long) hidden * directions, slice(hN, at), slice(cN, at), Ops.ptr(ws)), "Rnn forward");
-          if (train) workspaces.add(ws);
-        }
+              (long) hidden * directions, slice(hN, at), slice(cN, at), Ops.ptr(ws[d])), "Rnn forward");
+        });
         if (train) layerInputs.add(layerInput);
         else if (l > 0) layerInput.close();
         layerInput = out;
@@ -195,6 +206,23 @@ public final class Rnn extends Module {
       }
     }
     return new Gradients(dOut, new State(dh0, dc0));
+  }
+
+  /**
+   * Runs body(d) for each direction. Small batches step through time with one matrix-vector pass
+   * per frame on one core, so with threads to spare the reverse direction runs beside the forward one.
+   */
+  private void forEachDirection(long batch, IntConsumer body) {
+    if (directions == 1 || batch > CONCURRENT_BATCH || Ctc4j.threads() < 2) {
+      for (int d = 0; d < directions; d++) body.accept(d);
+      return;
+    }
+    ForkJoinTask<?> reverse = ForkJoinPool.commonPool().submit(() -> body.accept(1));
+    try {
+      body.accept(0);
+    } finally {
+      reverse.join(); // never return while the reverse direction still writes our buffers
+    }
   }
 
   private Tensor workspace(long steps, long batch) {

@@ -1,0 +1,20 @@
+// SIMD kernels of the recurrent layers: the per-step matrix-vector products of small batches (a BLAS
+// sgemm call with M = 1 packs the whole weight matrix every step) and the fused gate passes.
+#pragma once
+#include <cstdint>
+
+#include "cpu/simd.h"
+
+// y[b, r] += sum_k w[r, k] x[b, k]: w [rows, cols], x [batch, cols], y [batch, rows], all dense.
+CTC4J_SIMD_DECLARE(void matvec_add(const float* w, int64_t rows, int64_t cols, const float* x, int64_t batch,
+                                   float* y))
+// y[b, k] += sum_r x[b, r] w[r, k]: x [batch, rows], y [batch, cols].
+CTC4J_SIMD_DECLARE(void matvec_transposed_add(const float* w, int64_t rows, int64_t cols, const float* x,
+                                              int64_t batch, float* y))
+
+// One row of an LSTM step: pre [4H] holds x w_ih^T + b_ih (overwritten by i, f, g, o after activation),
+// rec [4H] holds h w_hh^T + b_hh; c_prev -> c, and h = y = o tanh(c).
+CTC4J_SIMD_DECLARE(void lstm_cell(int64_t hidden, float* pre, const float* rec, const float* c_prev, float* c, float* h,
+                                  float* y))
+// One row of a GRU step: pre [4H] gets r, z, n and W_hn h + b_hn; h = y = (1 - z) n + z h_prev.
+CTC4J_SIMD_DECLARE(void gru_cell(int64_t hidden, float* pre, const float* rec, const float* h_prev, float* h, float* y))

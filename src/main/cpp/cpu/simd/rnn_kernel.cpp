@@ -1,0 +1,98 @@
+// Recurrent-layer kernels (cpu/rnn_kernel.h). Lane arrays of fixed width keep every reduction
+// lane-wise, so the compiler vectorises them without reassociating; compiled once per instruction set.
+#include "common/fast_math.h"
+#include "cpu/rnn_kernel.h"
+
+namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
+namespace {
+
+constexpr int kLanes = 8;
+constexpr int kRows = 12;  // weight rows per pass of matvec_add: x loaded once for all; 12 measured fastest
+constexpr int kCols = 64;  // output columns per pass of matvec_transposed_add: eight vector accumulators
+
+inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
+inline float fast_tanh(float x) { return 2.0f / (1.0f + fast_exp(-2.0f * x)) - 1.0f; }
+
+float dot(const float* a, const float* b, int64_t n) {
+  float acc[kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += a[k + l] * b[k + l];
+  float sum = 0.0f;
+  for (; k < n; ++k) sum += a[k] * b[k];
+  for (int l = 0; l < kLanes; ++l) sum += acc[l];
+  return sum;
+}
+
+}  // namespace
+
+void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x, int64_t batch,
+                float* __restrict y) {
+  int64_t r = 0;
+  for (; r + kRows <= rows; r += kRows) {  // the block of weight rows stays in L1 across the batch
+    const float* wr = w + r * cols;
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = x + b * cols;
+      float acc[kRows][kLanes] = {};
+      int64_t k = 0;
+      for (; k + kLanes <= cols; k += kLanes)
+        for (int i = 0; i < kRows; ++i)
+          for (int l = 0; l < kLanes; ++l) acc[i][l] += wr[i * cols + k + l] * xb[k + l];
+      for (int i = 0; i < kRows; ++i) {
+        float sum = 0.0f;
+        for (int64_t kk = k; kk < cols; ++kk) sum += wr[i * cols + kk] * xb[kk];
+        for (int l = 0; l < kLanes; ++l) sum += acc[i][l];
+        y[b * rows + r + i] += sum;
+      }
+    }
+  }
+  for (; r < rows; ++r)
+    for (int64_t b = 0; b < batch; ++b) y[b * rows + r] += dot(w + r * cols, x + b * cols, cols);
+}
+
+void matvec_transposed_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x,
+                           int64_t batch, float* __restrict y) {
+  int64_t c = 0;
+  for (; c + kCols <= cols; c += kCols) {
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* xb = x + b * rows;
+      float acc[kCols] = {};
+      for (int64_t r = 0; r < rows; ++r)
+        for (int l = 0; l < kCols; ++l) acc[l] += xb[r] * w[r * cols + c + l];
+      for (int l = 0; l < kCols; ++l) y[b * cols + c + l] += acc[l];
+    }
+  }
+  for (; c < cols; ++c) {
+    for (int64_t b = 0; b < batch; ++b) {
+      float sum = 0.0f;
+      for (int64_t r = 0; r < rows; ++r) sum += x[b * rows + r] * w[r * cols + c];
+      y[b * cols + c] += sum;
+    }
+  }
+}
+
+void lstm_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec, const float* __restrict c_prev,
+               float* __restrict c, float* __restrict h, float* __restrict y) {
+  const int64_t H = hidden;
+  for (int64_t j = 0; j < H; ++j) {
+    const float i = fast_sigmoid(pre[j] + rec[j]), f = fast_sigmoid(pre[H + j] + rec[H + j]);
+    const float g = fast_tanh(pre[2 * H + j] + rec[2 * H + j]), o = fast_sigmoid(pre[3 * H + j] + rec[3 * H + j]);
+    const float cell = f * c_prev[j] + i * g;
+    pre[j] = i, pre[H + j] = f, pre[2 * H + j] = g, pre[3 * H + j] = o;
+    c[j] = cell;
+    h[j] = y[j] = o * fast_tanh(cell);
+  }
+}
+
+void gru_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec, const float* __restrict h_prev,
+              float* __restrict h, float* __restrict y) {
+  const int64_t H = hidden;
+  for (int64_t j = 0; j < H; ++j) {
+    const float r = fast_sigmoid(pre[j] + rec[j]), z = fast_sigmoid(pre[H + j] + rec[H + j]);
+    const float n = fast_tanh(pre[2 * H + j] + r * rec[2 * H + j]);
+    pre[j] = r, pre[H + j] = z, pre[2 * H + j] = n, pre[3 * H + j] = rec[2 * H + j];
+    h[j] = y[j] = (1.0f - z) * n + z * h_prev[j];
+  }
+}
+
+}  // namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE
