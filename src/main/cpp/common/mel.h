@@ -4,6 +4,7 @@
 #pragma once
 #include <math.h>
 
+#include "common/fast_math.h"
 #include "common/hd.h"
 
 namespace ctc4j {
@@ -48,7 +49,8 @@ CTC4J_HD long long reflect_index(long long i, long long length) {
   return m < length ? m : period - m;
 }
 
-CTC4J_HD float log_floor(float mel) { return logf(fmaxf(mel, 1e-10f)); }
+// ln(max(mel, 1e-10)); the argument is always a positive normal float, where fast_log is within 2 ulp.
+CTC4J_HD float log_floor(float mel) { return fast_log(mel > 1e-10f ? mel : 1e-10f); }
 
 // Mean and reciprocal of (unbiased std + 1e-5) from double sums; count 1 gives std 0.
 CTC4J_HD void normalisation_stats(double sum, double sum_sq, long long count, float* mean, float* inv_std) {

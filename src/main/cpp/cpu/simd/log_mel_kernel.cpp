@@ -61,15 +61,16 @@ const float* frame_samples(const MelPlanView& p, const float* audio, int64_t len
 
 void load_windowed(const MelPlanView& p, const float* const* frames, LaneCpx* z) {
   const float* w = p.window;
-  for (int m = 0; m < p.fft_size; ++m) {
-    for (int l = 0; l < kLanes; ++l) {
-      if (p.packed) {
+  if (p.packed) {
+    for (int m = 0; m < p.fft_size; ++m) {
+      for (int l = 0; l < kLanes; ++l) {
         z[m].re[l] = frames[l][2 * m] * w[2 * m];
         z[m].im[l] = frames[l][2 * m + 1] * w[2 * m + 1];
-      } else {
-        z[m].re[l] = frames[l][m] * w[m];
-        z[m].im[l] = 0.0f;
       }
+    }
+  } else {
+    for (int m = 0; m < p.fft_size; ++m) {
+      for (int l = 0; l < kLanes; ++l) z[m].re[l] = frames[l][m] * w[m], z[m].im[l] = 0.0f;
     }
   }
 }
@@ -111,8 +112,8 @@ void log_mel(const MelPlanView& p, const float* power, float* out, int64_t out_s
       const float* pw = power + p.filter_bins[e] * kLanes;
       for (int l = 0; l < kLanes; ++l) acc[l] += w * pw[l];
     }
-    float* row = out + m * out_stride + t0;
-    for (int l = 0; l < valid; ++l) row[l] = log_floor(acc[l]);
+    for (int l = 0; l < kLanes; ++l) acc[l] = log_floor(acc[l]);  // all lanes: a fixed-length loop vectorises
+    std::copy(acc, acc + valid, out + m * out_stride + t0);
   }
 }
 

@@ -8,27 +8,42 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
- * Runs JMH with its usual command-line options, then pairs each benchmark method named
- * {@code ctc4j...} with its peer {@code torch...} (same class, same suffix, same parameters) and
- * prints peer time / ctc4j time: above 1 means ctc4j is faster.
+ * Runs JMH with its usual command-line options, then pairs each benchmark method {@code ctc4jX}
+ * with a peer method of the same class and parameters — the one named {@code <peer>X} (e.g.
+ * ctc4jTraining with torchTraining), else the only non-ctc4j method — and prints peer time /
+ * ctc4j time: above 1 means ctc4j is faster.
  */
 public final class Run {
   public static void main(String[] args) throws Exception {
     Collection<RunResult> results = new Runner(new CommandLineOptions(args)).run();
-    Map<String, double[]> pairs = new TreeMap<>();
+    Map<String, Map<String, Double>> peers = new TreeMap<>();  // group -> peer method -> score
+    Map<String, Double> ours = new TreeMap<>();
     for (RunResult r : results) {
       String label = r.getParams().getBenchmark();
       int dot = label.lastIndexOf('.');
-      String method = label.substring(dot + 1);
-      boolean ours = method.startsWith("ctc4j");
-      if (!ours && !method.startsWith("torch")) continue;
-      String key = label.substring(0, dot + 1) + method.substring(5) + " " + params(r);
+      String method = label.substring(dot + 1), group = label.substring(0, dot) + " " + params(r);
       double score = r.getPrimaryResult().getScore();
-      pairs.computeIfAbsent(key, k -> new double[2])[ours ? 0 : 1] = score;
+      if (method.startsWith("ctc4j")) {
+        ours.put(group + " | " + method, score);
+      } else {
+        peers.computeIfAbsent(group, g -> new TreeMap<>()).put(method, score);
+      }
     }
     System.out.println("\nratio = peer time / ctc4j time (scores in " + unit(results) + ")");
-    System.out.printf("%-80s %12s %12s %8s%n", "benchmark", "ctc4j", "peer", "ratio");
-    pairs.forEach((key, s) -> System.out.printf("%-80s %12.3f %12.3f %8.2f%n", key, s[0], s[1], s[1] / s[0]));
+    System.out.printf("%-90s %12s %12s %8s%n", "benchmark | ctc4j method", "ctc4j", "peer", "ratio");
+    ours.forEach((key, score) -> {
+      Double peer = peer(peers.getOrDefault(key.substring(0, key.indexOf(" | ")), Map.of()),
+          key.substring(key.indexOf(" | ") + 3 + "ctc4j".length()));
+      System.out.printf("%-90s %12.3f %12s %8s%n", key, score, peer == null ? "-" : String.format("%.3f", peer),
+          peer == null ? "-" : String.format("%.2f", peer / score));
+    });
+  }
+
+  private static Double peer(Map<String, Double> candidates, String suffix) {
+    for (Map.Entry<String, Double> e : candidates.entrySet()) {
+      if (!suffix.isEmpty() && e.getKey().endsWith(suffix)) return e.getValue();
+    }
+    return candidates.size() == 1 ? candidates.values().iterator().next() : null;
   }
 
   private static String params(RunResult r) {
