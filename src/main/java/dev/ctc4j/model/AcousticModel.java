@@ -60,6 +60,13 @@ public abstract class AcousticModel extends Composite {
   /** The forward pass as {@link Composite} steps, from checked features; returns [T', N, classes]. */
   protected abstract Tensor logProbs(Tensor features, int[] lengths, int[] outLengths);
 
+  /** Features [N, F, T] as a one-channel image [N, 1, F, T] with padded frames zeroed, for 2-D conv front ends. */
+  protected final Tensor maskedImage(Tensor features, int[] lengths) {
+    Tensor x = dev.ctc4j.nn.Ops.reshape(features, features.dim(0), 1, features.dim(1), features.dim(2));
+    maskFrames(x, lengths);
+    return x;
+  }
+
   /**
    * Back-propagates the gradient of the loss w.r.t. the last training forward pass's
    * log-probabilities (the caller keeps it; padded frames' gradient should be zero), adding into

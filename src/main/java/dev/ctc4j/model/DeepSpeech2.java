@@ -5,7 +5,6 @@ import dev.ctc4j.nn.BatchNorm;
 import dev.ctc4j.nn.Convolution;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.LogSoftmax;
-import dev.ctc4j.nn.Ops;
 import dev.ctc4j.nn.Rnn;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
@@ -67,8 +66,7 @@ public final class DeepSpeech2 extends AcousticModel {
   @Override
   protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
     long n = features.dim(0);
-    Tensor x = Ops.reshape(features, n, 1, features.dim(1), features.dim(2));
-    maskFrames(x, lengths);
+    Tensor x = maskedImage(features, lengths);
     x = apply(clamp, apply(bn1, apply(conv1, x)));
     maskFrames(x, outLengths);
     x = apply(clamp2, apply(bn2, apply(conv2, x)));

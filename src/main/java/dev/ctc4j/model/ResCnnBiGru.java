@@ -76,8 +76,7 @@ public final class ResCnnBiGru extends AcousticModel {
   @Override
   protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
     long n = features.dim(0);
-    Tensor x = Ops.reshape(features, n, 1, features.dim(1), features.dim(2));
-    maskFrames(x, lengths);
+    Tensor x = maskedImage(features, lengths);
     x = apply(cnn, x);
     maskFrames(x, outLengths);
     for (ResidualBlock block : blocks) x = step(x, block.forward(x, outLengths), block::backward);
