@@ -118,7 +118,7 @@ CTC4J_HD void stockham_butterfly(const C* in, C* out, int n, FftStage stage, con
 // w = exp(-2 pi i k / N). Valid for k in [0, N/2].
 template <class C>
 CTC4J_HD C packed_real_bin(const C* z, int half, int k, Cpx w) {
-  C a = z[k % half], b = conj(z[(half - k) % half]);
+  C a = z[k == half ? 0 : k], b = conj(z[k == 0 ? 0 : half - k]);  // k mod half, (half - k) mod half; no division
   C even = scale(add(a, b), 0.5f);
   C odd = scale(mul_neg_i(sub(a, b)), 0.5f);
   return add(even, mul(odd, w));

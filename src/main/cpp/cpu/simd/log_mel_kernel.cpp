@@ -106,12 +106,22 @@ void power_spectrum(const MelPlanView& p, const LaneCpx* z, float* power) {
 
 void log_mel(const MelPlanView& p, const float* power, float* out, int64_t out_stride, int64_t t0, int valid) {
   for (int m = 0; m < p.n_mels; ++m) {
-    float acc[kLanes] = {};
-    for (int e = p.filter_offsets[m]; e < p.filter_offsets[m + 1]; ++e) {
+    // Two accumulators: a filter's entries form one dependent chain of FMAs otherwise.
+    float acc[kLanes] = {}, acc2[kLanes] = {};
+    const int begin = p.filter_offsets[m], end = p.filter_offsets[m + 1];
+    int e = begin;
+    for (; e + 1 < end; e += 2) {
+      const float w = p.filter_weights[e], w2 = p.filter_weights[e + 1];
+      const float* pw = power + p.filter_bins[e] * kLanes;
+      const float* pw2 = power + p.filter_bins[e + 1] * kLanes;
+      for (int l = 0; l < kLanes; ++l) acc[l] += w * pw[l], acc2[l] += w2 * pw2[l];
+    }
+    if (e < end) {
       const float w = p.filter_weights[e];
       const float* pw = power + p.filter_bins[e] * kLanes;
       for (int l = 0; l < kLanes; ++l) acc[l] += w * pw[l];
     }
+    for (int l = 0; l < kLanes; ++l) acc[l] += acc2[l];
     for (int l = 0; l < kLanes; ++l) acc[l] = log_floor(acc[l]);  // all lanes: a fixed-length loop vectorises
     std::copy(acc, acc + valid, out + m * out_stride + t0);
   }
