@@ -55,8 +55,6 @@ public final class Evaluator {
 
   /** Best-path decoding. */
   public static List<String> greedy(SpeechModel model, SpeechModel.Emissions emissions) {
-    return new dev.ctc4j.decode.GreedyDecoder(model.labels(), model.frameSeconds())
-        .decode(emissions.logProbs(), emissions.lengths(), dev.ctc4j.decode.EmissionKind.LOG_PROBS).stream()
-        .map(h -> h.text()).toList();
+    return model.greedy(emissions).stream().map(h -> h.text()).toList();
   }
 }

@@ -39,6 +39,7 @@ public final class SpeechModel implements AutoCloseable {
   private final Labels labels;
   private final Device device;
   private final boolean ownsAcoustic;
+  private final GreedyDecoder greedyDecoder;
 
   /** Takes ownership of {@code acoustic}; switches it to inference mode. */
   public SpeechModel(AcousticModel acoustic, MelConfig features, Device device) {
@@ -61,6 +62,7 @@ public final class SpeechModel implements AutoCloseable {
     this.labels = new Labels(acoustic.config().labels(), 0, acoustic.config().labels().indexOf(" "));
     this.device = device;
     this.ownsAcoustic = ownsAcoustic;
+    this.greedyDecoder = new GreedyDecoder(labels, acoustic.outputFrameSeconds());
   }
 
   public static SpeechModel load(Path dir, Device device) throws IOException {
@@ -130,8 +132,13 @@ public final class SpeechModel implements AutoCloseable {
   /** Best-path transcripts of a batch. */
   public List<Hypothesis> greedy(List<float[]> audio) {
     try (Emissions e = emissions(audio)) {
-      return new GreedyDecoder(labels, frameSeconds()).decode(e.logProbs(), e.lengths(), EmissionKind.LOG_PROBS);
+      return greedy(e);
     }
+  }
+
+  /** Best-path transcripts of emissions this model produced. */
+  public List<Hypothesis> greedy(Emissions emissions) {
+    return greedyDecoder.decode(emissions.logProbs(), emissions.lengths(), EmissionKind.LOG_PROBS);
   }
 
   @Override
