@@ -4,18 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.data.Utterance;
 import dev.ctc4j.infer.SpeechModel;
 import dev.ctc4j.tensor.Device;
-import dev.ctc4j.testing.SharedData;
+import dev.ctc4j.testing.TinyTraining;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -25,25 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
   @TempDir Path dir;
 
-  /** 8 short train utterances and 4 dev ones, and a config for a small conv + GRU model. */
   private Path config(long maxSteps, int checkpointEvery) throws IOException {
-    List<Utterance> all = new ArrayList<>(Manifest.read(SharedData.require("an4/train.jsonl")));
-    all.sort(Comparator.comparingDouble(Utterance::duration));
-    Manifest.write(dir.resolve("train.jsonl"), all.subList(40, 48));
-    Manifest.write(dir.resolve("dev.jsonl"), all.subList(60, 64));
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode c = (ObjectNode) json.readTree(Path.of("configs/an4-lstm.json").toFile());
-    ObjectNode model = (ObjectNode) c.get("model");
-    model.put("n_features", 20).put("hidden", 24).put("layers", 1).put("cell", "gru").put("conv_channels", 16);
-    ((ObjectNode) c.get("features")).put("n_mels", 20);
-    ObjectNode data = (ObjectNode) c.get("data");
-    data.put("train", "train.jsonl").put("dev", "dev.jsonl").put("dev_speakers", 0).put("batch_size", 4);
-    ((ObjectNode) c.get("optimizer")).put("name", "adam").put("lr", 3e-3);
-    ((ObjectNode) c.get("schedule")).put("name", "constant");
-    c.put("epochs", 100).put("max_steps", maxSteps).put("checkpoint_every", checkpointEvery).put("threads", 1);
-    Path file = dir.resolve("config.json");
-    json.writeValue(file.toFile(), c);
-    return file;
+    return TinyTraining.config(dir, maxSteps, checkpointEvery);
   }
 
   private Trainer trainer(Path config, Path out) throws IOException {
