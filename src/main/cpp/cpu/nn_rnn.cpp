@@ -6,7 +6,6 @@
 #include <cmath>
 #include <string>
 
-#include "common/nn_math.h"
 #include "cpu/error.h"
 #include "cpu/nn_blas.h"
 #include "cpu/parallel.h"
