@@ -21,6 +21,26 @@ CTC4J_HD float float_from_bits(int32_t bits) {
 #endif
 }
 
+CTC4J_HD int64_t bits_from_double(double d) {
+#if defined(__CUDA_ARCH__)
+  return __double_as_longlong(d);
+#else
+  int64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  return bits;
+#endif
+}
+
+CTC4J_HD double double_from_bits(int64_t bits) {
+#if defined(__CUDA_ARCH__)
+  return __longlong_as_double(bits);
+#else
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+#endif
+}
+
 CTC4J_HD int32_t bits_from_float(float f) {
 #if defined(__CUDA_ARCH__)
   return __float_as_int(f);
@@ -47,6 +67,30 @@ CTC4J_HD float fast_exp(float x) {
   p = p * r * r + r + 1.0f;
   const float scale = float_from_bits((static_cast<int32_t>(n) + 127) << 23);
   return x < -87.3f ? 0.0f : p * scale;
+}
+
+// exp(x) for x <= 0 in double to ~1e-13 relative (degree-10 Taylor polynomial after x = n ln 2 + r,
+// |r| <= ln 2 / 2); exactly 0 below -708, where doubles stop being normal. Branch-free.
+CTC4J_HD double fast_exp_nonpositive(double x) {
+  const double clamped = x < -708.0 ? -708.0 : (x > 0.0 ? 0.0 : x);
+  const double shifter = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer held in the low bits
+  const double shifted = clamped * 1.4426950408889634 + shifter;
+  const double n = shifted - shifter;
+  const double r = (clamped - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const int64_t exponent = bits_from_double(shifted) - bits_from_double(shifter);  // n, as an integer
+  const double scale = double_from_bits((exponent + 1023) << 52);
+  return x < -708.0 ? 0.0 : p * scale;
 }
 
 // log(x) within ~2 ulp for positive normal x (Cephes' logf polynomial), branch-free.

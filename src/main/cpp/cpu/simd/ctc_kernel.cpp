@@ -1,7 +1,11 @@
-// CPU CTC kernels: the recursions of common/ctc.h run over all extended positions of a frame at
-// once, so the compiler vectorises them (8 positions per AVX2 instruction). Each alpha and beta row
-// is shifted to a maximum of 0 and the shift accumulated in double, which keeps float32 accurate
-// for long inputs. Compiled once per instruction set (CTC4J_SIMD_NAMESPACE); see cpu/simd.h.
+// CPU CTC kernels. Loss, gradient and posteriors first run in linear space: probabilities in double,
+// each alpha and beta row rescaled to sum 1 with the log of the scale accumulated (Graves et al.
+// 2006, section 4.1), so a cell costs two adds and two multiplies instead of two exps and a log.
+// Where that could lose a path (an emission more than 708 nats below its frame's best, or alpha and
+// beta rows that no longer agree on p(target) at some frame because a cell underflowed) the
+// utterance is recomputed with the log-space recursions of common/ctc.h, which the CUDA kernels and
+// Viterbi use too. Every loop runs over all extended positions of a frame at once, so the compiler
+// vectorises it. Compiled once per instruction set (CTC4J_SIMD_NAMESPACE); see cpu/simd.h.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -17,6 +21,7 @@ constexpr int kPad = 2;  // rows carry two kLogZero cells on each side, so s - 2
 constexpr double kInfeasible = -std::numeric_limits<double>::infinity();
 
 enum FloatScratch { kAlphaSlot, kRowsSlot, kPosteriorSlot };
+enum DoubleScratch { kOffsetsSlot, kLinearSlot };
 
 // The extended label sequence of one utterance and the per-frame rows the recursions use.
 struct Lattice {
@@ -174,7 +179,7 @@ struct Forward {
 Forward run_forward(const CtcUtterance& u, const Lattice& l) {
   Forward f{};
   f.alpha = thread_scratch<float>(static_cast<size_t>(std::max(u.frames, 1)) * l.width, kAlphaSlot);
-  f.offsets = thread_scratch<double>(std::max(u.frames, 1));
+  f.offsets = thread_scratch<double>(std::max(u.frames, 1), kOffsetsSlot);
   f.log_likelihood = u.frames == 0 ? (u.target_length == 0 ? 0.0 : kInfeasible) : forward(u, l, f.alpha, f.offsets);
   return f;
 }
@@ -194,20 +199,190 @@ bool write_gradient_row(const float* log_probs, const float* posterior, int alph
   return magnitude > 0x7f800000;
 }
 
+// ---- Linear space ----
+
+// Per-thread double rows of the linear-space recursions (each padded by kPad zero cells a side).
+struct LinearRows {
+  int width;
+  double* allowed_skip;  // [positions + kPad]: 1 where s may be entered from s - 2, else 0
+  double* probability;   // frames rows of positions: emission probabilities over exp(the frame's shift)
+  double* shifts;        // [frames]: the largest log-probability of each frame, divided out above
+  double* class_probability;  // [alphabet]: one frame's per class, for small alphabets
+  double* alpha;         // frames rows, each summing to 1
+  double* offsets;       // [frames]: log of what alpha row t was divided by, accumulated
+  double* beta;          // one row: p(rest of the input after frame t | position s), rescaled
+  double* weighted;      // one row: the next frame's probability * beta
+};
+
+LinearRows make_linear_rows(const CtcUtterance& u, const Lattice& l) {
+  LinearRows r{};
+  r.width = l.width;
+  const size_t frames = static_cast<size_t>(std::max(u.frames, 1));
+  double* d = thread_scratch<double>(frames * (l.width + l.positions + 2) + 2 * l.width + l.positions + kPad + u.alphabet,
+                                     kLinearSlot);
+  r.alpha = d;
+  r.beta = r.alpha + frames * l.width;
+  r.weighted = r.beta + l.width;
+  r.allowed_skip = r.weighted + l.width;
+  r.probability = r.allowed_skip + l.positions + kPad;
+  r.offsets = r.probability + frames * l.positions;
+  r.shifts = r.offsets + frames;
+  r.class_probability = r.shifts + frames;
+  for (int s = 0; s < l.positions + kPad; ++s) r.allowed_skip[s] = l.skip[s] == 0.0f ? 1.0 : 0.0;
+  return r;
+}
+
+double* clear_row(double* padded, int width) {
+  std::fill_n(padded, width, 0.0);
+  return padded + kPad;
+}
+
+double row_sum(const double* x, int n) {
+  double lanes[kLanes] = {};
+  int i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int k = 0; k < kLanes; ++k) lanes[k] += x[i + k];
+  }
+  for (; i < n; ++i) lanes[0] += x[i];
+  double total = 0.0;
+  for (double v : lanes) total += v;
+  return total;
+}
+
+// Divides a row by its sum and returns log(sum); -inf for a row of zeros.
+double rescale(double* x, int n) {
+  const double total = row_sum(x, n);
+  if (!(total > 0.0)) return kInfeasible;
+  const double inverse = 1.0 / total;
+  for (int i = 0; i < n; ++i) x[i] *= inverse;
+  return std::log(total);
+}
+
+// Fills frame t's row of r.probability over the band with exp(log p - best) and returns best, the
+// largest log-probability exponentiated; NaN when a probability that is not zero would be flushed to
+// zero (708 nats below best). Small alphabets exponentiate each class once and gather; large ones
+// each band position.
+double gather_probabilities(const CtcUtterance& u, const Lattice& l, const LinearRows& r, int t, Band b) {
+  double* probability = r.probability + static_cast<int64_t>(t) * l.positions;
+  const float* row = frame(u, t);
+  int flushed = 0;  // an int, not a bool: the or-reductions then vectorise
+  float best;
+  if (u.alphabet <= b.size()) {
+    best = row_max(row, u.alphabet);
+    for (int c = 0; c < u.alphabet; ++c) {
+      r.class_probability[c] = row[c] > kLogZero / 2 ? fast_exp_nonpositive(static_cast<double>(row[c]) - best) : 0.0;
+    }
+    for (int s = b.lo; s < b.hi; ++s) {
+      const int c = l.labels[s];
+      probability[s] = r.class_probability[c];
+      flushed |= (row[c] > kLogZero / 2) & (probability[s] == 0.0);
+    }
+  } else {
+    gather_emissions(u, l, t, b);
+    best = row_max(l.emission + b.lo, b.size());
+    for (int s = b.lo; s < b.hi; ++s) {
+      const bool present = l.emission[s] > kLogZero / 2;
+      probability[s] = present ? fast_exp_nonpositive(static_cast<double>(l.emission[s]) - best) : 0.0;
+      flushed |= present & (probability[s] == 0.0);
+    }
+  }
+  return flushed != 0 ? std::numeric_limits<double>::quiet_NaN() : best;
+}
+
+// Fills r.alpha, r.offsets, r.probability and r.shifts; returns log p, or NaN when linear space cannot decide (no path
+// survived, or an emission was flushed): the caller then uses log space.
+double linear_forward(const CtcUtterance& u, const Lattice& l, const LinearRows& r) {
+  const Band first{0, std::min(l.positions, 2)};
+  r.shifts[0] = gather_probabilities(u, l, r, 0, first);
+  double* cur = clear_row(r.alpha, r.width);
+  for (int s = first.lo; s < first.hi; ++s) cur[s] = r.probability[s];
+  double offset = r.shifts[0] + rescale(cur, first.hi);
+  r.offsets[0] = offset;
+  for (int t = 1; t < u.frames && std::isfinite(offset); ++t) {
+    const Band b = band(u, l, t);
+    r.shifts[t] = gather_probabilities(u, l, r, t, b);
+    const double* probability = r.probability + static_cast<int64_t>(t) * l.positions;
+    const double* prev = cur;
+    cur = clear_row(r.alpha + static_cast<int64_t>(t) * r.width, r.width);
+    for (int s = b.lo; s < b.hi; ++s) {
+      cur[s] = (prev[s] + prev[s - 1] + r.allowed_skip[s] * prev[s - 2]) * probability[s];
+    }
+    offset += r.shifts[t] + rescale(cur + b.lo, b.size());
+    r.offsets[t] = offset;
+  }
+  const double tail = l.positions > 1 ? cur[l.positions - 1] + cur[l.positions - 2] : cur[0];
+  if (!std::isfinite(offset) || !(tail > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  return offset + std::log(tail);
+}
+
+// Runs beta from the last frame to the first and hands each frame's occupancies (summing to 1) to
+// visit(t, occupancy). Returns false, possibly after visiting some frames, when alpha and beta
+// disagree on p(target) at a frame by more than rounding: a cell that mattered underflowed.
+template <class Visit>
+bool linear_backward(const CtcUtterance& u, const Lattice& l, const LinearRows& r, double log_likelihood,
+                     Visit&& visit) {
+  constexpr double kAgreement = 1e-6;  // |log p at frame t - log p|; rounding stays below 1e-10
+  double offset = 0.0;                 // log of what the beta rows were divided by, accumulated
+  for (int t = u.frames - 1; t >= 0; --t) {
+    const Band b = band(u, l, t);
+    double* beta = clear_row(r.beta, r.width);
+    if (t == u.frames - 1) {
+      for (int s = std::max(0, l.positions - 2); s < l.positions; ++s) beta[s] = 1.0;
+    } else {
+      const double* w = r.weighted + kPad;
+      for (int s = b.lo; s < b.hi; ++s) beta[s] = w[s] + w[s + 1] + r.allowed_skip[s + 2] * w[s + 2];
+      offset += rescale(beta + b.lo, b.size());
+    }
+    const double* alpha = r.alpha + static_cast<int64_t>(t) * r.width + kPad;
+    double* occupancy = r.weighted + kPad;  // free until this frame's weighted row is built below
+    for (int s = b.lo; s < b.hi; ++s) occupancy[s] = alpha[s] * beta[s];
+    const double total = row_sum(occupancy + b.lo, b.size());
+    if (!(std::abs(std::log(total) + r.offsets[t] + offset - log_likelihood) < kAgreement)) return false;
+    const double inverse = 1.0 / total;
+    std::fill_n(l.occupancy, l.positions, 0.0f);
+    for (int s = b.lo; s < b.hi; ++s) l.occupancy[s] = static_cast<float>(occupancy[s] * inverse);
+    visit(t, l.occupancy);
+    if (t == 0) break;
+    offset += r.shifts[t];
+    const double* probability = r.probability + static_cast<int64_t>(t) * l.positions;
+    double* w = clear_row(r.weighted, r.width);
+    for (int s = b.lo; s < b.hi; ++s) w[s] = probability[s] * beta[s];
+  }
+  return true;
+}
+
+// Occupancies by linear space where it is safe, else by log space; returns log p (kInfeasible when
+// no alignment exists, without visiting).
+template <class Visit>
+double occupancies(const CtcUtterance& u, const Lattice& l, Visit&& visit) {
+  if (u.frames > 0) {
+    const LinearRows r = make_linear_rows(u, l);
+    const double log_likelihood = linear_forward(u, l, r);
+    if (!std::isnan(log_likelihood) && linear_backward(u, l, r, log_likelihood, visit)) return log_likelihood;
+  }
+  const Forward f = run_forward(u, l);
+  if (f.log_likelihood != kInfeasible) backward(u, l, f.alpha, f.offsets, f.log_likelihood, visit);
+  return f.log_likelihood;
+}
+
+// log p alone: linear space where it decides, else log space.
+double log_likelihood(const CtcUtterance& u, const Lattice& l) {
+  if (u.frames > 0) {
+    const double linear = linear_forward(u, l, make_linear_rows(u, l));
+    if (!std::isnan(linear)) return linear;
+  }
+  return run_forward(u, l).log_likelihood;
+}
+
 }  // namespace
 
 double ctc_loss_utterance(const CtcUtterance& u, CtcGradientRows* grad) {
   const Lattice l = make_lattice(u);
-  const Forward f = run_forward(u, l);
-  if (grad == nullptr) return f.log_likelihood;
-  if (f.log_likelihood == kInfeasible) {
-    fill_rows(*grad, u, grad->zero_infinity ? 0.0f : std::numeric_limits<float>::quiet_NaN());
-    return f.log_likelihood;
-  }
+  if (grad == nullptr) return log_likelihood(u, l);
   // Per-class posteriors of the current frame; zero except at the blank and the target labels.
   float* posterior = thread_scratch<float>(u.alphabet, kPosteriorSlot);
   std::fill_n(posterior, u.alphabet, 0.0f);
-  backward(u, l, f.alpha, f.offsets, f.log_likelihood, [&](int t, const float* occupancy) {
+  const double result = occupancies(u, l, [&](int t, const float* occupancy) {
     // Blanks summed apart: scattering them one by one would chain every add through posterior[blank].
     float blank_mass = 0.0f;
     for (int s = 0; s < l.positions; s += 2) blank_mass += occupancy[s];
@@ -216,17 +391,15 @@ double ctc_loss_utterance(const CtcUtterance& u, CtcGradientRows* grad) {
     grad->saw_nan |= write_gradient_row(frame(u, t), posterior, u.alphabet, grad->scale, grad->rows + t * grad->stride);
     for (int i = 0; i < u.target_length; ++i) posterior[u.targets[i]] = 0.0f;
   });
-  return f.log_likelihood;
+  if (result == kInfeasible) fill_rows(*grad, u, grad->zero_infinity ? 0.0f : std::numeric_limits<float>::quiet_NaN());
+  return result;
 }
 
 double ctc_posteriors_utterance(const CtcUtterance& u, float* out, int64_t out_stride) {
   const Lattice l = make_lattice(u);
-  const Forward f = run_forward(u, l);
-  if (f.log_likelihood == kInfeasible) return f.log_likelihood;
-  backward(u, l, f.alpha, f.offsets, f.log_likelihood, [&](int t, const float* occupancy) {
+  return occupancies(u, l, [&](int t, const float* occupancy) {
     std::copy_n(occupancy, l.positions, out + t * out_stride);
   });
-  return f.log_likelihood;
 }
 
 double ctc_viterbi_utterance(const CtcUtterance& u, int32_t* states) {

@@ -99,6 +99,26 @@ class CtcLossTest {
         loss(3, Reduction.SUM, false, CtcLayout.BATCH_MAJOR), false, 2e-3);
   }
 
+  /**
+   * Confident inputs: activations of N(0, 2) times 30 and times 300 put most log-probabilities tens
+   * to thousands of nats below each frame's best. The first keeps the linear-space recursions in
+   * range while their rows span hundreds of nats; the second puts emissions beyond the 708 nats
+   * linear space can represent, so those utterances are computed in log space. Both must match.
+   */
+  @Test
+  void confidentInputsMatchLibtorch() {
+    SplittableRandom rng = Seeds.random("CtcLossTest.confidentInputsMatchLibtorch");
+    for (double gain : new double[] {30, 300}) {
+      CtcCase shape = CtcCase.random(rng, 60, 4, 12, 20, 11, 0, CtcLayout.TIME_MAJOR, true, true);
+      float[] scores = shape.scores.clone();
+      for (int i = 0; i < scores.length; i++) scores[i] *= (float) gain;
+      CtcCase.logSoftmaxRows(scores, shape.classes);
+      CtcCase c = new CtcCase(shape.time, shape.batch, shape.classes, 0, CtcLayout.TIME_MAJOR, true, scores,
+          shape.inputLengths, shape.labels);
+      compare(c, loss(0, Reduction.NONE, false, CtcLayout.TIME_MAJOR), false);
+    }
+  }
+
   @Test
   void fusedActivationsMatchLibtorchLogSoftmaxThenCtc() {
     SplittableRandom rng = Seeds.random("CtcLossTest.fusedActivationsMatchLibtorchLogSoftmaxThenCtc");
