@@ -1,5 +1,5 @@
 // CPU LSTM and GRU layers (one direction): the input projection of all frames is one sgemm, each
-// step is one sgemm against the recurrent weights plus one fused elementwise pass over the gates.
+// step is one product against the recurrent weights plus one fused elementwise pass over the gates.
 // Packed-sequence semantics: a row whose utterance has ended (or, reversed, not yet started) keeps
 // its state and outputs zero; in backward its state gradient passes through unchanged.
 //
@@ -24,20 +24,48 @@ using nn::gemm;
 namespace {
 
 // Up to this batch a step's recurrent product is a matrix-vector pass reading each block of weights
-// once for the whole batch; OpenBLAS sgemm packs all of them first, which at batch 1 was 60% of the
-// time. At batch 16 sgemm's register blocking wins (LSTM 16x500 forward 3.4 s vs 4.2 s).
+// once for the whole batch; above it, a register-blocked product over weights packed once per call.
+// (OpenBLAS sgemm packs all of w_hh on every call: at batch 1 that was 60% of the time.)
 constexpr int64_t kMatvecBatch = 4;
 
+// w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
+// for the transposed (backward) one. Null when no step can need it.
+const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed) {
+  if (batch <= kMatvecBatch) return nullptr;
+  const int64_t k = transposed ? G : H, n = transposed ? H : G, panels = (n + kPackedPanel - 1) / kPackedPanel;
+  float* packed = thread_scratch<float>(panels * k * kPackedPanel, 4);
+  parallel_for(panels, [&](int64_t p) {
+    for (int64_t kk = 0; kk < k; ++kk) {
+      float* dst = packed + (p * k + kk) * kPackedPanel;
+      for (int64_t l = 0; l < kPackedPanel; ++l) {
+        const int64_t j = p * kPackedPanel + l;
+        dst[l] = j >= n ? 0.0f : transposed ? w_hh[kk * H + j] : w_hh[j * H + kk];
+      }
+    }
+  });
+  return packed;
+}
+
+// out[b, :n] += in[b, :k] B for b < batch, with B packed by pack_recurrent; panels split over threads.
+void packed_product(int64_t batch, int64_t k, int64_t n, const float* in, const float* packed, float* out) {
+  const int64_t panels = (n + kPackedPanel - 1) / kPackedPanel, per_task = 4;
+  parallel_for((panels + per_task - 1) / per_task, [&](int64_t task) {
+    CTC4J_SIMD_DISPATCH(gemm_packed_add)(batch, n, k, in, k, packed, task * per_task,
+                                         std::min(panels, (task + 1) * per_task), out, n);
+  });
+}
+
 // out[b, :G] += in[b, :H] w_hh^T (forward) for every row b of the batch.
-void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, float* out) {
-  if (batch > kMatvecBatch) return gemm(false, true, batch, G, H, 1.0f, in, H, w_hh, H, 1.0f, out, G);
+void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, const float* packed,
+                       float* out) {
+  if (batch > kMatvecBatch) return packed_product(batch, H, G, in, packed, out);
   CTC4J_SIMD_DISPATCH(matvec_add)(w_hh, G, H, in, batch, out);
 }
 
 // out[b, :H] += in[b, :G] w_hh (backward).
 void recurrent_product_transposed(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh,
-                                  float* out) {
-  if (batch > kMatvecBatch) return gemm(false, false, batch, H, G, 1.0f, in, G, w_hh, H, 1.0f, out, H);
+                                  const float* packed, float* out) {
+  if (batch > kMatvecBatch) return packed_product(batch, G, H, in, packed, out);
   CTC4J_SIMD_DISPATCH(matvec_transposed_add)(w_hh, G, H, in, batch, out);
 }
 
@@ -134,6 +162,7 @@ void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh,
   }
   gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, w.gates, 4 * H);
 
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false);
   float* hh = thread_scratch<float>(r.batch * G + 4 * S, 1);  // [batch, G]: h w_hh^T + b_hh
   float* h_cur = hh + r.batch * G;  // then four [batch, H] states in state order, ping-ponged
   float* h_next = h_cur + S;
@@ -154,7 +183,7 @@ void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh,
     for (int64_t i = 0; i < active; ++i) {
       if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + i * G); else std::fill(hh + i * G, hh + (i + 1) * G, 0.0f);
     }
-    recurrent_product(active, G, H, h, w_hh, hh);
+    recurrent_product(active, G, H, h, w_hh, packed, hh);
     float* gates = w.gates + t * r.batch * 4 * H;
     if (r.lstm) {
       lstm_step(r, t, active, hh, h, c, gates, h_next, c_next, keep ? w.c + t * S : nullptr, y, y_stride);
@@ -244,6 +273,7 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
   float* dh_active = dh_gates + r.rows() * G;  // [batch, G]: one frame's dH rows in state order
   float* dh = dh_active + r.batch * G;  // dh and dc in state order
   float* dc = dh + S;
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true);
   if (dh_n != nullptr) r.to_state_order(dh_n, dh); else std::fill(dh, dh + S, 0.0f);
   if (dc_n != nullptr && r.lstm) r.to_state_order(dc_n, dc); else std::fill(dc, dc + S, 0.0f);
   for (int64_t s = r.steps - 1; s >= 0; --s) {
@@ -252,7 +282,7 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
     float* dgh = dh_gates + t * r.batch * G;
     if (r.lstm) lstm_step_backward(r, t, active, w, dy, dy_stride, dh, dc, dgx, dh_active);
     else gru_step_backward(r, t, active, w, dy, dy_stride, dh, dgx, dgh, dh_active);
-    recurrent_product_transposed(active, G, H, dh_active, w_hh, dh);  // dh_prev += dgh w_hh
+    recurrent_product_transposed(active, G, H, dh_active, w_hh, packed, dh);  // dh_prev += dgh w_hh
   }
   if (dh0 != nullptr) r.to_utterance_order(dh, dh0);
   if (dc0 != nullptr && r.lstm) r.to_utterance_order(dc, dc0);
