@@ -104,7 +104,8 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
   });
 }
 
-void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+// The general path: one im2col matrix [channels * kh * kw, out_h * out_w] per utterance.
+void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, float* y) {
   float* col = thread_scratch<float>(g.channels * g.kh * g.kw * g.out_plane(), 0);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
@@ -115,16 +116,10 @@ void conv_forward(const ConvGeometry& g, const float* x, const float* w, const f
            y + n * out_size + k * g.group_out() * g.out_plane(), g.out_plane());
     }
   }
-  if (bias == nullptr) return;
-  parallel_for(g.batch * g.out_channels, [&](int64_t nc) {
-    float* plane = y + nc * g.out_plane();
-    const float b = bias[nc % g.out_channels];
-    for (int64_t i = 0; i < g.out_plane(); ++i) plane[i] += b;
-  });
 }
 
-void conv_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                   float* dbias) {
+void conv_backward_im2col(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
+                          float* dw) {
   float* col = thread_scratch<float>(g.channels * g.kh * g.kw * g.out_plane(), 0);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
@@ -146,7 +141,169 @@ void conv_backward(const ConvGeometry& g, const float* x, const float* w, const 
       col2im(g, col, dx + n * in_size);
     }
   }
+}
+
+// Unit width stride: kernel column j reads the rows kernel column 0 reads, shifted j * dw along
+// the (zero-padded) width. So the column matrix needs one row per (channel, kernel row) instead of
+// im2col's kw, each laid over out_h rows of the padded width Wp, and the convolution is kw GEMMs
+// whose column operand starts j * dw further along those rows. Each output row is computed over
+// all Wp positions; the last dw * (kw - 1) of them are discarded (forward) or given a zero gradient
+// (backward). For DeepSpeech2's 21x11 conv this is 15 MB of columns per utterance instead of
+// im2col's 163 MB, so they are written once and packed by the BLAS from cache, not memory.
+struct ShiftedColumns {
+  int64_t padded_width;  // Wp: the input width with both paddings
+  int64_t positions;     // out_h * Wp: the GEMMs' N
+  int64_t row_length;    // positions + (kw - 1) * dw: the last shift reads this far
+  int64_t rows;          // group_channels * kh: one group's K
+};
+
+ShiftedColumns shifted_columns(const ConvGeometry& g) {
+  const int64_t wp = g.width + 2 * g.pw;
+  return {wp, g.out_h * wp, g.out_h * wp + (g.kw - 1) * g.dw, g.group_channels() * g.kh};
+}
+
+// cols[(c * kh + i) * L + oh * Wp + u] = x[c][oh * sh - ph + i * dh][u - pw] (zero outside x).
+void shifted_im2col(const ConvGeometry& g, const ShiftedColumns& s, const float* x, float* cols) {
+  parallel_for(g.channels * g.kh, [&](int64_t ci) {
+    const int64_t c = ci / g.kh, i = ci % g.kh;
+    float* row = cols + ci * s.row_length;
+    std::fill(row + s.positions, row + s.row_length, 0.0f);
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      float* dst = row + oh * s.padded_width;
+      const int64_t h = oh * g.sh - g.ph + i * g.dh;
+      if (h < 0 || h >= g.height) {
+        std::fill(dst, dst + s.padded_width, 0.0f);
+        continue;
+      }
+      std::fill(dst, dst + g.pw, 0.0f);
+      std::copy_n(x + (c * g.height + h) * g.width, g.width, dst + g.pw);
+      std::fill(dst + g.pw + g.width, dst + s.padded_width, 0.0f);
+    }
+  });
+}
+
+// The adjoint of shifted_im2col: dx[c] = the sum of the column entries that read it (one channel per task).
+void shifted_col2im(const ConvGeometry& g, const ShiftedColumns& s, const float* cols, float* dx) {
+  parallel_for(g.channels, [&](int64_t c) {
+    float* plane = dx + c * g.height * g.width;
+    std::fill(plane, plane + g.height * g.width, 0.0f);
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const float* row = cols + (c * g.kh + i) * s.row_length + g.pw;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const int64_t h = oh * g.sh - g.ph + i * g.dh;
+        if (h < 0 || h >= g.height) continue;
+        const float* src = row + oh * s.padded_width;
+        float* dst = plane + h * g.width;
+        for (int64_t w = 0; w < g.width; ++w) dst[w] += src[w];
+      }
+    }
+  });
+}
+
+// Weights [out, group_channels, kh, kw] regrouped by kernel column: by_column[(j * out + oc) * rows
+// + c * kh + i] = w[oc][c][i][j], so kernel column j of a group is a row-major [group_out, rows] operand.
+void weights_by_column(const ConvGeometry& g, const ShiftedColumns& s, const float* w, float* by_column) {
+  for (int64_t oc = 0; oc < g.out_channels; ++oc)
+    for (int64_t r = 0; r < s.rows; ++r)
+      for (int64_t j = 0; j < g.kw; ++j)
+        by_column[(j * g.out_channels + oc) * s.rows + r] = w[(oc * s.rows + r) * g.kw + j];
+}
+
+// The GEMM operands of kernel column j and group k.
+const float* column_weights(const ConvGeometry& g, const ShiftedColumns& s, const float* by_column, int64_t j,
+                            int64_t k) {
+  return by_column + (j * g.out_channels + k * g.group_out()) * s.rows;
+}
+int64_t column_offset(const ConvGeometry& g, const ShiftedColumns& s, int64_t j, int64_t k) {
+  return k * s.rows * s.row_length + j * g.dw;
+}
+
+void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  const ShiftedColumns s = shifted_columns(g);
+  float* cols = thread_scratch<float>(g.channels * g.kh * s.row_length, 0);
+  float* by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 1);
+  float* wide = thread_scratch<float>(g.out_channels * s.positions, 2);  // [out, out_h, Wp]
+  weights_by_column(g, s, w, by_column);
+  const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
+  for (int64_t n = 0; n < g.batch; ++n) {
+    shifted_im2col(g, s, x + n * in_size, cols);
+    for (int64_t j = 0; j < g.kw; ++j) {
+      for (int64_t k = 0; k < g.groups; ++k) {
+        gemm(false, false, g.group_out(), s.positions, s.rows, 1.0f, column_weights(g, s, by_column, j, k), s.rows,
+             cols + column_offset(g, s, j, k), s.row_length, j == 0 ? 0.0f : 1.0f,
+             wide + k * g.group_out() * s.positions, s.positions);
+      }
+    }
+    float* y_n = y + n * out_size;
+    parallel_for(g.out_channels * g.out_h, [&](int64_t row) {
+      std::copy_n(wide + row * s.padded_width, g.out_w, y_n + row * g.out_w);
+    });
+  }
+}
+
+void conv_backward_shifted(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
+                           float* dw) {
+  const ShiftedColumns s = shifted_columns(g);
+  float* cols = thread_scratch<float>(g.channels * g.kh * s.row_length, 0);  // x's columns, then dx's
+  float* by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 1);
+  float* wide = thread_scratch<float>(g.out_channels * s.positions, 2);  // dy over [out, out_h, Wp]
+  float* dw_by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 3);
+  weights_by_column(g, s, w, by_column);
+  std::fill(dw_by_column, dw_by_column + g.out_channels * s.rows * g.kw, 0.0f);
+  const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
+  for (int64_t n = 0; n < g.batch; ++n) {
+    const float* dy_n = dy + n * out_size;
+    parallel_for(g.out_channels * g.out_h, [&](int64_t row) {
+      float* dst = wide + row * s.padded_width;
+      std::copy_n(dy_n + row * g.out_w, g.out_w, dst);
+      std::fill(dst + g.out_w, dst + s.padded_width, 0.0f);
+    });
+    if (dw != nullptr) {
+      shifted_im2col(g, s, x + n * in_size, cols);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        for (int64_t k = 0; k < g.groups; ++k) {
+          gemm(false, true, g.group_out(), s.rows, s.positions, 1.0f, wide + k * g.group_out() * s.positions,
+               s.positions, cols + column_offset(g, s, j, k), s.row_length, 1.0f,
+               dw_by_column + (j * g.out_channels + k * g.group_out()) * s.rows, s.rows);
+        }
+      }
+    }
+    if (dx != nullptr) {
+      std::fill(cols, cols + g.channels * g.kh * s.row_length, 0.0f);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        for (int64_t k = 0; k < g.groups; ++k) {
+          gemm(true, false, s.rows, s.positions, g.group_out(), 1.0f, column_weights(g, s, by_column, j, k), s.rows,
+               wide + k * g.group_out() * s.positions, s.positions, 1.0f, cols + column_offset(g, s, j, k),
+               s.row_length);
+        }
+      }
+      shifted_col2im(g, s, cols, dx + n * in_size);
+    }
+  }
+  if (dw == nullptr) return;
+  for (int64_t oc = 0; oc < g.out_channels; ++oc)
+    for (int64_t r = 0; r < s.rows; ++r)
+      for (int64_t j = 0; j < g.kw; ++j)
+        dw[(oc * s.rows + r) * g.kw + j] += dw_by_column[(j * g.out_channels + oc) * s.rows + r];
+}
+
+void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+  if (g.sw == 1) conv_forward_shifted(g, x, w, y);
+  else conv_forward_im2col(g, x, w, y);
+  if (bias == nullptr) return;
+  parallel_for(g.batch * g.out_channels, [&](int64_t nc) {
+    float* plane = y + nc * g.out_plane();
+    const float b = bias[nc % g.out_channels];
+    for (int64_t i = 0; i < g.out_plane(); ++i) plane[i] += b;
+  });
+}
+
+void conv_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                   float* dbias) {
+  if (g.sw == 1) conv_backward_shifted(g, x, w, dy, dx, dw);
+  else conv_backward_im2col(g, x, w, dy, dx, dw);
   if (dbias == nullptr) return;
+  const int64_t out_size = g.out_channels * g.out_plane();
   parallel_for(g.out_channels, [&](int64_t c) {
     double sum = 0;
     for (int64_t n = 0; n < g.batch; ++n) {

@@ -1,10 +1,16 @@
 // CPU LSTM and GRU layers (one direction): the input projection of all frames is one sgemm, each
-// step is one sgemm against the recurrent weights plus one fused elementwise pass over the gates.
+// step is one product against the recurrent weights plus one fused elementwise pass over the gates.
 // Packed-sequence semantics: a row whose utterance has ended (or, reversed, not yet started) keeps
 // its state and outputs zero; in backward its state gradient passes through unchanged.
+//
+// The recurrent states are kept with the utterances ordered longest first, so at every frame, in
+// either direction, the active ones are a prefix and each step's recurrent product covers only
+// them (as a PackedSequence's shrinking batch does): a batch of 2-6 s utterances does ~40% less.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
+#include <vector>
 
 #include "cpu/error.h"
 #include "cpu/nn_blas.h"
@@ -18,20 +24,48 @@ using nn::gemm;
 namespace {
 
 // Up to this batch a step's recurrent product is a matrix-vector pass reading each block of weights
-// once for the whole batch; OpenBLAS sgemm packs all of them first, which at batch 1 was 60% of the
-// time. At batch 16 sgemm's register blocking wins (LSTM 16x500 forward 3.4 s vs 4.2 s).
+// once for the whole batch; above it, a register-blocked product over weights packed once per call.
+// (OpenBLAS sgemm packs all of w_hh on every call: at batch 1 that was 60% of the time.)
 constexpr int64_t kMatvecBatch = 4;
 
+// w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
+// for the transposed (backward) one. Null when no step can need it.
+const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed) {
+  if (batch <= kMatvecBatch) return nullptr;
+  const int64_t k = transposed ? G : H, n = transposed ? H : G, panels = (n + kPackedPanel - 1) / kPackedPanel;
+  float* packed = thread_scratch<float>(panels * k * kPackedPanel, 4);
+  parallel_for(panels, [&](int64_t p) {
+    for (int64_t kk = 0; kk < k; ++kk) {
+      float* dst = packed + (p * k + kk) * kPackedPanel;
+      for (int64_t l = 0; l < kPackedPanel; ++l) {
+        const int64_t j = p * kPackedPanel + l;
+        dst[l] = j >= n ? 0.0f : transposed ? w_hh[kk * H + j] : w_hh[j * H + kk];
+      }
+    }
+  });
+  return packed;
+}
+
+// out[b, :n] += in[b, :k] B for b < batch, with B packed by pack_recurrent; panels split over threads.
+void packed_product(int64_t batch, int64_t k, int64_t n, const float* in, const float* packed, float* out) {
+  const int64_t panels = (n + kPackedPanel - 1) / kPackedPanel, per_task = 4;
+  parallel_for((panels + per_task - 1) / per_task, [&](int64_t task) {
+    CTC4J_SIMD_DISPATCH(gemm_packed_add)(batch, n, k, in, k, packed, task * per_task,
+                                         std::min(panels, (task + 1) * per_task), out, n);
+  });
+}
+
 // out[b, :G] += in[b, :H] w_hh^T (forward) for every row b of the batch.
-void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, float* out) {
-  if (batch > kMatvecBatch) return gemm(false, true, batch, G, H, 1.0f, in, H, w_hh, H, 1.0f, out, G);
+void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, const float* packed,
+                       float* out) {
+  if (batch > kMatvecBatch) return packed_product(batch, H, G, in, packed, out);
   CTC4J_SIMD_DISPATCH(matvec_add)(w_hh, G, H, in, batch, out);
 }
 
 // out[b, :H] += in[b, :G] w_hh (backward).
 void recurrent_product_transposed(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh,
-                                  float* out) {
-  if (batch > kMatvecBatch) return gemm(false, false, batch, H, G, 1.0f, in, G, w_hh, H, 1.0f, out, H);
+                                  const float* packed, float* out) {
+  if (batch > kMatvecBatch) return packed_product(batch, G, H, in, packed, out);
   CTC4J_SIMD_DISPATCH(matvec_transposed_add)(w_hh, G, H, in, batch, out);
 }
 
@@ -39,12 +73,25 @@ struct Rnn {
   bool lstm, reverse;
   int64_t steps, batch, input, hidden;
   const int32_t* lengths;
+  std::vector<int64_t> order;  // utterance indices, longest first (stable): state row i is utterance order[i]
 
   int64_t gates() const { return (lstm ? 4 : 3) * hidden; }
   int64_t rows() const { return steps * batch; }
   int64_t state() const { return batch * hidden; }
   int64_t time(int64_t step) const { return reverse ? steps - 1 - step : step; }
-  bool active(int64_t t, int64_t b) const { return t < lengths[b]; }
+  // Utterances with frame t: state rows [0, active(t)).
+  int64_t active(int64_t t) const {
+    int64_t n = 0;
+    while (n < batch && lengths[order[n]] > t) ++n;
+    return n;
+  }
+  // Copies state rows between the utterance order (of h0, h_n, dh0, ...) and the state order.
+  void to_state_order(const float* by_utterance, float* by_row) const {
+    for (int64_t i = 0; i < batch; ++i) std::copy_n(by_utterance + order[i] * hidden, hidden, by_row + i * hidden);
+  }
+  void to_utterance_order(const float* by_row, float* by_utterance) const {
+    for (int64_t i = 0; i < batch; ++i) std::copy_n(by_row + i * hidden, hidden, by_utterance + order[i] * hidden);
+  }
 };
 
 // Workspace, all indexed by frame t (rows t * batch + b):
@@ -61,42 +108,45 @@ struct Workspace {
   static int64_t floats(const Rnn& r) { return r.rows() * (4 + (r.lstm ? 3 : 1)) * r.hidden; }
 };
 
-// Rows of the batch per parallel task of the elementwise step.
+// body(i, b) for every state row i (utterance b = order[i]), rows split into parallel tasks.
 template <class Body>
 void for_rows(const Rnn& r, Body&& body) {
   const int64_t per_task = nn::rows_per_task(r.hidden, 8192);
   parallel_for((r.batch + per_task - 1) / per_task, [&](int64_t task) {
-    for (int64_t b = task * per_task; b < std::min(r.batch, (task + 1) * per_task); ++b) body(b);
+    for (int64_t i = task * per_task; i < std::min(r.batch, (task + 1) * per_task); ++i) body(i, r.order[i]);
   });
 }
 
-void lstm_step(const Rnn& r, int64_t t, const float* hh, const float* h, const float* c, float* gates, float* h_out,
-               float* c_out, float* c_keep, float* y, int64_t y_stride) {
+// One frame t of the elementwise pass; hh and the states are in state order (rows [0, active)
+// have frame t), gates, c_keep and y in utterance order.
+void lstm_step(const Rnn& r, int64_t t, int64_t active, const float* hh, const float* h, const float* c, float* gates,
+               float* h_out, float* c_out, float* c_keep, float* y, int64_t y_stride) {
   const int64_t H = r.hidden;
-  for_rows(r, [&](int64_t b) {
+  for_rows(r, [&](int64_t i, int64_t b) {
     float* yb = y + (t * r.batch + b) * y_stride;
-    if (!r.active(t, b)) {
-      std::copy(h + b * H, h + (b + 1) * H, h_out + b * H);
-      std::copy(c + b * H, c + (b + 1) * H, c_out + b * H);
+    if (i >= active) {
+      std::copy(h + i * H, h + (i + 1) * H, h_out + i * H);
+      std::copy(c + i * H, c + (i + 1) * H, c_out + i * H);
       std::fill(yb, yb + H, 0.0f);
       return;
     }
-    CTC4J_SIMD_DISPATCH(lstm_cell)(H, gates + b * 4 * H, hh + b * 4 * H, c + b * H, c_out + b * H, h_out + b * H, yb);
-    if (c_keep != nullptr) std::copy(c_out + b * H, c_out + (b + 1) * H, c_keep + b * H);
+    float* g = gates + b * 4 * H;
+    CTC4J_SIMD_DISPATCH(lstm_cell)(H, g, hh + i * 4 * H, c + i * H, c_out + i * H, h_out + i * H, yb);
+    if (c_keep != nullptr) std::copy(c_out + i * H, c_out + (i + 1) * H, c_keep + b * H);
   });
 }
 
-void gru_step(const Rnn& r, int64_t t, const float* hh, const float* h, float* gates, float* h_out, float* y,
-              int64_t y_stride) {
+void gru_step(const Rnn& r, int64_t t, int64_t active, const float* hh, const float* h, float* gates, float* h_out,
+              float* y, int64_t y_stride) {
   const int64_t H = r.hidden;
-  for_rows(r, [&](int64_t b) {
+  for_rows(r, [&](int64_t i, int64_t b) {
     float* yb = y + (t * r.batch + b) * y_stride;
-    if (!r.active(t, b)) {
-      std::copy(h + b * H, h + (b + 1) * H, h_out + b * H);
+    if (i >= active) {
+      std::copy(h + i * H, h + (i + 1) * H, h_out + i * H);
       std::fill(yb, yb + H, 0.0f);
       return;
     }
-    CTC4J_SIMD_DISPATCH(gru_cell)(H, gates + b * 4 * H, hh + b * 3 * H, h + b * H, h_out + b * H, yb);
+    CTC4J_SIMD_DISPATCH(gru_cell)(H, gates + b * 4 * H, hh + i * 3 * H, h + i * H, h_out + i * H, yb);
   });
 }
 
@@ -112,48 +162,51 @@ void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh,
   }
   gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, w.gates, 4 * H);
 
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false);
   float* hh = thread_scratch<float>(r.batch * G + 4 * S, 1);  // [batch, G]: h w_hh^T + b_hh
-  float* h_cur = hh + r.batch * G;  // then four [batch, H] states, ping-ponged
+  float* h_cur = hh + r.batch * G;  // then four [batch, H] states in state order, ping-ponged
   float* h_next = h_cur + S;
   float* c_cur = h_next + S;
   float* c_next = c_cur + S;
-  if (h0 != nullptr) std::copy(h0, h0 + S, h_cur); else std::fill(h_cur, h_cur + S, 0.0f);
+  if (h0 != nullptr) r.to_state_order(h0, h_cur); else std::fill(h_cur, h_cur + S, 0.0f);
   if (r.lstm) {
-    if (c0 != nullptr) std::copy(c0, c0 + S, c_cur); else std::fill(c_cur, c_cur + S, 0.0f);
+    if (c0 != nullptr) r.to_state_order(c0, c_cur); else std::fill(c_cur, c_cur + S, 0.0f);
   }
   for (int64_t s = 0; s < r.steps; ++s) {
-    const int64_t t = r.time(s);
+    const int64_t t = r.time(s), active = r.active(t);
     const float* h = h_cur;
     const float* c = c_cur;
     if (keep) {
-      std::copy(h_cur, h_cur + S, w.h_prev + t * S);
-      if (r.lstm) std::copy(c_cur, c_cur + S, w.c_prev + t * S);
+      r.to_utterance_order(h_cur, w.h_prev + t * S);
+      if (r.lstm) r.to_utterance_order(c_cur, w.c_prev + t * S);
     }
-    for (int64_t b = 0; b < r.batch; ++b) {
-      if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + b * G); else std::fill(hh + b * G, hh + (b + 1) * G, 0.0f);
+    for (int64_t i = 0; i < active; ++i) {
+      if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + i * G); else std::fill(hh + i * G, hh + (i + 1) * G, 0.0f);
     }
-    recurrent_product(r.batch, G, H, h, w_hh, hh);
+    recurrent_product(active, G, H, h, w_hh, packed, hh);
     float* gates = w.gates + t * r.batch * 4 * H;
     if (r.lstm) {
-      lstm_step(r, t, hh, h, c, gates, h_next, c_next, keep ? w.c + t * S : nullptr, y, y_stride);
+      lstm_step(r, t, active, hh, h, c, gates, h_next, c_next, keep ? w.c + t * S : nullptr, y, y_stride);
       std::swap(c_cur, c_next);
     } else {
-      gru_step(r, t, hh, h, gates, h_next, y, y_stride);
+      gru_step(r, t, active, hh, h, gates, h_next, y, y_stride);
     }
     std::swap(h_cur, h_next);
   }
-  if (h_n != nullptr) std::copy(h_cur, h_cur + S, h_n);
-  if (r.lstm && c_n != nullptr) std::copy(c_cur, c_cur + S, c_n);
+  if (h_n != nullptr) r.to_utterance_order(h_cur, h_n);
+  if (r.lstm && c_n != nullptr) r.to_utterance_order(c_cur, c_n);
 }
 
-// dX (the input-projection gradient) and dH (the recurrent one) per frame; for the LSTM they are the
-// same buffer, for the GRU they differ in the candidate gate (dH's is scaled by r).
-void lstm_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float* dy, int64_t dy_stride, float* dh,
-                        float* dc, float* d_gates) {
+// dX (the input-projection gradient) and dH (the recurrent one) per frame, in utterance order; for
+// the LSTM they are the same buffer, for the GRU they differ in the candidate gate (dH's is scaled
+// by r). dH's rows of the active utterances are also copied, in state order, to dh_active for the
+// recurrent product; dh and dc are in state order.
+void lstm_step_backward(const Rnn& r, int64_t t, int64_t active, const Workspace& w, const float* dy,
+                        int64_t dy_stride, float* dh, float* dc, float* d_gates, float* dh_active) {
   const int64_t H = r.hidden, S = r.state();
-  for_rows(r, [&](int64_t b) {
+  for_rows(r, [&](int64_t i, int64_t b) {
     float* dg = d_gates + b * 4 * H;
-    if (!r.active(t, b)) {
+    if (i >= active) {
       std::fill(dg, dg + 4 * H, 0.0f);
       return;  // dh and dc pass through
     }
@@ -161,28 +214,31 @@ void lstm_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float
     const float* cp = w.c_prev + t * S + b * H;
     const float* cell = w.c + t * S + b * H;
     const float* dyb = dy + (t * r.batch + b) * dy_stride;
+    float* dhi = dh + i * H;
+    float* dci = dc + i * H;
     for (int64_t j = 0; j < H; ++j) {
-      const float i = g[j], f = g[H + j], cand = g[2 * H + j], o = g[3 * H + j];
-      const float dh_total = dh[b * H + j] + dyb[j];
+      const float in = g[j], f = g[H + j], cand = g[2 * H + j], o = g[3 * H + j];
+      const float dh_total = dhi[j] + dyb[j];
       const float tc = tanhf(cell[j]);
-      const float dcell = dc[b * H + j] + dh_total * o * (1.0f - tc * tc);
-      dg[j] = dcell * cand * i * (1.0f - i);
+      const float dcell = dci[j] + dh_total * o * (1.0f - tc * tc);
+      dg[j] = dcell * cand * in * (1.0f - in);
       dg[H + j] = dcell * cp[j] * f * (1.0f - f);
-      dg[2 * H + j] = dcell * i * (1.0f - cand * cand);
+      dg[2 * H + j] = dcell * in * (1.0f - cand * cand);
       dg[3 * H + j] = dh_total * tc * o * (1.0f - o);
-      dc[b * H + j] = dcell * f;
-      dh[b * H + j] = 0.0f;  // the recurrent product adds dg w_hh
+      dci[j] = dcell * f;
+      dhi[j] = 0.0f;  // the recurrent product adds dg w_hh
     }
+    std::copy(dg, dg + 4 * H, dh_active + i * 4 * H);
   });
 }
 
-void gru_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float* dy, int64_t dy_stride, float* dh,
-                       float* dx_gates, float* dh_gates) {
+void gru_step_backward(const Rnn& r, int64_t t, int64_t active, const Workspace& w, const float* dy,
+                       int64_t dy_stride, float* dh, float* dx_gates, float* dh_gates, float* dh_active) {
   const int64_t H = r.hidden, S = r.state();
-  for_rows(r, [&](int64_t b) {
+  for_rows(r, [&](int64_t i, int64_t b) {
     float* dgx = dx_gates + b * 3 * H;
     float* dgh = dh_gates + b * 3 * H;
-    if (!r.active(t, b)) {
+    if (i >= active) {
       std::fill(dgx, dgx + 3 * H, 0.0f);
       std::fill(dgh, dgh + 3 * H, 0.0f);
       return;
@@ -190,9 +246,10 @@ void gru_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float*
     const float* g = w.gates + (t * r.batch + b) * 4 * H;
     const float* hp = w.h_prev + t * S + b * H;
     const float* dyb = dy + (t * r.batch + b) * dy_stride;
+    float* dhi = dh + i * H;
     for (int64_t j = 0; j < H; ++j) {
       const float rg = g[j], z = g[H + j], n = g[2 * H + j], hn = g[3 * H + j];
-      const float dh_total = dh[b * H + j] + dyb[j];
+      const float dh_total = dhi[j] + dyb[j];
       const float dn = dh_total * (1.0f - z) * (1.0f - n * n);
       const float dz = dh_total * (hp[j] - n) * z * (1.0f - z);
       const float dr = dn * hn * rg * (1.0f - rg);
@@ -200,8 +257,9 @@ void gru_step_backward(const Rnn& r, int64_t t, const Workspace& w, const float*
       dgx[H + j] = dgh[H + j] = dz;
       dgx[2 * H + j] = dn;
       dgh[2 * H + j] = dn * rg;
-      dh[b * H + j] = dh_total * z;
+      dhi[j] = dh_total * z;
     }
+    std::copy(dgh, dgh + 3 * H, dh_active + i * 3 * H);
   });
 }
 
@@ -210,22 +268,24 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
               float* dw_hh, float* db_ih, float* db_hh) {
   const int64_t G = r.gates(), H = r.hidden, S = r.state();
   const Workspace w(r, const_cast<float*>(ws));
-  float* dx_gates = thread_scratch<float>(r.rows() * G * (r.lstm ? 1 : 2) + 2 * S, 2);
+  float* dx_gates = thread_scratch<float>(r.rows() * G * (r.lstm ? 1 : 2) + r.batch * G + 2 * S, 2);
   float* dh_gates = r.lstm ? dx_gates : dx_gates + r.rows() * G;
-  float* dh = dh_gates + r.rows() * G;
+  float* dh_active = dh_gates + r.rows() * G;  // [batch, G]: one frame's dH rows in state order
+  float* dh = dh_active + r.batch * G;  // dh and dc in state order
   float* dc = dh + S;
-  if (dh_n != nullptr) std::copy(dh_n, dh_n + S, dh); else std::fill(dh, dh + S, 0.0f);
-  if (dc_n != nullptr && r.lstm) std::copy(dc_n, dc_n + S, dc); else std::fill(dc, dc + S, 0.0f);
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true);
+  if (dh_n != nullptr) r.to_state_order(dh_n, dh); else std::fill(dh, dh + S, 0.0f);
+  if (dc_n != nullptr && r.lstm) r.to_state_order(dc_n, dc); else std::fill(dc, dc + S, 0.0f);
   for (int64_t s = r.steps - 1; s >= 0; --s) {
-    const int64_t t = r.time(s);
+    const int64_t t = r.time(s), active = r.active(t);
     float* dgx = dx_gates + t * r.batch * G;
     float* dgh = dh_gates + t * r.batch * G;
-    if (r.lstm) lstm_step_backward(r, t, w, dy, dy_stride, dh, dc, dgx);
-    else gru_step_backward(r, t, w, dy, dy_stride, dh, dgx, dgh);
-    recurrent_product_transposed(r.batch, G, H, dgh, w_hh, dh);  // dh_prev += dgh w_hh
+    if (r.lstm) lstm_step_backward(r, t, active, w, dy, dy_stride, dh, dc, dgx, dh_active);
+    else gru_step_backward(r, t, active, w, dy, dy_stride, dh, dgx, dgh, dh_active);
+    recurrent_product_transposed(active, G, H, dh_active, w_hh, packed, dh);  // dh_prev += dgh w_hh
   }
-  if (dh0 != nullptr) std::copy(dh, dh + S, dh0);
-  if (dc0 != nullptr && r.lstm) std::copy(dc, dc + S, dc0);
+  if (dh0 != nullptr) r.to_utterance_order(dh, dh0);
+  if (dc0 != nullptr && r.lstm) r.to_utterance_order(dc, dc0);
   if (dx != nullptr) gemm(false, false, r.rows(), r.input, G, 1.0f, dx_gates, G, w_ih, r.input, 1.0f, dx, r.input);
   if (dw_ih != nullptr) gemm(true, false, G, r.input, r.rows(), 1.0f, dx_gates, G, x, r.input, 1.0f, dw_ih, r.input);
   if (dw_hh != nullptr) gemm(true, false, G, H, r.rows(), 1.0f, dh_gates, G, w.h_prev, H, 1.0f, dw_hh, H);
@@ -245,7 +305,10 @@ Rnn make_rnn(int cell, int reverse, int64_t steps, int64_t batch, int64_t input,
                                                         std::to_string(lengths[b]) + " outside [0, " +
                                                         std::to_string(steps) + "]");
   }
-  return Rnn{cell == CTC4J_LSTM, reverse != 0, steps, batch, input, hidden, lengths};
+  std::vector<int64_t> order(batch);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] > lengths[b]; });
+  return Rnn{cell == CTC4J_LSTM, reverse != 0, steps, batch, input, hidden, lengths, std::move(order)};
 }
 
 }  // namespace
@@ -256,7 +319,7 @@ int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t 
   return guarded([&] {
     require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
     require(steps >= 0 && batch >= 0 && hidden > 0, "bad recurrent sizes");
-    *floats = Workspace::floats(Rnn{cell == CTC4J_LSTM, false, steps, batch, 1, hidden, nullptr});
+    *floats = Workspace::floats(Rnn{cell == CTC4J_LSTM, false, steps, batch, 1, hidden, nullptr, {}});
   });
 }
 

@@ -12,6 +12,19 @@ CTC4J_SIMD_DECLARE(void matvec_add(const float* w, int64_t rows, int64_t cols, c
 CTC4J_SIMD_DECLARE(void matvec_transposed_add(const float* w, int64_t rows, int64_t cols, const float* x,
                                               int64_t batch, float* y))
 
+// Output columns per panel of gemm_packed_add's B: three 8-lane vectors, a block of 4 rows x 24
+// columns being 12 accumulators.
+namespace ctc4j {
+constexpr int64_t kPackedPanel = 24;
+}
+// c[i, j] += sum_k a[i, k] B[k, j] for rows i < m and the columns of panels [panel_begin, panel_end):
+// B [k, n] packed as panels [k, kPackedPanel] (zero past n), a [m, k] and c [m, n] row-major with
+// strides lda and ldc. For the per-step recurrent products of batches of a few rows, with the
+// weights packed once per call (a BLAS sgemm packs them again on every call).
+CTC4J_SIMD_DECLARE(void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                        const float* packed, int64_t panel_begin, int64_t panel_end, float* c,
+                                        int64_t ldc))
+
 // One row of an LSTM step: pre [4H] holds x w_ih^T + b_ih (overwritten by i, f, g, o after activation),
 // rec [4H] holds h w_hh^T + b_hh; c_prev -> c, and h = y = o tanh(c).
 CTC4J_SIMD_DECLARE(void lstm_cell(int64_t hidden, float* pre, const float* rec, const float* c_prev, float* c, float* h,

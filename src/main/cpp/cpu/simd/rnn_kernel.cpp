@@ -1,5 +1,7 @@
 // Recurrent-layer kernels (cpu/rnn_kernel.h). Lane arrays of fixed width keep every reduction
 // lane-wise, so the compiler vectorises them without reassociating; compiled once per instruction set.
+#include <algorithm>
+
 #include "common/fast_math.h"
 #include "cpu/rnn_kernel.h"
 
@@ -24,7 +26,37 @@ float dot(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
+// c[R, cols] += a[R, k] panel for a block of R rows: R * 24 accumulators stay in registers over k.
+template <int R>
+void packed_block(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict panel,
+                  float* __restrict c, int64_t ldc, int64_t cols) {
+  float acc[R][kPackedPanel] = {};
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const float* b = panel + kk * kPackedPanel;
+    for (int i = 0; i < R; ++i) {
+      const float av = a[i * lda + kk];
+      for (int l = 0; l < kPackedPanel; ++l) acc[i][l] += av * b[l];
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int64_t l = 0; l < cols; ++l) c[i * ldc + l] += acc[i][l];
+}
+
 }  // namespace
+
+void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* packed,
+                     int64_t panel_begin, int64_t panel_end, float* c, int64_t ldc) {
+  for (int64_t p = panel_begin; p < panel_end; ++p) {
+    const float* panel = packed + p * k * kPackedPanel;
+    const int64_t col = p * kPackedPanel, cols = std::min(kPackedPanel, n - col);
+    int64_t r = 0;
+    for (; r + 4 <= m; r += 4) packed_block<4>(k, a + r * lda, lda, panel, c + r * ldc + col, ldc, cols);
+    float* cr = c + r * ldc + col;
+    if (m - r == 3) packed_block<3>(k, a + r * lda, lda, panel, cr, ldc, cols);
+    if (m - r == 2) packed_block<2>(k, a + r * lda, lda, panel, cr, ldc, cols);
+    if (m - r == 1) packed_block<1>(k, a + r * lda, lda, panel, cr, ldc, cols);
+  }
+}
 
 void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x, int64_t batch,
                 float* __restrict y) {

@@ -44,7 +44,11 @@ class LayersTest {
   void conv2dWithStridePaddingDilationGroups() {
     SplittableRandom rng = Seeds.random("LayersTest.conv2d");
     int[][] cases = { // in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups
-      {1, 4, 5, 3, 2, 2, 2, 1, 1, 1, 1}, {4, 6, 3, 3, 1, 2, 1, 0, 2, 1, 2}, {3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 3}
+      {1, 4, 5, 3, 2, 2, 2, 1, 1, 1, 1}, {4, 6, 3, 3, 1, 2, 1, 0, 2, 1, 2}, {3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 3},
+      // unit width stride (the shifted-columns path): ResCNN's 3x3, DeepSpeech2's 21x11 stride 2x1,
+      // width dilation with groups, height dilation with padding wider than half the kernel
+      {3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {2, 3, 21, 11, 2, 1, 10, 5, 1, 1, 1}, {4, 6, 5, 3, 2, 1, 2, 2, 1, 2, 2},
+      {2, 3, 3, 4, 1, 1, 0, 3, 2, 1, 1}
     };
     for (int[] c : cases) {
       try (Convolution layer = Convolution.conv2d(CPU, c[0], c[1], new int[] {c[2], c[3]}, new int[] {c[4], c[5]},
@@ -61,6 +65,10 @@ class LayersTest {
     try (Convolution layer = Convolution.conv1d(CPU, 6, 4, 5, 2, 2, 1, 2, false, rng)) {
       check(layer, new long[] {3, 6, 17}, rng, true, TOL, (x, p) -> torch.conv1d(x, p.get("weight"), opt(null),
           new long[] {2}, new long[] {2}, new long[] {1}, 2));
+    }
+    try (Convolution layer = Convolution.conv1d(CPU, 6, 4, 3, 1, 2, 2, 2, true, rng)) { // stride 1, dilated
+      check(layer, new long[] {3, 6, 17}, rng, true, TOL, (x, p) -> torch.conv1d(x, p.get("weight"),
+          opt(p.get("bias")), new long[] {1}, new long[] {2}, new long[] {2}, 2));
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.ctc4j.bench;
 
-import dev.ctc4j.Ctc4j;
-import dev.ctc4j.nn.Blas;
 import dev.ctc4j.nn.Rnn;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
@@ -9,9 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -54,10 +50,7 @@ public class NnRnnBenchmark {
 
   @Setup(Level.Trial)
   public void setup() {
-    int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-    Ctc4j.setThreads(n);
-    Blas.setThreads(n);
-    torch.set_num_threads(n);
+    Threads.useEverywhere(threads);
     String[] bt = shape.split("x");
     int batch = Integer.parseInt(bt[0]), steps = Integer.parseInt(bt[1]);
     SplittableRandom rng = new SplittableRandom(7);
@@ -68,10 +61,10 @@ public class NnRnnBenchmark {
     lengths = new int[batch];
     java.util.Arrays.fill(lengths, steps);
     scope = new PointerScope();
-    tx = floats(xv, steps, batch, INPUT);
-    tdy = floats(gv, steps, batch, 2 * HIDDEN);
+    tx = TorchTensors.floats(xv, steps, batch, INPUT);
+    tdy = TorchTensors.floats(gv, steps, batch, 2 * HIDDEN);
     List<org.bytedeco.pytorch.Tensor> ps = new ArrayList<>();
-    rnn.namedParameters().values().forEach(p -> ps.add(floats(p.value().toFloatArray(), p.shape()).requires_grad_(true)));
+    rnn.namedParameters().values().forEach(p -> ps.add(TorchTensors.floats(p.value().toFloatArray(), p.shape()).requires_grad_(true)));
     params = new TensorVector(ps.toArray(new org.bytedeco.pytorch.Tensor[0]));
   }
 
@@ -87,12 +80,6 @@ public class NnRnnBenchmark {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) v[i] = (float) (rng.nextDouble() * 2 - 1);
     return v;
-  }
-
-  private static org.bytedeco.pytorch.Tensor floats(float[] v, long... shape) {
-    org.bytedeco.pytorch.Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
-    new FloatPointer(t.data_ptr_float()).put(v);
-    return t;
   }
 
   private org.bytedeco.pytorch.Tensor torchForward(boolean train) {
