@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.io.AtomicFiles;
+import dev.ctc4j.nn.Module;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class Checkpoint {
   }
 
   /** Loads a state dict (ours or an imported PyTorch one) into the model: every name, exact shapes. */
-  public static void loadWeights(AcousticModel model, Path weights) throws IOException {
+  public static void loadWeights(Module model, Path weights) throws IOException {
     Map<String, SafeTensors.Entry> tensors = SafeTensors.read(weights, n -> n.endsWith("num_batches_tracked"));
     Map<String, Parameter> state = model.stateDict();
     Set<String> missing = new TreeSet<>(state.keySet());
