@@ -95,11 +95,16 @@ final class TorchWav2Vec2 {
     return linear(torch.gelu(linear(x, name + "intermediate_dense")), name + "output_dense");
   }
 
-  /** The folded weight, or torch's weight norm w = g v / ||v|| (norm over all but dim 2) from weight_g, weight_v. */
+  /**
+   * The folded weight, or torch's weight norm w = g v / ||v|| (norm over all but dim 2) from
+   * weight_g, weight_v (nn.utils.weight_norm) or parametrizations.weight.original0, original1.
+   */
   private Tensor positionalWeight(String name) {
     if (p.containsKey(name + "weight")) return p.get(name + "weight");
-    Tensor v = p(name + "weight_v");
-    return v.mul(p(name + "weight_g").div(torch.norm_except_dim(v, 2, 2)));
+    boolean legacy = p.containsKey(name + "weight_g");
+    Tensor g = p(name + (legacy ? "weight_g" : "parametrizations.weight.original0"));
+    Tensor v = p(name + (legacy ? "weight_v" : "parametrizations.weight.original1"));
+    return v.mul(g.div(torch.norm_except_dim(v, 2, 2)));
   }
 
   private Tensor layerNorm(Tensor x, String name) {
