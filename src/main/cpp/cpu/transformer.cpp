@@ -18,7 +18,7 @@ using namespace ctc4j;
 namespace {
 
 constexpr int64_t kColumnBudget = 1 << 21;  // floats of im2col per block (8 MB): bounded for any length
-constexpr int64_t kQueryBlock = 32;          // query rows per attention task
+constexpr int64_t kQueryBlock = 48;          // query rows per attention task (eight register tiles)
 constexpr int64_t kKeyBlock = 128;           // keys per online-softmax step (a multiple of the column group)
 constexpr int64_t kStatRows = 512;           // rows per partial sum of the group-norm statistics
 

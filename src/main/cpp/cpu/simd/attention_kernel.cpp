@@ -1,6 +1,8 @@
-// Fused-attention kernels (cpu/transformer_kernel.h). Fixed-size accumulator tiles keep every
-// reduction lane-wise, so the compiler holds them in vector registers without reassociating.
+// Fused-attention kernels (cpu/transformer_kernel.h). The register tiles are written with GCC
+// vector types of the build's register width, so each tile's accumulators stay in registers: plain
+// loops over lane arrays got vectorised across the tile's rows with shuffles, at a tenth of the speed.
 #include <cmath>
+#include <cstring>
 
 #include "common/transformer_math.h"
 #include "cpu/transformer_kernel.h"
@@ -8,49 +10,74 @@
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {
 
-constexpr int kLanes = 8;
-constexpr int kTileRows = 4;                                       // query rows per register tile
-constexpr int kTileCols = static_cast<int>(kAttentionColumnGroup);  // two 8-lane vectors
+#if defined(__AVX__)
+typedef float Vec __attribute__((vector_size(32)));
+#else
+typedef float Vec __attribute__((vector_size(16)));
+#endif
+constexpr int kLanes = sizeof(Vec) / sizeof(float);
+constexpr int kVecs = kAttentionColumnGroup / kLanes;  // vectors across a tile
+constexpr int kTileRows = 6;  // query rows per register tile: with AVX, 12 accumulators, 2 loads, a broadcast
 
+inline Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+// s[r, 0..15] = sum_d q[r, d] kt[d, 0..15] for Rows rows (s has row stride `cols`).
 template <int Rows>
 void scores_tile(const float* __restrict q, int64_t dim, const float* __restrict kt, int64_t cols,
                  float* __restrict s) {
-  float acc[Rows][kTileCols] = {};
+  Vec acc[Rows][kVecs] = {};
   for (int64_t d = 0; d < dim; ++d) {
-    const float* k = kt + d * cols;
+    Vec k[kVecs];
+    for (int c = 0; c < kVecs; ++c) k[c] = load(kt + d * cols + c * kLanes);
     for (int r = 0; r < Rows; ++r) {
       const float qv = q[r * dim + d];
-      for (int l = 0; l < kTileCols; ++l) acc[r][l] += qv * k[l];
+      for (int c = 0; c < kVecs; ++c) acc[r][c] += qv * k[c];
     }
   }
   for (int r = 0; r < Rows; ++r)
-    for (int l = 0; l < kTileCols; ++l) s[r * cols + l] = acc[r][l];
+    for (int c = 0; c < kVecs; ++c) store(s + r * cols + c * kLanes, acc[r][c]);
 }
 
+// o[r, 0..15] += sum_j p[r, j] v[j, 0..15] for Rows rows.
 template <int Rows>
 void accumulate_tile(const float* __restrict p, int64_t cols, int64_t stride, const float* __restrict v,
                      int64_t ld_v, float* __restrict o, int64_t ld_o) {
-  float acc[Rows][kTileCols];
+  Vec acc[Rows][kVecs];
   for (int r = 0; r < Rows; ++r)
-    for (int l = 0; l < kTileCols; ++l) acc[r][l] = o[r * ld_o + l];
+    for (int c = 0; c < kVecs; ++c) acc[r][c] = load(o + r * ld_o + c * kLanes);
   for (int64_t j = 0; j < cols; ++j) {
-    const float* vj = v + j * ld_v;
+    Vec vj[kVecs];
+    for (int c = 0; c < kVecs; ++c) vj[c] = load(v + j * ld_v + c * kLanes);
     for (int r = 0; r < Rows; ++r) {
       const float pr = p[r * stride + j];
-      for (int l = 0; l < kTileCols; ++l) acc[r][l] += pr * vj[l];
+      for (int c = 0; c < kVecs; ++c) acc[r][c] += pr * vj[c];
     }
   }
   for (int r = 0; r < Rows; ++r)
-    for (int l = 0; l < kTileCols; ++l) o[r * ld_o + l] = acc[r][l];
+    for (int c = 0; c < kVecs; ++c) store(o + r * ld_o + c * kLanes, acc[r][c]);
+}
+
+// The row tiles of one column group: full tiles, then one row at a time.
+template <class Tile, class Single>
+void by_row_tiles(int64_t rows, Tile&& tile, Single&& single) {
+  int64_t i = 0;
+  for (; i + kTileRows <= rows; i += kTileRows) tile(i);
+  for (; i < rows; ++i) single(i);
 }
 
 }  // namespace
 
 void attention_scores(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t cols, float* s) {
-  for (int64_t j = 0; j < cols; j += kTileCols) {
-    int64_t i = 0;
-    for (; i + kTileRows <= rows; i += kTileRows) scores_tile<kTileRows>(q + i * dim, dim, kt + j, cols, s + i * cols + j);
-    for (; i < rows; ++i) scores_tile<1>(q + i * dim, dim, kt + j, cols, s + i * cols + j);
+  for (int64_t j = 0; j < cols; j += kAttentionColumnGroup) {
+    by_row_tiles(
+        rows, [&](int64_t i) { scores_tile<kTileRows>(q + i * dim, dim, kt + j, cols, s + i * cols + j); },
+        [&](int64_t i) { scores_tile<1>(q + i * dim, dim, kt + j, cols, s + i * cols + j); });
   }
 }
 
@@ -90,11 +117,11 @@ void attention_softmax_block(float* s, int64_t rows, int64_t cols, int64_t strid
 void attention_accumulate(const float* p, int64_t rows, int64_t cols, int64_t stride, const float* v, int64_t ld_v,
                           int64_t dim, float* o) {
   int64_t c = 0;
-  for (; c + kTileCols <= dim; c += kTileCols) {
-    int64_t i = 0;
-    for (; i + kTileRows <= rows; i += kTileRows)
-      accumulate_tile<kTileRows>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim);
-    for (; i < rows; ++i) accumulate_tile<1>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim);
+  for (; c + kAttentionColumnGroup <= dim; c += kAttentionColumnGroup) {
+    by_row_tiles(
+        rows,
+        [&](int64_t i) { accumulate_tile<kTileRows>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim); },
+        [&](int64_t i) { accumulate_tile<1>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim); });
   }
   for (; c < dim; ++c) {  // head sizes that are not a multiple of the tile width
     for (int64_t i = 0; i < rows; ++i) {

@@ -44,7 +44,7 @@ final class FeatureExtractor extends Module {
   private Tensor block(int i, Tensor x) {
     Tensor y = convs.get(i).forward(x);
     Module norm = norms.get(i);
-    if (norm instanceof GroupNorm g) return TimeMajor.then(y, h -> g.forward(h, true));
+    if (norm instanceof GroupNorm g) return g.forwardInPlace(y, true);
     if (norm instanceof LayerNorm ln) y = TimeMajor.then(y, ln::forward);
     return TimeMajor.geluInPlace(y);
   }

@@ -25,16 +25,16 @@ final class GroupNorm extends Module {
     beta = parameter("bias", device, Init.fill(channels, 0), channels);
   }
 
-  Tensor forward(Tensor x, boolean gelu) {
-    Ops.requireShape(x, "GroupNorm", -1, channels);
-    Tensor y = TimeMajor.empty(x, x.shape());
+  /** Normalises x in place (then GELU when asked); returns x, or frees it and rethrows on failure. */
+  Tensor forwardInPlace(Tensor x, boolean gelu) {
     try {
+      Ops.requireShape(x, "GroupNorm", -1, channels);
       NativeStatus.check(TransformerNative.ctc4j_group_norm_time_major(TimeMajor.device(x), TimeMajor.ptr(x), x.dim(0),
           channels, groups, TimeMajor.ptr(gamma.value()), TimeMajor.ptr(beta.value()), EPS, gelu ? 1 : 0,
-          TimeMajor.ptr(y)), "group norm");
-      return y;
+          TimeMajor.ptr(x)), "group norm");
+      return x;
     } catch (RuntimeException e) {
-      y.close();
+      x.close();
       throw e;
     }
   }

@@ -150,6 +150,7 @@ public final class Wav2Vec2Import {
   private static Wav2Vec2Config huggingFaceConfig(Path dir) throws IOException {
     JsonNode c = readJson(dir.resolve(Checkpoint.CONFIG));
     String where = dir.resolve(Checkpoint.CONFIG).toString();
+    if (c.has("format_version")) throw new InvalidInputException(dir + " is a ctc4j checkpoint already: load it");
     String type = c.path("model_type").asText("wav2vec2");
     if (!type.equals("wav2vec2")) throw new InvalidInputException(where + ": model_type " + type + " is not wav2vec2");
     requireSetting(c, where, "hidden_act", "gelu");
