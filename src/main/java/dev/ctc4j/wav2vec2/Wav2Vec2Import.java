@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.model.SafeTensors;
-import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +15,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Imports wav2vec2 CTC weights into our checkpoint format (config.json + model.safetensors under
@@ -64,17 +62,13 @@ public final class Wav2Vec2Import {
           ? " (found pytorch_model.bin: convert it to model.safetensors first, see docs/wav2vec2.md)" : "";
       throw new InvalidInputException("no " + weights + hint);
     }
-    Map<String, SafeTensors.Entry> source = SafeTensors.read(weights, name -> false);
-    Map<String, String> origin = new LinkedHashMap<>(); // our name -> the checkpoint's
     Map<String, SafeTensors.Entry> renamed = new LinkedHashMap<>();
-    source.forEach((name, e) -> {
+    SafeTensors.read(weights, name -> false).forEach((name, e) -> {
       String ours = huggingFace ? fromHuggingFace(name) : name;
-      if (ours == null) return;
-      renamed.put(ours, e);
-      origin.put(ours, name);
+      if (ours != null) renamed.put(ours, e);
     });
     Wav2Vec2Config config = huggingFace ? huggingFaceConfig(from) : torchaudioConfig(renamed, options);
-    write(config, foldWeightNorm(renamed), origin, to);
+    write(config, foldWeightNorm(renamed), weights + (huggingFace ? " (Hugging Face names as torchaudio's)" : ""), to);
     return config;
   }
 
@@ -259,27 +253,10 @@ public final class Wav2Vec2Import {
   // ---- checks and output -------------------------------------------------------------------------
 
   /** Checks names and shapes against the model the configuration builds, then writes the folder. */
-  private static void write(Wav2Vec2Config config, Map<String, SafeTensors.Entry> tensors, Map<String, String> origin,
-      Path to) throws IOException {
+  private static void write(Wav2Vec2Config config, Map<String, SafeTensors.Entry> tensors, String source, Path to)
+      throws IOException {
     try (Wav2Vec2Model model = Wav2Vec2Model.create(config, Device.CPU, 0)) {
-      Map<String, Parameter> state = model.stateDict();
-      TreeSet<String> missing = new TreeSet<>(state.keySet());
-      missing.removeAll(tensors.keySet());
-      TreeSet<String> unexpected = new TreeSet<>(tensors.keySet());
-      unexpected.removeAll(state.keySet());
-      if (!missing.isEmpty() || !unexpected.isEmpty()) {
-        throw new InvalidInputException("checkpoint does not match its configuration: missing tensors " + missing
-            + ", unexpected tensors " + unexpected);
-      }
-      state.forEach((name, p) -> {
-        SafeTensors.Entry e = tensors.get(name);
-        if (!Arrays.equals(e.shape(), p.shape())) {
-          String source = origin.getOrDefault(name, name);
-          throw new InvalidInputException("tensor '" + source + "'" + (source.equals(name) ? "" : " (" + name + ")")
-              + " has shape " + Arrays.toString(e.shape()) + ", the configuration needs " + Arrays.toString(p.shape()));
-        }
-        p.set(e.values());
-      });
+      Checkpoint.loadState(model, tensors, source);
       model.save(to);
     }
   }

@@ -2,15 +2,12 @@ package dev.ctc4j.wav2vec2;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ctc4j.DeviceUnavailableException;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.decode.EmissionKind;
 import dev.ctc4j.decode.GreedyDecoder;
 import dev.ctc4j.decode.Hypothesis;
-import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.model.Checkpoint;
-import dev.ctc4j.model.SafeTensors;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.LogSoftmax;
 import dev.ctc4j.nn.Module;
@@ -18,10 +15,7 @@ import dev.ctc4j.nn.Ops;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -36,7 +30,7 @@ import java.util.SplittableRandom;
  * or attention masks are involved; {@link ChunkedInference} bounds the memory of long recordings.
  */
 public final class Wav2Vec2Model extends Module {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final double NORMALIZE_EPS = 1e-7; // Wav2Vec2FeatureExtractor's zero_mean_unit_var_norm
 
   private final Wav2Vec2Config config;
@@ -82,11 +76,7 @@ public final class Wav2Vec2Model extends Module {
 
   /** Writes config.json and model.safetensors into {@code dir}, each atomically. */
   public void save(Path dir) throws IOException {
-    Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
-    stateDict().forEach((name, p) -> tensors.put(name, new SafeTensors.Entry(p.shape(), p.value().toFloatArray())));
-    Files.createDirectories(dir);
-    SafeTensors.write(dir.resolve(Checkpoint.WEIGHTS), tensors, Map.of("format", "pt"));
-    AtomicFiles.write(dir.resolve(Checkpoint.CONFIG), JSON.writeValueAsBytes(config));
+    Checkpoint.save(dir, this, config);
   }
 
   public Wav2Vec2Config config() {
