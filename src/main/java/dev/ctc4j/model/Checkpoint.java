@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.io.AtomicFiles;
+import dev.ctc4j.nn.Module;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
@@ -32,12 +33,16 @@ public final class Checkpoint {
   private Checkpoint() {}
 
   public static void save(Path dir, AcousticModel model) throws IOException {
+    save(dir, model, model.config());
+  }
+
+  /** Writes any module's state dict and its configuration (a Jackson-serialisable record) as a checkpoint folder. */
+  public static void save(Path dir, Module model, Object config) throws IOException {
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
     model.stateDict().forEach((name, p) -> tensors.put(name, new SafeTensors.Entry(p.shape(), p.value().toFloatArray())));
     Files.createDirectories(dir);
     SafeTensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
-    byte[] config = JSON.writeValueAsBytes(model.config());
-    AtomicFiles.write(dir.resolve(CONFIG), config);
+    AtomicFiles.write(dir.resolve(CONFIG), JSON.writeValueAsBytes(config));
   }
 
   public static AcousticModel load(Path dir, Device device) throws IOException {
@@ -58,20 +63,24 @@ public final class Checkpoint {
   }
 
   /** Loads a state dict (ours or an imported PyTorch one) into the model: every name, exact shapes. */
-  public static void loadWeights(AcousticModel model, Path weights) throws IOException {
-    Map<String, SafeTensors.Entry> tensors = SafeTensors.read(weights, n -> n.endsWith("num_batches_tracked"));
+  public static void loadWeights(Module model, Path weights) throws IOException {
+    loadState(model, SafeTensors.read(weights, n -> n.endsWith("num_batches_tracked")), weights.toString());
+  }
+
+  /** Copies tensors into the model's state dict: every name, exact shapes; {@code source} names them in errors. */
+  public static void loadState(Module model, Map<String, SafeTensors.Entry> tensors, String source) {
     Map<String, Parameter> state = model.stateDict();
     Set<String> missing = new TreeSet<>(state.keySet());
     missing.removeAll(tensors.keySet());
     Set<String> unexpected = new TreeSet<>(tensors.keySet());
     unexpected.removeAll(state.keySet());
     if (!missing.isEmpty() || !unexpected.isEmpty()) {
-      throw new InvalidInputException(weights + ": missing tensors " + missing + ", unexpected tensors " + unexpected);
+      throw new InvalidInputException(source + ": missing tensors " + missing + ", unexpected tensors " + unexpected);
     }
     state.forEach((name, p) -> {
       SafeTensors.Entry e = tensors.get(name);
       if (!Arrays.equals(e.shape(), p.shape())) {
-        throw new InvalidInputException(weights + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape())
+        throw new InvalidInputException(source + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape())
             + ", the model needs " + Arrays.toString(p.shape()));
       }
     });

@@ -1,0 +1,49 @@
+/* Inference blocks of convolutional transformers (wav2vec2) over one utterance's time-major
+ * activations x[steps, channels] (row-major float32): strided and grouped conv1d, group norm,
+ * GELU and fused multi-head self-attention. Matrix products go through the sgemm handed over with
+ * ctc4j_nn_set_sgemm. device: CTC4J_CPU; group norm, GELU and attention also run on CUDA devices
+ * (conv1d needs a device GEMM and answers CTC4J_UNAVAILABLE there). */
+#ifndef CTC4J_TRANSFORMER_H
+#define CTC4J_TRANSFORMER_H
+
+#include "ctc4j/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Output frames of a conv1d over `steps` frames: (steps + 2 padding - kernel) / stride + 1; an
+ * error naming the sizes when the padded input is shorter than the kernel. */
+CTC4J_API int ctc4j_conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding,
+                                 int64_t* out_steps);
+
+/* y[out_steps, out_channels] = torch.nn.functional.conv1d over x[steps, in_channels] with PyTorch's
+ * weight layout w[out_channels, in_channels / groups, kernel], optional bias, zero padding on both
+ * sides. out_steps may be below ctc4j_conv1d_steps (the first frames are computed: wav2vec2's
+ * positional convolution drops its last frame). */
+CTC4J_API int ctc4j_conv1d_time_major(int device, const float* x, int64_t steps, int64_t in_channels, const float* w,
+                                      const float* bias, int64_t out_channels, int64_t kernel, int64_t stride,
+                                      int64_t padding, int64_t groups, int64_t out_steps, float* y);
+
+/* torch.nn.GroupNorm on x as [1, channels, steps]: a mean and variance per group of channels /
+ * groups adjacent channels over all steps, then gamma and beta per channel (either may be NULL);
+ * gelu != 0 applies GELU to the result. y may be x. */
+CTC4J_API int ctc4j_group_norm_time_major(int device, const float* x, int64_t steps, int64_t channels,
+                                          int64_t groups, const float* gamma, const float* beta, float eps, int gelu,
+                                          float* y);
+
+/* y = GELU(x) in the exact erf form, plus residual when it is not NULL. y may be x or residual. */
+CTC4J_API int ctc4j_gelu(int device, const float* x, const float* residual, float* y, int64_t n);
+
+/* Multi-head self-attention of one sequence: for each head h, out_h = softmax(scale q_h k_h^T) v_h,
+ * where q_h is columns [h head_dim, (h + 1) head_dim) of q[steps, *] (row stride ld_q; likewise k, v
+ * and out), so q, k and v may be column ranges of one fused projection. The softmax runs online
+ * over blocks of keys: no more than a block of the steps x steps score matrix exists at a time. */
+CTC4J_API int ctc4j_attention(int device, int64_t steps, int64_t heads, int64_t head_dim, float scale, const float* q,
+                              int64_t ld_q, const float* k, int64_t ld_k, const float* v, int64_t ld_v, float* out,
+                              int64_t ld_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

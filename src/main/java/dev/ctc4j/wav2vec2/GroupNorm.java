@@ -1,0 +1,41 @@
+package dev.ctc4j.wav2vec2;
+
+import dev.ctc4j.bridge.NativeStatus;
+import dev.ctc4j.bridge.TransformerNative;
+import dev.ctc4j.nn.Init;
+import dev.ctc4j.nn.Module;
+import dev.ctc4j.nn.Ops;
+import dev.ctc4j.nn.Parameter;
+import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
+
+/**
+ * torch.nn.GroupNorm(groups, channels) over time-major x [steps, channels] (statistics over all
+ * steps of each group of channels), optionally followed by GELU; parameters {@code weight}, {@code bias}.
+ */
+final class GroupNorm extends Module {
+  private static final float EPS = 1e-5f;
+  private final int groups, channels;
+  private final Parameter gamma, beta;
+
+  GroupNorm(Device device, int groups, int channels) {
+    this.groups = groups;
+    this.channels = channels;
+    gamma = parameter("weight", device, Init.fill(channels, 1), channels);
+    beta = parameter("bias", device, Init.fill(channels, 0), channels);
+  }
+
+  /** Normalises x in place (then GELU when asked); returns x, or frees it and rethrows on failure. */
+  Tensor forwardInPlace(Tensor x, boolean gelu) {
+    try {
+      Ops.requireShape(x, "GroupNorm", -1, channels);
+      NativeStatus.check(TransformerNative.ctc4j_group_norm_time_major(TimeMajor.device(x), TimeMajor.ptr(x), x.dim(0),
+          channels, groups, TimeMajor.ptr(gamma.value()), TimeMajor.ptr(beta.value()), EPS, gelu ? 1 : 0,
+          TimeMajor.ptr(x)), "group norm");
+      return x;
+    } catch (RuntimeException e) {
+      x.close();
+      throw e;
+    }
+  }
+}
