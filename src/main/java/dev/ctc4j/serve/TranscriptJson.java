@@ -26,10 +26,10 @@ final class TranscriptJson {
     return node;
   }
 
-  /** {@code {"type": "partial"|"final", "segment", "text", "words"}} for a streaming result. */
+  /** {@code {"type": "partial"|"final", "segment", "start", "end", "text", "words"}} for a streaming result. */
   static ObjectNode of(StreamingResult r) {
     ObjectNode node = JSON.objectNode().put("type", r.isFinal() ? "final" : "partial")
-        .put("segment", r.segment()).put("text", r.text());
+        .put("segment", r.segment()).put("start", r.start()).put("end", r.end()).put("text", r.text());
     addWords(node, r.words());
     return node;
   }

@@ -66,7 +66,10 @@ public final class TranscriptionServer implements AutoCloseable {
     config.http.maxRequestSize = maxBody;
     config.jetty.multipartConfig.maxTotalRequestSize(maxBody, SizeUnit.BYTES);
     config.jetty.multipartConfig.maxFileSize(maxBody, SizeUnit.BYTES);
-    config.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(timeoutMs));
+    config.jetty.modifyHttpConfiguration(http -> {
+      http.setIdleTimeout(timeoutMs);
+      http.setDelayDispatchUntilContent(false); // so a declared oversized body gets 413 before it is sent
+    });
     config.jetty.modifyServer(server -> server.setStopTimeout(settings.shutdownGrace().toMillis()));
     config.jetty.modifyWebSocketServletFactory(ws -> {
       ws.setIdleTimeout(settings.requestTimeout());
