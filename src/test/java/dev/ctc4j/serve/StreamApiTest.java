@@ -198,7 +198,7 @@ class StreamApiTest {
   }
 
   private static void awaitLiveStreams(int count) throws Exception {
-    long deadline = System.nanoTime() + 30_000_000_000L;
+    long deadline = System.nanoTime() + 120_000_000_000L;
     while (TestService.json(service.get("/healthz")).get("live_streams").asInt() != count) {
       assertTrue(System.nanoTime() < deadline, "live streams never reached " + count);
       Thread.sleep(10);

@@ -79,6 +79,7 @@ async function startLive() {
     audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
   });
   const context = new AudioContext();
+  await context.resume(); // a context made after an await may start suspended
   await context.audioWorklet.addModule('pcm-worklet.js');
   const capture = new AudioWorkletNode(context, 'pcm-capture');
   const url = new URL(`/v1/stream?rate=${context.sampleRate}`, location.href);
@@ -103,7 +104,7 @@ async function startLive() {
     live = null;
     $('live-toggle').textContent = 'Start live';
     if (status.dataset.state !== 'error') {
-      const normal = e.code === 1000 || e.code === 1001;
+      const normal = e.code === 1000; // 1001: the server went away (shutdown, idle timeout) mid-stream
       setStatus(status, normal ? 'done' : 'error', normal ? 'Done.' : `Stream closed: ${e.reason || e.code}`);
     }
   };
