@@ -20,9 +20,9 @@ until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
   sleep 1
 done
 # Warm up (JIT, buffers), then measure.
-AUDIO="$audio" wrk -t 2 -c "$connections" -d 5s -s "$root/benchmarks/service/post-audio.lua" \
+AUDIO="$audio" wrk -t 2 -c "$connections" -d 5s --timeout 60s -s "$root/benchmarks/service/post-audio.lua" \
   "http://127.0.0.1:$port/v1/transcribe" >/dev/null
-AUDIO="$audio" wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s "$root/benchmarks/service/post-audio.lua" \
+AUDIO="$audio" wrk -t 2 -c "$connections" -d "${seconds}s" --timeout 60s --latency -s "$root/benchmarks/service/post-audio.lua" \
   "http://127.0.0.1:$port/v1/transcribe"
 echo "--- /metrics (real-time factor per upload: wall time / audio time)"
 curl -s "http://127.0.0.1:$port/metrics" | grep -E '^ctc4j_(real_time_factor_(sum|count)|audio_seconds_total|http_requests_total)'
