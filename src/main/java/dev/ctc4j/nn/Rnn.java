@@ -119,6 +119,10 @@ public final class Rnn extends Module {
     return hidden;
   }
 
+  public boolean bidirectional() {
+    return directions == 2;
+  }
+
   public int outputSize() {
     return sumDirections ? hidden : hidden * directions;
   }
