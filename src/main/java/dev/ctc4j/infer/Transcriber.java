@@ -51,6 +51,7 @@ public final class Transcriber implements AutoCloseable {
   private final BatchDispatcher dispatcher;
   private final LongAudio longAudio;
   private final int maxBatch;
+  private final ForcedAligner aligner;
   private final ExecutorService workers;
 
   private Transcriber(Builder b, SpeechModel model, boolean ownsModel) {
@@ -68,6 +69,7 @@ public final class Transcriber implements AutoCloseable {
       throw e;
     }
     this.maxBatch = b.maxBatch;
+    this.aligner = new ForcedAligner(model.labels(), model.frameSeconds());
     this.workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ctc4j-transcriber");
       t.setDaemon(true);
@@ -122,6 +124,26 @@ public final class Transcriber implements AutoCloseable {
     return submitModelRate(Pcm.toModelRate(pcm, sampleRate));
   }
 
+  /**
+   * Word start/end times for a known transcript of an audio file, by forced alignment (see the
+   * returned words' confidence in {@link Word}). The text is normalised as training transcripts
+   * are (lower case, letters and apostrophes); audio too short for it is an {@link InvalidInputException}.
+   * Alignment holds the whole file's frames and a Viterbi path table: meant for utterances and
+   * minutes, not hours.
+   */
+  public Transcript align(Path file, String text) {
+    try (AudioReader reader = AudioReader.open(file)) {
+      LongAudio.Stitched s = longAudio.run(maxBatch, source(reader));
+      return aligner.align(s.frames(), text, s.seconds());
+    }
+  }
+
+  /** Forced alignment of mono PCM at any sample rate. */
+  public Transcript align(float[] pcm, int sampleRate, String text) {
+    LongAudio.Stitched s = longAudio.run(maxBatch, arraySource(Pcm.toModelRate(pcm, sampleRate)));
+    return aligner.align(s.frames(), text, s.seconds());
+  }
+
   /** Forward requests waiting for a batch (utterances, long-audio chunks, streaming windows). */
   public int queueDepth() {
     return dispatcher.queueDepth();
@@ -150,12 +172,16 @@ public final class Transcriber implements AutoCloseable {
   }
 
   private Transcript transcribe(AudioReader reader) {
-    return decode(longAudio.run(maxBatch, (buffer, offset, length) -> {
+    return decode(longAudio.run(maxBatch, source(reader)));
+  }
+
+  private static LongAudio.SampleSource source(AudioReader reader) {
+    return (buffer, offset, length) -> {
       float[] part = new float[length];
       int n = reader.read(part);
       if (n > 0) System.arraycopy(part, 0, buffer, offset, n);
       return n;
-    }));
+    };
   }
 
   private Transcript transcribeModelRate(float[] audio) {
