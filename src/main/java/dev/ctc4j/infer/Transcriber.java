@@ -50,7 +50,10 @@ public final class Transcriber implements AutoCloseable {
   private final TranscriptDecoder decoder;
   private final BatchDispatcher dispatcher;
   private final LongAudio longAudio;
-  private final int maxBatch;
+  /** Long-audio chunks queued at once: enough to batch, few enough that a batched forward stays small. */
+  private static final int CHUNKS_IN_FLIGHT = 4;
+
+  private final int chunksInFlight;
   private final ForcedAligner aligner;
   private final ExecutorService workers;
 
@@ -68,7 +71,7 @@ public final class Transcriber implements AutoCloseable {
       decoder.close();
       throw e;
     }
-    this.maxBatch = b.maxBatch;
+    this.chunksInFlight = Math.min(b.maxBatch, CHUNKS_IN_FLIGHT);
     this.aligner = new ForcedAligner(model.labels(), model.frameSeconds());
     this.workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ctc4j-transcriber");
@@ -133,14 +136,14 @@ public final class Transcriber implements AutoCloseable {
    */
   public Transcript align(Path file, String text) {
     try (AudioReader reader = AudioReader.open(file)) {
-      LongAudio.Stitched s = longAudio.run(maxBatch, source(reader));
+      LongAudio.Stitched s = longAudio.run(chunksInFlight, source(reader));
       return aligner.align(s.frames(), text, s.seconds());
     }
   }
 
   /** Forced alignment of mono PCM at any sample rate. */
   public Transcript align(float[] pcm, int sampleRate, String text) {
-    LongAudio.Stitched s = longAudio.run(maxBatch, arraySource(Pcm.toModelRate(pcm, sampleRate)));
+    LongAudio.Stitched s = longAudio.run(chunksInFlight, arraySource(Pcm.toModelRate(pcm, sampleRate)));
     return aligner.align(s.frames(), text, s.seconds());
   }
 
@@ -172,7 +175,7 @@ public final class Transcriber implements AutoCloseable {
   }
 
   private Transcript transcribe(AudioReader reader) {
-    return decode(longAudio.run(maxBatch, source(reader)));
+    return decode(longAudio.run(chunksInFlight, source(reader)));
   }
 
   private static LongAudio.SampleSource source(AudioReader reader) {
@@ -185,7 +188,7 @@ public final class Transcriber implements AutoCloseable {
   }
 
   private Transcript transcribeModelRate(float[] audio) {
-    return decode(longAudio.run(maxBatch, arraySource(audio)));
+    return decode(longAudio.run(chunksInFlight, arraySource(audio)));
   }
 
   private CompletableFuture<Transcript> submitModelRate(float[] audio) {
