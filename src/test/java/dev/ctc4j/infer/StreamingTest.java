@@ -143,6 +143,31 @@ class StreamingTest {
   }
 
   @Test
+  void concurrentStreamsAndRequestsShareOneModel() throws Exception {
+    SplittableRandom rng = Seeds.random("concurrentStreamsAndRequestsShareOneModel");
+    float[] audio = TestModels.speechLike(rng, 3);
+    List<float[]> chunks = randomChunks(rng, audio);
+    StreamingOptions noEndpoints = StreamingOptions.defaults().withEndpointSilence(Duration.ZERO);
+    try (Transcriber t = Transcriber.builder(lstm).build()) {
+      String expected = t.transcribe(audio, 16000).text();
+      List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      for (int i = 0; i < 8; i++) {
+        boolean stream = i % 2 == 0;
+        results.add(pool.submit(() -> {
+          if (!stream) return t.transcribe(audio, 16000).text();
+          try (StreamingRecognizer s = t.newStream(noEndpoints)) {
+            for (float[] c : chunks) s.accept(c, 16000);
+            return s.finish().text();
+          }
+        }));
+      }
+      for (var r : results) assertEquals(expected, r.get());
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void windowsCoveringTheWholeStreamGiveTheOfflineTranscript() {
     SplittableRandom rng = Seeds.random("windowsCoveringTheWholeStreamGiveTheOfflineTranscript");
     float[] audio = TestModels.speechLike(rng, 3 + rng.nextDouble());
