@@ -1,7 +1,6 @@
 package dev.ctc4j.cli;
 
-import dev.ctc4j.InvalidInputException;
-import dev.ctc4j.infer.Decoder;
+import dev.ctc4j.infer.DefaultModel;
 import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.serve.ServerSettings;
 import dev.ctc4j.serve.TranscriptionServer;
@@ -19,7 +18,8 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
   private static final ServerSettings DEFAULTS = ServerSettings.defaults();
 
-  @Option(names = "--model", defaultValue = "models/an4", paramLabel = "DIR", description = "Model directory (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "Model directory (default: $CTC4J_MODEL, else models/an4 of the checkout).")
   Path model;
   @Option(names = "--host", paramLabel = "H", description = "Address to bind (default: 127.0.0.1; 0.0.0.0 for all interfaces).")
   String host = DEFAULTS.host();
@@ -64,13 +64,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private Transcriber transcriber() {
-    Transcriber.Builder b = Transcriber.builder(model).device(Device.parse(device));
-    switch (decoding.decoder) {
-      case "greedy" -> b.decoder(Decoder.GREEDY);
-      case "beam" -> b.decoder(Decoder.BEAM).beamSize(decoding.beam).alpha(decoding.alpha).beta(decoding.beta)
-          .languageModel(decoding.lm);
-      default -> throw new InvalidInputException("--decoder must be greedy or beam, got " + decoding.decoder);
-    }
-    return b.build();
+    if (model == null) model = DefaultModel.locate();
+    return decoding.applyTo(Transcriber.builder(model).device(Device.parse(device))).build();
   }
 }

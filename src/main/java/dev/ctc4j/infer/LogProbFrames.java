@@ -69,6 +69,11 @@ final class LogProbFrames {
     return best;
   }
 
+  /** The log-probability of class c at frame t. */
+  float value(int t, int c) {
+    return data[t * classes + c];
+  }
+
   /** A [1, frames, classes] tensor on the CPU, as the decoders take a batch of one. */
   Tensor toTensor() {
     return Tensor.of(Device.CPU, Arrays.copyOf(data, frames * classes), 1, frames, classes);

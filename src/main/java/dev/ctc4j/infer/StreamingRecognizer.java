@@ -41,15 +41,24 @@ public final class StreamingRecognizer implements AutoCloseable {
   private boolean closed;
 
   StreamingRecognizer(Transcriber transcriber, StreamingOptions options) {
-    SpeechModel model = transcriber.model();
-    this.decoder = transcriber.decoder();
+    this(transcriber.decoder(), options, frameSource(transcriber, options), transcriber.model().frameSeconds());
+  }
+
+  StreamingRecognizer(TranscriptDecoder decoder, StreamingOptions options, FrameSource source, double frameSeconds) {
+    this.decoder = decoder;
     this.options = options;
-    this.frameSeconds = model.frameSeconds();
-    this.blank = model.labels().blank();
-    this.space = model.labels().space();
-    this.segment = new LogProbFrames(model.labels().size());
-    this.source = new WindowedFrames(transcriber.dispatcher(), model.labels().size(),
-        Transcriber.samplesPerFrame(model), options);
+    this.source = source;
+    this.frameSeconds = frameSeconds;
+    this.blank = decoder.labels().blank();
+    this.space = decoder.labels().space();
+    this.segment = new LogProbFrames(decoder.labels().size());
+  }
+
+  private static FrameSource frameSource(Transcriber transcriber, StreamingOptions options) {
+    SpeechModel model = transcriber.model();
+    return model.acoustic().supportsStreaming()
+        ? new CausalFrames(model, options)
+        : new WindowedFrames(transcriber.dispatcher(), model.labels().size(), Transcriber.samplesPerFrame(model), options);
   }
 
   /** Mono PCM in [-1, 1]; returns the partial and final results this chunk produced, oldest first. */

@@ -50,7 +50,11 @@ public final class Transcriber implements AutoCloseable {
   private final TranscriptDecoder decoder;
   private final BatchDispatcher dispatcher;
   private final LongAudio longAudio;
-  private final int maxBatch;
+  /** Long-audio chunks queued at once: enough to batch, few enough that a batched forward stays small. */
+  private static final int CHUNKS_IN_FLIGHT = 4;
+
+  private final int chunksInFlight;
+  private final ForcedAligner aligner;
   private final ExecutorService workers;
 
   private Transcriber(Builder b, SpeechModel model, boolean ownsModel) {
@@ -67,7 +71,8 @@ public final class Transcriber implements AutoCloseable {
       decoder.close();
       throw e;
     }
-    this.maxBatch = b.maxBatch;
+    this.chunksInFlight = Math.min(b.maxBatch, CHUNKS_IN_FLIGHT);
+    this.aligner = new ForcedAligner(model.labels(), model.frameSeconds());
     this.workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ctc4j-transcriber");
       t.setDaemon(true);
@@ -122,6 +127,26 @@ public final class Transcriber implements AutoCloseable {
     return submitModelRate(Pcm.toModelRate(pcm, sampleRate));
   }
 
+  /**
+   * Word start/end times for a known transcript of an audio file, by forced alignment (see the
+   * returned words' confidence in {@link Word}). The text is normalised as training transcripts
+   * are (lower case, letters and apostrophes); audio too short for it is an {@link InvalidInputException}.
+   * Alignment holds the whole file's frames and a Viterbi path table: meant for utterances and
+   * minutes, not hours.
+   */
+  public Transcript align(Path file, String text) {
+    try (AudioReader reader = AudioReader.open(file)) {
+      LongAudio.Stitched s = longAudio.run(chunksInFlight, source(reader));
+      return aligner.align(s.frames(), text, s.seconds());
+    }
+  }
+
+  /** Forced alignment of mono PCM at any sample rate. */
+  public Transcript align(float[] pcm, int sampleRate, String text) {
+    LongAudio.Stitched s = longAudio.run(chunksInFlight, arraySource(Pcm.toModelRate(pcm, sampleRate)));
+    return aligner.align(s.frames(), text, s.seconds());
+  }
+
   /** Forward requests waiting for a batch (utterances, long-audio chunks, streaming windows). */
   public int queueDepth() {
     return dispatcher.queueDepth();
@@ -150,16 +175,20 @@ public final class Transcriber implements AutoCloseable {
   }
 
   private Transcript transcribe(AudioReader reader) {
-    return decode(longAudio.run(maxBatch, (buffer, offset, length) -> {
+    return decode(longAudio.run(chunksInFlight, source(reader)));
+  }
+
+  private static LongAudio.SampleSource source(AudioReader reader) {
+    return (buffer, offset, length) -> {
       float[] part = new float[length];
       int n = reader.read(part);
       if (n > 0) System.arraycopy(part, 0, buffer, offset, n);
       return n;
-    }));
+    };
   }
 
   private Transcript transcribeModelRate(float[] audio) {
-    return decode(longAudio.run(maxBatch, arraySource(audio)));
+    return decode(longAudio.run(chunksInFlight, arraySource(audio)));
   }
 
   private CompletableFuture<Transcript> submitModelRate(float[] audio) {

@@ -30,7 +30,7 @@ class ServiceLimitsTest {
 
   @BeforeAll
   static void prepare() throws IOException {
-    model = TestService.model(dir);
+    model = TestService.randomModel(dir);
     speech = Files.readAllBytes(TestAudio.an4());
   }
 

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The /v1/stream WebSocket over real loopback connections: PCM and encoded input, bad input, load. */
+/**
+ * The /v1/stream WebSocket over real loopback connections: PCM and encoded input, bad input, load.
+ * A small random-weight model keeps the load affordable; the browser test streams with the trained one.
+ */
 class StreamApiTest {
   private static final int MAX_STREAMS = 17;
   /** 100 ms of 16 kHz audio per frame, as the page sends. */
@@ -37,7 +40,7 @@ class StreamApiTest {
 
   @BeforeAll
   static void start() throws IOException {
-    service = TestService.start(TestService.model(dir), ServerSettings.defaults().withMaxStreams(MAX_STREAMS),
+    service = TestService.start(TestService.randomModel(dir), ServerSettings.defaults().withMaxStreams(MAX_STREAMS),
         Duration.ofMillis(5));
     speech = Audio.read(TestAudio.an4());
   }
@@ -63,9 +66,6 @@ class StreamApiTest {
     assertEquals(expected, client.messages().stream().map(JsonNode::toString).toList());
     JsonNode last = client.messages().get(client.messages().size() - 1);
     assertEquals("final", last.get("type").asText());
-    if (TestService.hasTrainedModel()) {
-      assertTrue(client.messages().stream().anyMatch(m -> !m.get("text").asText().isBlank()), "heard nothing");
-    }
   }
 
   @Test

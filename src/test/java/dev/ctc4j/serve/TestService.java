@@ -19,9 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A running service on loopback for the tests, with an HTTP client. The model is the trained AN4
- * model when one is present ({@code -Dctc4j.serve.model=DIR}, else {@code models/an4}); otherwise a
- * small random-weight BiLSTM with the AN4 model's front end, whose transcripts are deterministic junk.
+ * A running service on loopback for the tests, with an HTTP client. Models: the trained AN4 model
+ * when one is present ({@code -Dctc4j.test.model=DIR}, else {@code models/an4}), for the tests that
+ * check what is heard; a small random-weight BiLSTM with the AN4 model's front end (deterministic
+ * junk transcripts, cheap) for those that check the plumbing under load.
  */
 final class TestService implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +48,7 @@ final class TestService implements AutoCloseable {
   }
 
   static Path trainedModel() {
-    return Path.of(System.getProperty("ctc4j.serve.model", "models/an4")).toAbsolutePath();
+    return Path.of(System.getProperty("ctc4j.test.model", "models/an4")).toAbsolutePath();
   }
 
   static boolean hasTrainedModel() {
@@ -56,7 +57,11 @@ final class TestService implements AutoCloseable {
 
   /** The trained model if present, else a random one written into {@code dir}. */
   static Path model(Path dir) throws IOException {
-    if (hasTrainedModel()) return trainedModel();
+    return hasTrainedModel() ? trainedModel() : randomModel(dir);
+  }
+
+  /** A small random-weight model written into {@code dir}. */
+  static Path randomModel(Path dir) throws IOException {
     ModelConfig config = ModelConfig.ctc(Labels.english().tokens(), 80, "lstm", true, 64, 2, 32, 5, 2, 0f);
     try (AcousticModel model = AcousticModel.create(config, Device.CPU, 7)) {
       SpeechModel.save(dir, model, MelConfig.builder().nMels(80).build());
