@@ -3,6 +3,7 @@
 # its generic en-us acoustic model, LM and dictionary) on the same 16 kHz WAV files: word error rate and
 # real-time factor (process wall time, model loading included, / audio time), one process per tool.
 #   benchmarks/service/an4-vs-pocketsphinx.sh MODEL_DIR [ctc4j transcribe options, e.g. --decoder beam]
+# UTTERANCES=N limits the run to the first N test utterances (default: all 130).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 model=${1:?usage: an4-vs-pocketsphinx.sh MODEL_DIR [transcribe options]}
@@ -16,11 +17,12 @@ if [ ${#missing[@]} -gt 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteracti
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$an4/test.jsonl" "$work" <<'PY'
+python3 - "$an4/test.jsonl" "$work" "${UTTERANCES:-0}" <<'PY'
 import json, os, sys
-manifest, work = sys.argv[1], sys.argv[2]
+manifest, work, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lines = open(manifest).readlines()
 with open(f"{work}/ids", "w") as ids, open(f"{work}/ref.jsonl", "w") as ref:
-    for line in open(manifest):
+    for line in lines[:limit] if limit > 0 else lines:
         u = json.loads(line)
         uid = os.path.basename(u["audio"]).rsplit(".", 1)[0]
         print(os.path.join(os.path.dirname(manifest), u["audio"]), uid, file=ids)
