@@ -5,7 +5,9 @@ import dev.ctc4j.decode.BeamSearchDecoder;
 import dev.ctc4j.decode.BeamSearchOptions;
 import dev.ctc4j.decode.EmissionKind;
 import dev.ctc4j.decode.Hypothesis;
+import dev.ctc4j.infer.Decoder;
 import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.lm.NgramLanguageModel;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +20,17 @@ final class DecoderOptions {
   @Option(names = "--lm", paramLabel = "ARPA", description = "Word n-gram LM for beam search (ARPA, optionally .gz).") Path lm;
   @Option(names = "--alpha", defaultValue = "0.5", description = "LM weight.") double alpha;
   @Option(names = "--beta", defaultValue = "1.0", description = "Word insertion bonus.") double beta;
+
+  /** These options on a transcriber builder. */
+  Transcriber.Builder applyTo(Transcriber.Builder builder) {
+    Decoder kind = switch (decoder) {
+      case "greedy" -> Decoder.GREEDY;
+      case "beam" -> Decoder.BEAM;
+      default -> throw new InvalidInputException("--decoder must be greedy or beam, got " + decoder);
+    };
+    builder.decoder(kind).beamSize(beam).alpha(alpha).beta(beta);
+    return lm == null ? builder : builder.languageModel(lm);
+  }
 
   /** The decoder these options describe, for {@code model}'s emissions; close it. */
   Decoding open(SpeechModel model) {

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     versionProvider = InfoCommand.Version.class,
     description = "CTC speech recognition with native CPU and CUDA kernels.",
     subcommands = {InfoCommand.class, FeaturesCommand.class, PrepareCommand.class, LmCommand.class,
-        TrainCommand.class, EvalCommand.class, TranscribeCommand.class, ImportCommand.class})
+        TrainCommand.class, EvalCommand.class, TranscribeCommand.class, AlignCommand.class, ServeCommand.class,
+        ImportCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));

@@ -3,50 +3,67 @@ package dev.ctc4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ctc4j.audio.Audio;
-import dev.ctc4j.decode.Hypothesis;
-import dev.ctc4j.decode.WordSpan;
-import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.infer.Alternative;
+import dev.ctc4j.infer.DefaultModel;
+import dev.ctc4j.infer.Transcriber;
+import dev.ctc4j.infer.Transcript;
+import dev.ctc4j.infer.Word;
 import dev.ctc4j.tensor.Device;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ctc4j transcribe AUDIO... --model DIR [--decoder greedy|beam] [--lm ARPA] [--json]}. */
-@Command(name = "transcribe", description = "Transcribe audio files with a trained model.")
+/** {@code ctc4j transcribe AUDIO... [--model DIR] [--decoder greedy|beam] [--lm ARPA] [--json]}. */
+@Command(name = "transcribe", description = "Transcribe audio files (any format FFmpeg decodes, any length).")
 final class TranscribeCommand implements Callable<Integer> {
+  static final ObjectMapper JSON = new ObjectMapper();
+
   @Parameters(paramLabel = "AUDIO", arity = "1..*") List<Path> audio;
-  @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+  @Option(names = "--model", paramLabel = "DIR",
+      description = "Model directory (default: $CTC4J_MODEL, else models/an4 of the checkout).") Path model;
   @Mixin DecoderOptions decoding;
+  @Option(names = "--lexicon", paramLabel = "FILE", description = "Beam search: allowed words, one per line.") Path lexicon;
+  @Option(names = "--hotword", paramLabel = "PHRASE=BONUS", description = "Beam search: boost a word or phrase.")
+  Map<String, Float> hotwords = new LinkedHashMap<>();
+  @Option(names = "--nbest", defaultValue = "1", description = "Beam search: alternatives per file (JSON).") int nBest;
   @Option(names = "--device", defaultValue = "cpu") String device;
   @Option(names = "--json", description = "One JSON object per file: text and words with start/end seconds.") boolean json;
 
   @Override
   public Integer call() throws Exception {
-    try (SpeechModel m = SpeechModel.load(model, Device.parse(device).requireAvailable());
-        DecoderOptions.Decoding decoder = decoding.open(m)) {
+    Transcriber.Builder builder = Transcriber.builder(model != null ? model : DefaultModel.locate())
+        .device(Device.parse(device)).lexicon(lexicon).hotwords(hotwords).nBest(nBest);
+    try (Transcriber transcriber = decoding.applyTo(builder).build()) {
       for (Path file : audio) {
-        try (SpeechModel.Emissions e = m.emissions(List.of(Audio.read(file)))) {
-          Hypothesis best = decoder.best(e).get(0);
-          System.out.println(json ? toJson(file, best) : (audio.size() > 1 ? file + ": " : "") + best.text());
-        }
+        Transcript t = transcriber.transcribe(file);
+        System.out.println(json ? toJson(file, t) : (audio.size() > 1 ? file + ": " : "") + t.text());
       }
     }
     return 0;
   }
 
-  private static String toJson(Path file, Hypothesis h) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode node = json.createObjectNode().put("audio", file.toString()).put("text", h.text());
-    ArrayNode words = node.putArray("words");
-    for (WordSpan w : h.words()) {
-      words.addObject().put("word", w.word()).put("start", w.startSeconds()).put("end", w.endSeconds())
-          .put("confidence", w.confidence());
+  private static String toJson(Path file, Transcript t) throws Exception {
+    ObjectNode node = JSON.createObjectNode().put("audio", file.toString()).put("text", t.text())
+        .put("duration", t.audioSeconds());
+    words(node, t.words());
+    if (t.alternatives().size() > 1) {
+      ArrayNode alternatives = node.putArray("alternatives");
+      for (Alternative a : t.alternatives()) alternatives.addObject().put("text", a.text()).put("score", a.score());
     }
-    return json.writeValueAsString(node);
+    return JSON.writeValueAsString(node);
+  }
+
+  /** "words": [{"word", "start", "end", "confidence"}], seconds. */
+  static void words(ObjectNode node, List<Word> words) {
+    ArrayNode array = node.putArray("words");
+    for (Word w : words) {
+      array.addObject().put("word", w.text()).put("start", w.start()).put("end", w.end()).put("confidence", w.confidence());
+    }
   }
 }

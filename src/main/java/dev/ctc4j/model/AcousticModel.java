@@ -85,6 +85,20 @@ public abstract class AcousticModel extends Composite {
     }
   }
 
+  /**
+   * Whether {@link #openStream} works: each output frame depends on a bounded number of future
+   * input frames (no bidirectional layers), so a stream can be computed chunk by chunk.
+   */
+  public boolean supportsStreaming() {
+    return false;
+  }
+
+  /** An incremental forward pass over one stream (inference mode); see {@link #supportsStreaming}. */
+  public AcousticStream openStream() {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " (" + config.architecture()
+        + (config.bidirectional() ? ", bidirectional" : "") + ") needs future context and cannot stream incrementally");
+  }
+
   /** Output frames for an utterance of {@code inputFrames} feature frames. */
   public abstract int outputLength(int inputFrames);
 

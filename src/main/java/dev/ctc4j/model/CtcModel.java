@@ -26,9 +26,11 @@ public final class CtcModel extends AcousticModel {
   private final Rnn rnn;
   private final Linear output;
   private final LogSoftmax logSoftmax;
+  private final Device device;
 
   CtcModel(ModelConfig c, Device device, SplittableRandom rng) {
     super(c);
+    this.device = device;
     int width = c.nFeatures();
     if (c.convChannels() > 0) {
       conv = child("conv", Convolution.conv1d(device, width, c.convChannels(), c.convKernel(), c.convStride(),
@@ -64,6 +66,18 @@ public final class CtcModel extends AcousticModel {
   @Override
   public int inputFramesPerOutputFrame() {
     return conv == null ? 1 : conv.stride()[1];
+  }
+
+  @Override
+  public boolean supportsStreaming() {
+    return rnn == null || !rnn.bidirectional();
+  }
+
+  @Override
+  public AcousticStream openStream() {
+    if (!supportsStreaming()) return super.openStream();
+    if (isTraining()) throw new IllegalStateException("streaming runs in inference mode: call train(false) first");
+    return new CausalStream(device, conv, convRelu, mlp, rnn, output, logSoftmax, config().nFeatures());
   }
 
   @Override

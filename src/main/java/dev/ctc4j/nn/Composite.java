@@ -134,12 +134,15 @@ public abstract class Composite extends Module {
     return !steps.isEmpty();
   }
 
+  /** Writes nothing when nothing is cached, so concurrent inference passes never touch shared lists. */
   @Override
   protected void clearCache() {
-    steps.forEach(s -> {
-      if (s.kept() != null) s.kept().close();
-    });
-    steps.clear();
+    if (!steps.isEmpty()) {
+      steps.forEach(s -> {
+        if (s.kept() != null) s.kept().close();
+      });
+      steps.clear();
+    }
     super.clearCache();
   }
 }

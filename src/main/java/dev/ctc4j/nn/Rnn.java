@@ -119,6 +119,10 @@ public final class Rnn extends Module {
     return hidden;
   }
 
+  public boolean bidirectional() {
+    return directions == 2;
+  }
+
   public int outputSize() {
     return sumDirections ? hidden : hidden * directions;
   }
@@ -247,6 +251,7 @@ public final class Rnn extends Module {
   @Override
   protected void clearCache() {
     super.clearCache();
+    if (layerInputs.isEmpty() && workspaces.isEmpty()) return; // inference: shared by concurrent passes, never written
     for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
     layerInputs.clear();
     workspaces.forEach(Tensor::close);
