@@ -3,7 +3,6 @@ package dev.ctc4j.infer;
 import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.features.Normalization;
-import java.util.Arrays;
 
 /**
  * The log-mel front end over a live stream: 16 kHz samples in, completed feature frames out
@@ -21,11 +20,9 @@ final class StreamingFeatures implements AutoCloseable {
   private final LogMelSpectrogram frames; // uncentred, unnormalised: exactly the samples it is given
   private final int nFft, hop, pad;
   private final RunningNormalization normalization;
-  private float[] buffer = new float[4096]; // padded stream from padded index bufferStart on
-  private long bufferStart;
-  private int buffered;
+  private SampleBuffer padded = new SampleBuffer(); // raw samples until started, then the padded stream
   private long samples; // raw samples received
-  private boolean started; // the leading reflection is in the buffer
+  private boolean started; // the leading reflection is in place
   private long nextFrame;
 
   StreamingFeatures(MelConfig config) {
@@ -42,7 +39,7 @@ final class StreamingFeatures implements AutoCloseable {
   }
 
   Frames accept(float[] x) {
-    append(x, x.length);
+    padded.append(x, x.length);
     samples += x.length;
     if (!started && samples > pad) start();
     return started ? normalization.apply(computeReady()) : Frames.NONE;
@@ -51,12 +48,12 @@ final class StreamingFeatures implements AutoCloseable {
   /** The last frames, with the end reflect-padded (or, for a stream shorter than the padding, all of them at once). */
   Frames finish() {
     if (samples == 0) return normalization.finish(Frames.NONE);
-    if (!started) return normalization.finish(normalization.apply(whole(Arrays.copyOf(buffer, buffered))));
+    if (!started) return normalization.finish(normalization.apply(whole(padded.copy(0, samples))));
     long needed = (totalFrames() - 1) * hop + nFft; // padded samples the last frame reads
-    int tail = (int) Math.max(0, needed - (bufferStart + buffered));
+    int tail = (int) Math.max(0, needed - padded.end());
     float[] reflected = new float[tail];
-    for (int j = 0; j < tail; j++) reflected[j] = rawAt(reflect(samples + j, samples));
-    append(reflected, tail);
+    for (int j = 0; j < tail; j++) reflected[j] = padded.get(reflect(samples + j, samples) + pad);
+    padded.append(reflected, tail);
     return normalization.finish(normalization.apply(computeReady()));
   }
 
@@ -74,20 +71,16 @@ final class StreamingFeatures implements AutoCloseable {
     }
   }
 
-  /** Writes the leading reflection: padded sample q < pad is raw sample pad - q. */
+  /** Puts the leading reflection before the raw samples so far: padded sample q < pad is raw sample pad - q. */
   private void start() {
-    float[] raw = Arrays.copyOf(buffer, buffered);
-    buffered = 0;
+    float[] raw = padded.copy(0, samples);
     float[] lead = new float[pad];
     for (int q = 0; q < pad; q++) lead[q] = raw[(int) reflect(q - pad, raw.length)];
-    append(lead, pad);
-    append(raw, raw.length);
+    SampleBuffer restarted = new SampleBuffer();
+    restarted.append(lead, pad);
+    restarted.append(raw, raw.length);
+    padded = restarted;
     started = true;
-  }
-
-  /** Raw sample i, which must still be in the buffer. */
-  private float rawAt(long i) {
-    return buffer[(int) (i + pad - bufferStart)];
   }
 
   /** torch's reflect padding: index i of a signal of length n, mirrored at both ends. */
@@ -100,15 +93,13 @@ final class StreamingFeatures implements AutoCloseable {
 
   /** Frames whose samples have all arrived; keeps what later frames (and the end reflection) need. */
   private Frames computeReady() {
-    long end = bufferStart + buffered;
+    long end = padded.end();
     long ready = end < nFft ? 0 : (end - nFft) / hop + 1;
     if (ready <= nextFrame) return Frames.NONE;
-    int from = (int) (nextFrame * hop - bufferStart);
-    int to = (int) ((ready - 1) * hop + nFft - bufferStart);
-    float[][] f = frames.compute(Arrays.copyOfRange(buffer, from, to));
+    float[][] f = frames.compute(padded.copy(nextFrame * hop, (ready - 1) * hop + nFft));
     int count = (int) (ready - nextFrame);
     nextFrame = ready;
-    dropBefore(Math.min(nextFrame * hop, end - pad - 1));
+    padded.dropBefore(Math.min(nextFrame * hop, end - pad - 1)); // the end reflection reads pad + 1 back
     return frameMajor(f, count);
   }
 
@@ -119,20 +110,6 @@ final class StreamingFeatures implements AutoCloseable {
       for (int t = 0; t < count; t++) out[t * mels + m] = melMajor[m][t];
     }
     return new Frames(out, count);
-  }
-
-  private void append(float[] x, int n) {
-    if (buffered + n > buffer.length) buffer = Arrays.copyOf(buffer, Math.max(buffered + n, 2 * buffer.length));
-    System.arraycopy(x, 0, buffer, buffered, n);
-    buffered += n;
-  }
-
-  private void dropBefore(long index) {
-    int drop = (int) (index - bufferStart);
-    if (drop <= 0) return;
-    System.arraycopy(buffer, drop, buffer, 0, buffered - drop);
-    buffered -= drop;
-    bufferStart = index;
   }
 
   @Override

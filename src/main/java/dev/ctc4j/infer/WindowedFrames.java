@@ -2,7 +2,6 @@ package dev.ctc4j.infer;
 
 import dev.ctc4j.audio.Audio;
 import java.time.Duration;
-import java.util.Arrays;
 
 /**
  * Streaming for models that need future context (bidirectional layers): every {@code chunk} of new
@@ -19,9 +18,7 @@ final class WindowedFrames implements FrameSource {
   private final int chunk;
   private final int lookahead;
   private final int leftContext;
-  private float[] buffer = new float[Audio.SAMPLE_RATE];
-  private long bufferStart; // stream sample index of buffer[0]
-  private int buffered;
+  private final SampleBuffer audio = new SampleBuffer();
   private long committed; // frames are final up to this sample (a multiple of samplesPerFrame)
 
   WindowedFrames(BatchDispatcher dispatcher, int classes, int samplesPerFrame, StreamingOptions o) {
@@ -39,52 +36,31 @@ final class WindowedFrames implements FrameSource {
 
   @Override
   public LogProbFrames accept(float[] samples) {
-    append(samples);
+    audio.append(samples, samples.length);
     LogProbFrames out = new LogProbFrames(classes);
-    while (end() - committed >= chunk + lookahead) out.append(window(committed + chunk, false));
+    while (audio.end() - committed >= chunk + lookahead) out.append(window(committed + chunk, false));
     return out;
   }
 
   @Override
   public LogProbFrames finish() {
     LogProbFrames out = new LogProbFrames(classes);
-    if (end() > committed) out.append(window(end(), true));
+    if (audio.end() > committed) out.append(window(audio.end(), true));
     return out;
   }
 
   /** The frames of [committed, to) (to the end of the stream when last) from one window. */
   private LogProbFrames window(long to, boolean last) {
     long from = Math.max(0, committed - leftContext);
-    long until = last ? end() : Math.min(end(), to + lookahead);
-    float[] audio = Arrays.copyOfRange(buffer, (int) (from - bufferStart), (int) (until - bufferStart));
-    LogProbFrames frames = LongAudio.join(dispatcher.submit(audio));
+    long until = last ? audio.end() : Math.min(audio.end(), to + lookahead);
+    LogProbFrames frames = LongAudio.join(dispatcher.submit(audio.copy(from, until)));
     int keepFrom = (int) ((committed - from) / samplesPerFrame);
     int keepTo = last ? frames.frames() : (int) ((to - from) / samplesPerFrame);
     LogProbFrames kept = new LogProbFrames(classes);
     kept.append(frames, keepFrom, keepTo);
     committed = to;
-    dropBefore(Math.max(0, committed - leftContext));
+    audio.dropBefore(committed - leftContext);
     return kept;
-  }
-
-  private long end() {
-    return bufferStart + buffered;
-  }
-
-  private void append(float[] samples) {
-    if (buffered + samples.length > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(buffered + samples.length, 2 * buffer.length));
-    }
-    System.arraycopy(samples, 0, buffer, buffered, samples.length);
-    buffered += samples.length;
-  }
-
-  private void dropBefore(long sample) {
-    int drop = (int) (sample - bufferStart);
-    if (drop <= 0) return;
-    System.arraycopy(buffer, drop, buffer, 0, buffered - drop);
-    buffered -= drop;
-    bufferStart = sample;
   }
 
   @Override

@@ -10,8 +10,6 @@ import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.features.MelScale;
 import dev.ctc4j.tensor.Npy;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -43,7 +41,7 @@ class MainTest {
 
   @Test
   void infoReportsVersionCpuAndCuda() {
-    String text = capture(() -> assertEquals(0, Main.run("info")));
+    String text = Console.stdout(() -> assertEquals(0, Main.run("info")));
     assertTrue(text.contains("ctc4j "), text);
     assertTrue(text.contains("cpu features used: "), text);
     assertTrue(text.contains("cuda"), text);
@@ -52,36 +50,12 @@ class MainTest {
   @Test
   void badInputExitsWithAClearErrorNotACrash() throws Exception {
     Path out = dir.resolve("x.npy");
-    String err = captureErr(() -> assertEquals(1, Main.run("features", dir.resolve("missing.wav").toString(), "-o", out.toString())));
+    String err = Console.stderr(() -> assertEquals(1, Main.run("features", dir.resolve("missing.wav").toString(), "-o", out.toString())));
     assertTrue(err.contains("missing.wav"), err);
     Path text = Files.writeString(dir.resolve("notes.wav"), "not audio at all");
     assertEquals(1, Main.run("features", text.toString(), "-o", out.toString()));
     assertEquals(1, Main.run("features", SAMPLE.toString(), "-o", out.toString(), "--n-fft", "0"));
     assertEquals(2, Main.run("features", SAMPLE.toString()), "missing -o is a usage error");
     assertFalse(Files.exists(out), "nothing written on failure");
-  }
-
-  private static String capture(Runnable body) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true));
-    try {
-      body.run();
-    } finally {
-      System.setOut(old);
-    }
-    return buf.toString();
-  }
-
-  private static String captureErr(Runnable body) {
-    PrintStream old = System.err;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(buf, true));
-    try {
-      body.run();
-    } finally {
-      System.setErr(old);
-    }
-    return buf.toString();
   }
 }

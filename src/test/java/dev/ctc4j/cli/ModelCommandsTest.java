@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.testing.TinyTraining;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +22,7 @@ class ModelCommandsTest {
     assertEquals(0, Main.run("train", "--config", config.toString(), "--out", out.toString()));
     String model = out.resolve("best").toString(), dev = dir.resolve("dev.jsonl").toString();
 
-    JsonNode eval = new ObjectMapper().readTree(stdout(() ->
+    JsonNode eval = new ObjectMapper().readTree(Console.stdout(() ->
         assertEquals(0, Main.run("eval", "--model", model, "--manifest", dev, "--json"))));
     assertEquals(4, eval.get("utterances").asInt());
     assertTrue(eval.get("wer").asDouble() >= 0 && eval.get("audio_seconds").asDouble() > 0, eval.toString());
@@ -32,23 +30,11 @@ class ModelCommandsTest {
 
     String audio = Manifest.read(dir.resolve("dev.jsonl")).get(0).audio().toString();
     for (String decoder : new String[] {"greedy", "beam"}) {
-      JsonNode line = new ObjectMapper().readTree(stdout(() ->
+      JsonNode line = new ObjectMapper().readTree(Console.stdout(() ->
           assertEquals(0, Main.run("transcribe", audio, "--model", model, "--decoder", decoder, "--json"))));
       assertEquals(audio, line.get("audio").asText());
       assertTrue(line.get("words").isArray(), line.toString());
     }
     assertEquals(1, Main.run("transcribe", audio, "--model", model, "--decoder", "viterbi"));
-  }
-
-  private static String stdout(Runnable body) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true));
-    try {
-      body.run();
-    } finally {
-      System.setOut(old);
-    }
-    return buf.toString();
   }
 }

@@ -9,8 +9,6 @@ import dev.ctc4j.features.Normalization;
 import dev.ctc4j.infer.DefaultModel;
 import dev.ctc4j.infer.TestModels;
 import dev.ctc4j.testing.Seeds;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -27,25 +25,25 @@ class TranscribeAlignCommandsTest {
     String a = TestModels.writeWav(dir.resolve("a.wav"), TestModels.speechLike(rng, 2)).toString();
     String b = TestModels.writeWav(dir.resolve("b.wav"), TestModels.speechLike(rng, 3)).toString();
 
-    String[] lines = stdout(() -> assertEquals(0, Main.run("transcribe", a, b, "--model", model, "--json"))).split("\n");
+    String[] lines = Console.stdout(() -> assertEquals(0, Main.run("transcribe", a, b, "--model", model, "--json"))).split("\n");
     assertEquals(2, lines.length);
     JsonNode first = new ObjectMapper().readTree(lines[0]);
     assertEquals(a, first.get("audio").asText());
     assertEquals(2.0, first.get("duration").asDouble(), 1e-3);
     for (JsonNode w : first.get("words")) assertTrue(w.get("end").asDouble() > w.get("start").asDouble(), w.toString());
 
-    String plain = stdout(() -> assertEquals(0, Main.run("transcribe", a, b, "--model", model, "--decoder", "beam")));
+    String plain = Console.stdout(() -> assertEquals(0, Main.run("transcribe", a, b, "--model", model, "--decoder", "beam")));
     assertTrue(plain.startsWith(a + ": ") && plain.contains("\n" + b + ": "), plain);
-    JsonNode nBest = new ObjectMapper().readTree(stdout(() -> assertEquals(0,
+    JsonNode nBest = new ObjectMapper().readTree(Console.stdout(() -> assertEquals(0,
         Main.run("transcribe", a, "--model", model, "--decoder", "beam", "--nbest", "3", "--json"))));
     assertTrue(nBest.get("alternatives").size() > 1, nBest.toString());
 
-    JsonNode aligned = new ObjectMapper().readTree(stdout(() ->
+    JsonNode aligned = new ObjectMapper().readTree(Console.stdout(() ->
         assertEquals(0, Main.run("align", "--model", model, a, "Turn LEFT, now.", "--json"))));
     assertEquals("turn left now", aligned.get("text").asText());
     assertEquals(3, aligned.get("words").size());
     assertEquals("left", aligned.get("words").get(1).get("word").asText());
-    String table = stdout(() -> assertEquals(0, Main.run("align", "--model", model, a, "turn left now")));
+    String table = Console.stdout(() -> assertEquals(0, Main.run("align", "--model", model, a, "turn left now")));
     assertEquals(3, table.strip().split("\n").length, table);
     assertTrue(table.strip().endsWith("\tnow"), table);
 
@@ -62,34 +60,10 @@ class TranscribeAlignCommandsTest {
       System.setProperty(DefaultModel.PROPERTY, model);
       assertEquals(0, Main.run("transcribe", a));
       System.setProperty(DefaultModel.PROPERTY, dir.resolve("absent").toString());
-      String err = stderr(() -> assertEquals(1, Main.run("transcribe", a)));
+      String err = Console.stderr(() -> assertEquals(1, Main.run("transcribe", a)));
       assertTrue(err.contains("is not a directory"), err);
     } finally {
       System.clearProperty(DefaultModel.PROPERTY);
     }
-  }
-
-  static String stdout(Runnable body) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true));
-    try {
-      body.run();
-    } finally {
-      System.setOut(old);
-    }
-    return buf.toString();
-  }
-
-  static String stderr(Runnable body) {
-    PrintStream old = System.err;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(buf, true));
-    try {
-      body.run();
-    } finally {
-      System.setErr(old);
-    }
-    return buf.toString();
   }
 }
