@@ -61,12 +61,13 @@ final class TranscribeEndpoint {
     }
     CompletableFuture<Transcript> job;
     try {
-      job = transcriber.submit(readAudio(ctx), Audio.SAMPLE_RATE);
+      // Awaiting the stage that releases the slot (not the transcription itself) frees the slot
+      // before the response goes out, so a client's next request never finds its own slot taken.
+      job = transcriber.submit(readAudio(ctx), Audio.SAMPLE_RATE).whenComplete((result, failure) -> slots.release());
     } catch (RuntimeException | IOException e) {
       slots.release();
       throw e;
     }
-    job.whenComplete((result, failure) -> slots.release());
     Transcript transcript = await(job, start);
     double seconds = (System.nanoTime() - start) / 1e9;
     metrics.transcribed("batch", transcript.audioSeconds(), seconds);

@@ -1,7 +1,6 @@
 package dev.ctc4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +23,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** POST /v1/transcribe, /healthz, /metrics and the page over real HTTP on loopback. */
+/**
+ * POST /v1/transcribe, /healthz, /metrics and the page over real HTTP on loopback, on a small
+ * random-weight model (1,000 requests stay quick); the browser test checks what the trained one hears.
+ */
 class TranscribeApiTest {
   private static final long MAX_BODY = 256 << 10;
 
@@ -33,7 +35,7 @@ class TranscribeApiTest {
 
   @BeforeAll
   static void start() throws IOException {
-    service = TestService.start(TestService.model(dir), ServerSettings.defaults().withMaxBodyBytes(MAX_BODY),
+    service = TestService.start(TestService.randomModel(dir), ServerSettings.defaults().withMaxBodyBytes(MAX_BODY),
         Duration.ZERO);
   }
 
@@ -57,7 +59,6 @@ class TranscribeApiTest {
     for (JsonNode w : json.get("words")) {
       assertTrue(w.get("start").asDouble() <= w.get("end").asDouble() && w.has("word") && w.has("confidence"), w.toString());
     }
-    if (TestService.hasTrainedModel()) assertFalse(expected.isBlank(), "the trained model hears nothing");
 
     String boundary = "ctc4jBoundary" + Long.toHexString(Seeds.random("boundary").nextLong());
     HttpResponse<String> multipart = service.post(multipart(boundary, "audio", file.getFileName().toString(), flac),
