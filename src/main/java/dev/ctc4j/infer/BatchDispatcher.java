@@ -96,13 +96,14 @@ final class BatchDispatcher implements AutoCloseable {
       float[] all = e.logProbs().device().isCuda() ? copyToHost(e) : e.logProbs().toFloatArray();
       int frames = (int) e.logProbs().dim(1);
       int classes = (int) e.logProbs().dim(2);
+      // Count before completing: a caller who has all its results must see them in the stats.
+      requests.addAndGet(batch.size());
+      batches.incrementAndGet();
+      largestBatch = Math.max(largestBatch, batch.size());
       for (int b = 0; b < batch.size(); b++) {
         batch.get(b).result().complete(
             LogProbFrames.copyOf(all, classes, b * frames, b * frames + (int) e.lengths()[b]));
       }
-      requests.addAndGet(batch.size());
-      batches.incrementAndGet();
-      largestBatch = Math.max(largestBatch, batch.size());
     } catch (RuntimeException | Error failure) {
       for (Request r : batch) r.result().completeExceptionally(failure);
     }
