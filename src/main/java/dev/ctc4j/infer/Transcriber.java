@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * Concurrent requests are batched dynamically: one dispatcher thread takes the oldest waiting
  * request, gathers others for up to the gather window or until the batch is full, and runs one
  * batched forward pass; decoding then runs on a small worker pool (or the calling thread for the
- * blocking methods). Audio longer than the chunk length is cut into overlapping chunks which go
- * through the same batching and are stitched (see {@link LongAudio}), so memory stays bounded
+ * blocking methods). Audio longer than the chunk length is cut at its pauses (or, where it has none,
+ * into overlapping chunks); the pieces go through the same batching and are stitched (see {@link LongAudio}), so memory stays bounded
  * whatever the length.
  *
  * <p><b>Errors.</b> Bad input raises an {@link InvalidInputException} naming the problem (an
@@ -64,8 +64,8 @@ public final class Transcriber implements AutoCloseable {
         b.alpha, b.beta, b.lexicon, b.hotwords, b.nBest));
     this.dispatcher = new BatchDispatcher(model, b.maxBatch, b.gatherWindow);
     try {
-      this.longAudio = new LongAudio(dispatcher, model.labels().size(), b.chunkSeconds, b.overlapSeconds,
-          samplesPerFrame(model));
+      this.longAudio = new LongAudio(dispatcher, model.labels(), b.chunkSeconds, b.overlapSeconds,
+          b.pauseSeconds, samplesPerFrame(model));
     } catch (RuntimeException e) {
       dispatcher.close();
       decoder.close();
@@ -232,7 +232,10 @@ public final class Transcriber implements AutoCloseable {
     if (ownsModel) model.close();
   }
 
-  /** Settings of a {@link Transcriber}; defaults: CPU, greedy, batches of up to 16 within 10 ms, 30 s chunks with 2 s overlap. */
+  /**
+   * Settings of a {@link Transcriber}; defaults: CPU, greedy, batches of up to 16 within 10 ms, 30 s
+   * chunks with 2 s overlap, cut at pauses of 0.5 s.
+   */
   public static final class Builder {
     private final Path modelDir;
     private final SpeechModel model;
@@ -250,6 +253,7 @@ public final class Transcriber implements AutoCloseable {
     private Duration gatherWindow = Duration.ofMillis(10);
     private double chunkSeconds = 30;
     private double overlapSeconds = 2;
+    private double pauseSeconds = 0.5;
 
     private Builder(Path modelDir, SpeechModel model) {
       this.modelDir = modelDir;
@@ -283,6 +287,8 @@ public final class Transcriber implements AutoCloseable {
     public Builder chunkSeconds(double v) { chunkSeconds = v; return this; }
     /** ... overlapping by this much (under half a chunk). */
     public Builder overlapSeconds(double v) { overlapSeconds = v; return this; }
+    /** ... and cut wherever it pauses this long (0: never), each stretch between pauses a pass of its own. */
+    public Builder pauseSeconds(double v) { pauseSeconds = v; return this; }
 
     /** Loads the model (when given a directory) and the LM, and starts the dispatcher. */
     public Transcriber build() {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,7 +89,7 @@ class TranscriberTest {
     SplittableRandom rng = Seeds.random("longAudioIsChunkedAndStitchedIntoTheWholeUtterancesFrames");
     float[] audio = TestModels.speechLike(rng, 9 + rng.nextDouble() * 2);
     try (Transcriber whole = Transcriber.builder(dnn).chunkSeconds(60).build();
-        Transcriber chunked = Transcriber.builder(dnn).chunkSeconds(2).overlapSeconds(0.4).build()) {
+        Transcriber chunked = Transcriber.builder(dnn).chunkSeconds(2).overlapSeconds(0.4).pauseSeconds(0).build()) {
       LongAudio.Stitched a = stitched(whole, audio, 60, 2), b = stitched(chunked, audio, 2, 0.4);
       assertEquals(a.frames().frames(), b.frames().frames());
       float[] x = a.frames().values(0, a.frames().frames()), y = b.frames().values(0, b.frames().frames());
@@ -96,6 +97,41 @@ class TranscriberTest {
       assertSameWords(whole.transcribe(audio, 16000), chunked.transcribe(audio, 16000));
       assertTrue(chunked.batchStats().requests() >= 5, chunked.batchStats().toString());
     }
+  }
+
+  @Test
+  void longAudioIsCutAtAPauseIntoPassesOfTheirOwnWithBlanksBetween() {
+    // 2.4 s of speech, 1.6 s of near-silence, 2.2 s of speech, in 4 s chunks: the first chunk ends
+    // inside the pause, so the pause is cut 0.1 s after the first speech and resumed 0.1 s before
+    // the chunk's end, where the second pass (all of the rest) starts.
+    SplittableRandom rng = Seeds.random("longAudioIsCutAtAPauseIntoPassesOfTheirOwnWithBlanksBetween");
+    try (Transcriber t = Transcriber.builder(gru).build()) {
+      int frame = Transcriber.samplesPerFrame(t.model()), margin = (int) (LongAudio.MARGIN_SECONDS * 16000) / frame;
+      int speech = 2400 * 16 / frame, pauseEnd = 4000 * 16 / frame;
+      float[] audio = new float[4000 * 16 + 2200 * 16];
+      System.arraycopy(TestModels.speechLike(rng, 2.4), 0, audio, 0, speech * frame);
+      for (int i = speech * frame; i < pauseEnd * frame; i++) audio[i] = (float) (1e-4 * (2 * rng.nextDouble() - 1));
+      System.arraycopy(TestModels.speechLike(rng, 2.2), 0, audio, pauseEnd * frame, 2200 * 16);
+
+      LongAudio.Stitched cut = stitched(t, audio, 4, 1, 0.5);
+      LogProbFrames first = t.dispatcher().submit(Arrays.copyOf(audio, (speech + margin) * frame)).join();
+      LogProbFrames rest = t.dispatcher().submit(Arrays.copyOfRange(audio, (pauseEnd - margin) * frame, audio.length)).join();
+      int blanks = pauseEnd - 2 * margin - speech;
+      assertEquals(speech + margin + blanks + rest.frames(), cut.frames().frames());
+      assertClose(first.values(0, speech + margin), cut.frames().values(0, speech + margin));
+      int restAt = speech + margin + blanks;
+      assertClose(rest.values(0, rest.frames()), cut.frames().values(restAt, cut.frames().frames()));
+      int space = t.model().labels().space(), blank = t.model().labels().blank();
+      for (int f = speech + margin; f < restAt; f++) {
+        assertEquals(f == speech + margin ? space : blank, cut.frames().argmax(f), "frame " + f); // a word break, then blanks
+        assertEquals(0f, cut.frames().value(f, cut.frames().argmax(f)));
+      }
+    }
+  }
+
+  private static void assertClose(float[] expected, float[] actual) {
+    assertEquals(expected.length, actual.length);
+    for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual[i], 1e-4, "value " + i); // batching
   }
 
   /** Equal text and word times; confidences up to float rounding. */
@@ -112,7 +148,11 @@ class TranscriberTest {
   }
 
   private static LongAudio.Stitched stitched(Transcriber t, float[] audio, double chunk, double overlap) {
-    LongAudio long_ = new LongAudio(t.dispatcher(), t.model().labels().size(), chunk, overlap,
+    return stitched(t, audio, chunk, overlap, 0);
+  }
+
+  private static LongAudio.Stitched stitched(Transcriber t, float[] audio, double chunk, double overlap, double pause) {
+    LongAudio long_ = new LongAudio(t.dispatcher(), t.model().labels(), chunk, overlap, pause,
         Transcriber.samplesPerFrame(t.model()));
     int[] at = {0};
     return long_.run(2, (buffer, offset, length) -> {
