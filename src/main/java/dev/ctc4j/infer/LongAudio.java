@@ -127,11 +127,12 @@ final class LongAudio {
       boolean[] quiet = pauses == null ? new boolean[0] : pauses.quietFrames(buffer, filled, bufferFrame);
       int lead = Pauses.leadingQuiet(quiet);
       Pauses.Run pause = pauses == null ? null : pauses.first(quiet, keepFrom);
+      boolean quietToEnd = end && lead > 0 && lead == quiet.length;
       int advance; // samples done with at the buffer's start
-      if (afterCut && (lead > marginFrames || lead == quiet.length && end && lead > 0)) { // inside a pause
-        int frames = lead == quiet.length && end ? lead : lead - marginFrames;
+      if (afterCut && (lead > marginFrames || quietToEnd)) { // inside a pause
+        int frames = quietToEnd ? lead : lead - marginFrames;
         out.add(Pending.blanks(frames, false));
-        advance = frames == quiet.length && end ? filled : frames * samplesPerFrame;
+        advance = quietToEnd ? filled : frames * samplesPerFrame;
       } else if (pause != null) { // a pass up to just into the pause, blanks for the middle of the pause
         int cut = pause.start() + marginFrames;
         int resume = pause.end() - marginFrames; // a pause running on past the buffer goes on next time
