@@ -31,8 +31,13 @@ import java.util.concurrent.CompletionException;
  * an hour).
  */
 final class LongAudio {
-  /** Pause kept on each side of a cut: about the silence around an utterance in training data. */
-  static final double MARGIN_SECONDS = 0.1;
+  /**
+   * Pause kept on each side of a cut, about the silence around a training utterance. Measured on ten
+   * minutes of AN4 test utterances with 1 s pauses (WER 0.119 one by one), stitched WER with room-noise
+   * pauses / digital-silence pauses: margin 0.1 s 0.124 / 0.134, 0.16 s 0.117 / 0.152, 0.2 s 0.112 /
+   * 0.175 (digital zeros pull the per-utterance normalisation down).
+   */
+  static final double MARGIN_SECONDS = 0.16;
   /** Log-probability of the other classes in a frame of certain blank. */
   private static final float NOT_BLANK = -30f;
 

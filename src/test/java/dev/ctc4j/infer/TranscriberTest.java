@@ -102,8 +102,8 @@ class TranscriberTest {
   @Test
   void longAudioIsCutAtAPauseIntoPassesOfTheirOwnWithBlanksBetween() {
     // 2.4 s of speech, 1.6 s of near-silence, 2.2 s of speech, in 4 s chunks: the first chunk ends
-    // inside the pause, so the pause is cut 0.1 s after the first speech and resumed 0.1 s before
-    // the chunk's end, where the second pass (all of the rest) starts.
+    // inside the pause, so the pause is cut a margin after the first speech and resumed a margin
+    // before the chunk's end, where the second pass (all of the rest) starts.
     SplittableRandom rng = Seeds.random("longAudioIsCutAtAPauseIntoPassesOfTheirOwnWithBlanksBetween");
     try (Transcriber t = Transcriber.builder(gru).build()) {
       int frame = Transcriber.samplesPerFrame(t.model()), margin = (int) (LongAudio.MARGIN_SECONDS * 16000) / frame;
