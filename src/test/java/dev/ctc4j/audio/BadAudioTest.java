@@ -97,7 +97,8 @@ class BadAudioTest {
     byte[] whole = encodeTones(Format.OPUS_OGG, Seeds.random("truncatedOgg"));
     float[] all = Audio.read(whole, "whole.ogg");
     float[] prefix = Audio.read(Arrays.copyOf(whole, whole.length / 2), "half.ogg");
-    assertTrue(prefix.length > 0.3 * all.length && prefix.length < 0.7 * all.length);
+    // FFmpeg's Ogg muxer writes pages of up to 1 s: half of the 4 s file's bytes hold one or two whole pages.
+    assertTrue(prefix.length > 0.2 * all.length && prefix.length < 0.7 * all.length, prefix.length + " of " + all.length);
     assertEquals(0, Arrays.compare(Arrays.copyOf(all, 1000), Arrays.copyOf(prefix, 1000)));
   }
 
