@@ -24,7 +24,8 @@ struct MelPlanView {
 // Frame count for `samples` input samples.
 inline long long mel_frame_count(const MelPlanView& p, long long samples) {
   if (samples <= 0) return 0;
-  if (p.center) return samples / p.hop_length + 1;
+  // Centred: n_fft / 2 reflected samples on each side, so an odd n_fft loses one sample of reach.
+  if (p.center) return (samples + 2 * (p.n_fft / 2) - p.n_fft) / p.hop_length + 1;
   return samples < p.n_fft ? 0 : (samples - p.n_fft) / p.hop_length + 1;
 }
 

@@ -58,7 +58,8 @@ final class StreamingFeatures implements AutoCloseable {
   }
 
   private long totalFrames() {
-    return config.center() ? samples / hop + 1 : (samples < nFft ? 0 : (samples - nFft) / hop + 1);
+    long reach = samples + 2L * pad; // as the front end counts: frames that fit in the padded stream
+    return reach < nFft ? 0 : (reach - nFft) / hop + 1;
   }
 
   /** Offline frames of a whole (short) stream. */

@@ -45,8 +45,9 @@ class LogMelSpectrogramTest {
     for (MelConfig config : configs()) {
       try (LogMelSpectrogram mel = new LogMelSpectrogram(config)) {
         checkFilterbank(mel);
-        for (int trial = 0; trial < 3; trial++) {
+        for (int trial = 0; trial < 4; trial++) {
           int length = config.nFft() + rng.nextInt(3 * config.sampleRate());
+          if (trial == 0) length -= length % config.hopLength(); // whole hops: where an odd n_fft's frame count differs
           compare(mel, randomSpeechLike(rng, length, config.sampleRate()), config + " length " + length);
         }
       }
