@@ -123,7 +123,12 @@ void log_mel(const MelPlanView& p, const float* power, float* out, int64_t out_s
     }
     for (int l = 0; l < kLanes; ++l) acc[l] += acc2[l];
     for (int l = 0; l < kLanes; ++l) acc[l] = log_floor(acc[l]);  // all lanes: a fixed-length loop vectorises
-    std::copy(acc, acc + valid, out + m * out_stride + t0);
+    float* row = out + m * out_stride + t0;
+    if (valid == kLanes) {
+      for (int l = 0; l < kLanes; ++l) row[l] = acc[l];  // fixed length: one vector store
+    } else {
+      std::copy(acc, acc + valid, row);
+    }
   }
 }
 
