@@ -1,6 +1,9 @@
 // CPU log-mel kernel: eight frames at a time, one per SIMD lane, through the shared FFT math.
 // Compiled once per instruction set (CTC4J_SIMD_NAMESPACE); see cpu/simd.h.
 #include <algorithm>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "common/fft.h"
 #include "common/mel.h"
@@ -59,10 +62,51 @@ const float* frame_samples(const MelPlanView& p, const float* audio, int64_t len
   return copy;
 }
 
+#ifdef __AVX2__
+// 8x8 transpose: row r of the result holds element r of each input row.
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// Packed load of bins [m, m + 8) for all eight frames: contiguous loads, split into even (re) and
+// odd (im) samples, then transposed to one vector per bin (scalar gathers cost twice as much).
+inline void load_windowed_block8(const float* w, const float* const* frames, int m, LaneCpx* z) {
+  const __m256 w0 = _mm256_loadu_ps(w + 2 * m), w1 = _mm256_loadu_ps(w + 2 * m + 8);
+  __m256 even[8], odd[8];
+  for (int l = 0; l < kLanes; ++l) {
+    const __m256 a = _mm256_mul_ps(_mm256_loadu_ps(frames[l] + 2 * m), w0);
+    const __m256 b = _mm256_mul_ps(_mm256_loadu_ps(frames[l] + 2 * m + 8), w1);
+    // per 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6, then reorder the 64-bit pairs to a0 a2 a4 a6 b0 b2 b4 b6
+    even[l] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
+                                                     _MM_SHUFFLE(3, 1, 2, 0)));
+    odd[l] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))),
+                                                    _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  transpose8(even);
+  transpose8(odd);
+  for (int k = 0; k < 8; ++k) _mm256_storeu_ps(z[m + k].re, even[k]), _mm256_storeu_ps(z[m + k].im, odd[k]);
+}
+#endif
+
 void load_windowed(const MelPlanView& p, const float* const* frames, LaneCpx* z) {
   const float* w = p.window;
   if (p.packed) {
-    for (int m = 0; m < p.fft_size; ++m) {
+    int m = 0;
+#ifdef __AVX2__
+    for (; m + 8 <= p.fft_size; m += 8) load_windowed_block8(w, frames, m, z);
+#endif
+    for (; m < p.fft_size; ++m) {
       for (int l = 0; l < kLanes; ++l) {
         z[m].re[l] = frames[l][2 * m] * w[2 * m];
         z[m].im[l] = frames[l][2 * m + 1] * w[2 * m + 1];
