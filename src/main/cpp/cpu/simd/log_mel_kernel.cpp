@@ -80,7 +80,7 @@ inline void transpose8(__m256 r[8]) {
 }
 
 // Packed load of bins [m, m + 8) for all eight frames: contiguous loads, split into even (re) and
-// odd (im) samples, then transposed to one vector per bin (scalar gathers cost twice as much).
+// odd (im) samples, then transposed to one vector per bin (cheaper than gathering scalars).
 inline void load_windowed_block8(const float* w, const float* const* frames, int m, LaneCpx* z) {
   const __m256 w0 = _mm256_loadu_ps(w + 2 * m), w1 = _mm256_loadu_ps(w + 2 * m + 8);
   __m256 even[8], odd[8];

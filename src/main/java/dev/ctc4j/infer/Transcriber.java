@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  * request, gathers others for up to the gather window or until the batch is full, and runs one
  * batched forward pass; decoding then runs on a small worker pool (or the calling thread for the
  * blocking methods). Audio longer than the chunk length is cut at its pauses (or, where it has none,
- * into overlapping chunks); the pieces go through the same batching and are stitched (see {@link LongAudio}), so memory stays bounded
- * whatever the length.
+ * into overlapping chunks); the pieces go through the same batching and are stitched (see
+ * {@link LongAudio}), so memory stays bounded whatever the length.
  *
  * <p><b>Errors.</b> Bad input raises an {@link InvalidInputException} naming the problem (an
  * {@link dev.ctc4j.audio.AudioException} for audio that cannot be decoded or a bad sample rate);
