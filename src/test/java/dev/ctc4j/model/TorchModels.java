@@ -1,5 +1,7 @@
 package dev.ctc4j.model;
 
+import static dev.ctc4j.testing.Torch.opt;
+
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.nn.TorchCheck;
 import dev.ctc4j.testing.Torch;
@@ -9,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -115,17 +116,11 @@ final class TorchModels {
   }
 
   private Tensor p(String name) {
-    Tensor t = parameters.get(name);
-    if (t == null) throw new IllegalArgumentException("no parameter " + name + " in " + parameters.keySet());
-    return t;
-  }
-
-  private static TensorOptional opt(Tensor t) {
-    return t == null ? new TensorOptional() : new TensorOptional(t);
+    return Torch.required(parameters, name);
   }
 
   private Tensor linear(Tensor x, String name) {
-    return torch.linear(x, p(name + ".weight"), opt(parameters.get(name + ".bias")));
+    return Torch.linear(x, parameters, name);
   }
 
   private Tensor conv2d(Tensor x, String name, long strideH, long strideW, long padH, long padW) {

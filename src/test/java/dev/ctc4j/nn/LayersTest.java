@@ -1,6 +1,7 @@
 package dev.ctc4j.nn;
 
 import static dev.ctc4j.nn.TorchCheck.check;
+import static dev.ctc4j.testing.Torch.opt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,7 +13,6 @@ import dev.ctc4j.testing.Torch;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
@@ -24,10 +24,6 @@ import org.junit.jupiter.api.Test;
 class LayersTest {
   private static final double TOL = 1e-4;
   private static final Device CPU = Device.CPU;
-
-  private static TensorOptional opt(org.bytedeco.pytorch.Tensor t) {
-    return t == null ? new TensorOptional() : new TensorOptional(t);
-  }
 
   @Test
   void linear() {

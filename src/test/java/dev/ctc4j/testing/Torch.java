@@ -4,7 +4,9 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.MemoryFormatOptional;
+import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
@@ -18,6 +20,23 @@ public final class Torch {
   }
 
   private Torch() {}
+
+  /** An optional tensor argument, absent when {@code t} is null (a layer without bias). */
+  public static TensorOptional opt(Tensor t) {
+    return t == null ? new TensorOptional() : new TensorOptional(t);
+  }
+
+  /** The named tensor of a state dict; fails naming the ones there are. */
+  public static Tensor required(Map<String, Tensor> stateDict, String name) {
+    Tensor t = stateDict.get(name);
+    if (t == null) throw new IllegalArgumentException("no parameter " + name + " in " + stateDict.keySet());
+    return t;
+  }
+
+  /** torch.nn.Linear from {@code name.weight} and, when present, {@code name.bias}. */
+  public static Tensor linear(Tensor x, Map<String, Tensor> stateDict, String name) {
+    return torch.linear(x, required(stateDict, name + ".weight"), opt(stateDict.get(name + ".bias")));
+  }
 
   public static Tensor doubles(double[] values, long... shape) {
     Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Double), new MemoryFormatOptional());

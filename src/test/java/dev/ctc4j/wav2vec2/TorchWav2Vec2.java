@@ -1,5 +1,7 @@
 package dev.ctc4j.wav2vec2;
 
+import static dev.ctc4j.testing.Torch.opt;
+
 import dev.ctc4j.nn.TorchCheck;
 import dev.ctc4j.testing.Torch;
 import java.util.LinkedHashMap;
@@ -7,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -113,16 +114,10 @@ final class TorchWav2Vec2 {
   }
 
   private Tensor linear(Tensor x, String name) {
-    return torch.linear(x, p(name + ".weight"), opt(p.get(name + ".bias")));
+    return Torch.linear(x, p, name);
   }
 
   private Tensor p(String name) {
-    Tensor t = p.get(name);
-    if (t == null) throw new IllegalArgumentException("no parameter " + name + " in " + p.keySet());
-    return t;
-  }
-
-  private static TensorOptional opt(Tensor t) {
-    return t == null ? new TensorOptional() : new TensorOptional(t);
+    return Torch.required(p, name);
   }
 }
