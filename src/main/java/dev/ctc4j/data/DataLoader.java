@@ -26,18 +26,26 @@ import java.util.function.Consumer;
 /**
  * Batches for training: utterances sorted by duration and cut into batches of similar length
  * (little padding), batch order shuffled per epoch (ascending in the first epoch with SortaGrad).
- * Background workers decode audio, extract log-mel features on the configured device and apply
- * SpecAugment; a bounded window of batches is prepared ahead. Everything — batch contents, order,
+ * Background workers decode audio, optionally change its speed, extract log-mel features on the
+ * configured device and apply SpecAugment; a bounded window of batches is prepared ahead. Everything — batch contents, order,
  * masks — depends only on the seed and the epoch, never on thread timing. Unreadable files are
  * reported through the log and skipped, counted in {@link #skipped()}.
  */
 public final class DataLoader {
-  /** Loader settings; {@code augment} may be null (no SpecAugment). */
-  public record Config(int batchSize, int workers, int prefetch, boolean sortaGrad, SpecAugment augment, long seed,
-      Device device) {
+  /**
+   * Loader settings; {@code augment} may be null (no SpecAugment). {@code speedPerturbation} s plays
+   * each utterance at a speed drawn uniformly from [1 - s, 1 + s] (tempo and pitch together, as
+   * Kaldi's speed perturbation: the samples are resampled as if recorded at 16 kHz times the factor);
+   * 0 leaves the audio as it is.
+   */
+  public record Config(int batchSize, int workers, int prefetch, boolean sortaGrad, SpecAugment augment,
+      double speedPerturbation, long seed, Device device) {
     public Config {
       if (batchSize < 1 || workers < 1 || prefetch < 1) {
         throw new InvalidInputException("batch size, workers and prefetch must be >= 1");
+      }
+      if (!(speedPerturbation >= 0 && speedPerturbation <= 0.5)) {
+        throw new InvalidInputException("speed perturbation must be in [0, 0.5], got " + speedPerturbation);
       }
     }
   }
@@ -174,10 +182,12 @@ public final class DataLoader {
     List<Utterance> kept = new ArrayList<>();
     List<float[]> audio = new ArrayList<>();
     List<int[]> transcripts = new ArrayList<>();
-    for (Utterance u : bucket) {
+    long batchSeed = mix(mix(config.seed(), epoch), position);
+    for (int i = 0; i < bucket.size(); i++) {
+      Utterance u = bucket.get(i);
       try {
         int[] ids = labels.encode(u.text());
-        audio.add(Audio.read(u.audio()));
+        audio.add(changeSpeed(Audio.read(u.audio()), mix(batchSeed, i)));
         transcripts.add(ids);
         kept.add(u);
       } catch (InvalidInputException e) {
@@ -187,10 +197,19 @@ public final class DataLoader {
     }
     if (kept.isEmpty()) return null;
     Features features = mel.compute(audio, config.device());
-    if (config.augment() != null) config.augment().apply(features, mix(mix(config.seed(), epoch), position));
+    if (config.augment() != null) config.augment().apply(features, batchSeed);
     int[] lengths = transcripts.stream().mapToInt(l -> l.length).toArray();
     int[] targets = transcripts.stream().flatMapToInt(java.util.Arrays::stream).toArray();
     return new Batch(position, List.copyOf(kept), features, targets, lengths);
+  }
+
+  /** The audio played at a random speed (see {@link Config}); as it is without speed perturbation. */
+  private float[] changeSpeed(float[] samples, long seed) {
+    double s = config.speedPerturbation();
+    if (s == 0) return samples;
+    double factor = 1 - s + 2 * s * new SplittableRandom(seed).nextDouble();
+    int rate = (int) Math.round(Audio.SAMPLE_RATE * factor);
+    return rate == Audio.SAMPLE_RATE ? samples : Audio.fromFloat(samples, rate, 1);
   }
 
   private static long mix(long a, long b) {

@@ -16,8 +16,8 @@ import java.util.SplittableRandom;
 /**
  * The comparison models of the CTC homework: an optional Conv1d front end ("conv", kernel k, time
  * stride s, padding k/2, ReLU), then either a per-frame MLP ("mlp.{2i}" Linear + ReLU) or an
- * LSTM/GRU stack ("rnn", uni- or bidirectional, directions concatenated), then "output" (Linear
- * to the classes) and log-softmax.
+ * LSTM/GRU stack ("rnn", uni- or bidirectional, directions concatenated, the config's dropout
+ * between its layers in training), then "output" (Linear to the classes) and log-softmax.
  */
 public final class CtcModel extends AcousticModel {
   private final Convolution conv;
@@ -50,7 +50,8 @@ public final class CtcModel extends AcousticModel {
       }
     } else {
       Rnn.Cell cell = "gru".equals(c.cell()) ? Rnn.Cell.GRU : Rnn.Cell.LSTM;
-      rnn = child("rnn", new Rnn(device, cell, width, c.hidden(), c.layers(), c.bidirectional(), false, true, rng));
+      rnn = child("rnn", new Rnn(device, cell, width, c.hidden(), c.layers(), c.bidirectional(), false, true, rng)
+          .dropoutBetweenLayers(c.dropout(), rng));
       width = rnn.outputSize();
     }
     output = child("output", new Linear(device, width, c.classes(), true, rng));

@@ -23,7 +23,8 @@ import org.bytedeco.javacpp.LongPointer;
  * packed-sequence semantics: frames past lengths[b] never touch utterance b's state, its outputs
  * there are zero, and the final state is the one after its last frame. Between layers the two
  * directions are concatenated (as PyTorch); the output can sum them instead (DeepSpeech2).
- * Initial and final states [layers * directions, N, hidden] are exposed for streaming.
+ * Initial and final states [layers * directions, N, hidden] are exposed for streaming. Optional
+ * dropout between layers in training, as torch.nn.LSTM/GRU's dropout argument.
  */
 public final class Rnn extends Module {
   public enum Cell {
@@ -77,6 +78,7 @@ public final class Rnn extends Module {
   private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's
   private final List<Tensor> workspaces = new ArrayList<>();
   private int[] cachedLengths;
+  private Dropout[] betweenLayers = {}; // [layers - 1] when dropout is on
 
   public Rnn(Device device, Cell cell, int inputSize, int hidden, int layers, boolean bidirectional,
       boolean sumDirections, boolean bias, SplittableRandom rng) {
@@ -109,6 +111,18 @@ public final class Rnn extends Module {
         }
       }
     }
+  }
+
+  /**
+   * Drops each layer's output but the last's with probability p in training (seeded from rng, so a
+   * resumed run replays the masks); no effect in inference. Call once, right after construction.
+   */
+  public Rnn dropoutBetweenLayers(float p, SplittableRandom rng) {
+    if (betweenLayers.length > 0) throw new IllegalStateException("dropout between layers is already set");
+    if (p == 0) return this;
+    betweenLayers = new Dropout[layers - 1];
+    for (int l = 0; l < layers - 1; l++) betweenLayers[l] = child("dropout_l" + l, new Dropout(p, rng.nextLong()));
+    return this;
   }
 
   public Cell cell() {
@@ -163,7 +177,7 @@ public final class Rnn extends Module {
         });
         if (train) layerInputs.add(layerInput);
         else if (l > 0) layerInput.close();
-        layerInput = out;
+        layerInput = train && l < betweenLayers.length ? replacing(out, betweenLayers[l].forward(out)) : out;
       }
     }
     if (train) cachedLengths = lengths.clone();
@@ -206,7 +220,7 @@ public final class Rnn extends Module {
               grad(bIh[l][d]), grad(bHh[l][d])), "Rnn backward");
         }
         if (dOut != dy) dOut.close();
-        dOut = dx;
+        dOut = l > 0 && l <= betweenLayers.length ? replacing(dx, betweenLayers[l - 1].backward(dx)) : dx;
       }
     }
     return new Gradients(dOut, new State(dh0, dc0));
@@ -234,6 +248,12 @@ public final class Rnn extends Module {
       Ops.check(NnNative.ctc4j_nn_rnn_workspace_size(cell.nativeId, steps, batch, hidden, n), "Rnn workspace");
       return Tensor.empty(device, DType.F32, Math.max(1, n.get()));
     }
+  }
+
+  /** Frees a tensor and returns what was computed from it. */
+  private static Tensor replacing(Tensor old, Tensor derived) {
+    old.close();
+    return derived;
   }
 
   private static FloatPointer slice(Tensor t, long offset) {

@@ -34,10 +34,13 @@ public record TrainConfig(
     int earlyStoppingPatience,
     int evalBatchSize) {
 
-  /** Training data: a train manifest, and either a dev manifest or a number of train speakers held out as dev. */
+  /**
+   * Training data: a train manifest, and either a dev manifest or a number of train speakers held out
+   * as dev; speed_perturbation s plays each training utterance at a random speed in [1 - s, 1 + s].
+   */
   @JsonIgnoreProperties(ignoreUnknown = false)
   public record Data(String train, String dev, int devSpeakers, int batchSize, int workers, int prefetch,
-      boolean sortaGrad, double maxDuration) {}
+      boolean sortaGrad, double maxDuration, double speedPerturbation) {}
 
   @JsonIgnoreProperties(ignoreUnknown = false)
   public record Augment(int freqMasks, int maxFreqWidth, int timeMasks, double maxTimeFraction) {

@@ -101,7 +101,8 @@ public final class Trainer {
       if (loaded != null) optimizer.load(loaded.optimizer(), loaded.optimizerSteps());
       DataLoader loader = new DataLoader(train, labels, mel, new DataLoader.Config(config.data().batchSize(),
           Math.max(1, config.data().workers()), Math.max(1, config.data().prefetch()), config.data().sortaGrad(),
-          config.specAugment() == null ? null : config.specAugment().toSpecAugment(), config.seed(), device), log);
+          config.specAugment() == null ? null : config.specAugment().toSpecAugment(), config.data().speedPerturbation(),
+          config.seed(), device), log);
       long plannedSteps = (long) config.epochs() * loader.batchesPerEpoch();
       LearningRateSchedule schedule = config.createSchedule(Math.max(2, config.maxSteps() > 0 ? config.maxSteps() : plannedSteps));
       CtcLoss ctc = CtcLoss.builder().blank(0).reduction(Reduction.MEAN).zeroInfinity(true).layout(CtcLayout.TIME_MAJOR).build();

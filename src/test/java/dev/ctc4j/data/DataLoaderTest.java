@@ -15,8 +15,10 @@ import dev.ctc4j.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +35,42 @@ class DataLoaderTest {
   }
 
   private static DataLoader loader(List<Utterance> data, LogMelSpectrogram mel, long seed, List<String> log) {
-    DataLoader.Config config = new DataLoader.Config(8, 2, 3, true, new SpecAugment(1, 10, 1, 0.1, 0f), seed, Device.CPU);
+    DataLoader.Config config = new DataLoader.Config(8, 2, 3, true, new SpecAugment(1, 10, 1, 0.1, 0f), 0, seed, Device.CPU);
     return new DataLoader(data, Labels.english(), mel, config, log::add);
+  }
+
+  /** Frames per utterance of epoch 1, keyed by file, with speed perturbation s and no SpecAugment. */
+  private static Map<Path, Long> framesAtSpeed(List<Utterance> data, LogMelSpectrogram mel, double s, long seed) {
+    DataLoader.Config config = new DataLoader.Config(8, 1, 2, false, null, s, seed, Device.CPU);
+    Map<Path, Long> frames = new HashMap<>();
+    try (DataLoader.Epoch e = new DataLoader(data, Labels.english(), mel, config, line -> {}).epoch(1)) {
+      for (Batch b : e) {
+        try (b) {
+          for (int i = 0; i < b.size(); i++) frames.put(b.utterances().get(i).audio(), b.features().frames()[i]);
+        }
+      }
+    }
+    return frames;
+  }
+
+  @Test
+  void speedPerturbationStretchesEachUtteranceWithinItsRangeTheSameWayForASeed() throws Exception {
+    List<Utterance> data = an4Subset();
+    try (LogMelSpectrogram mel = new LogMelSpectrogram(MelConfig.builder().build())) {
+      Map<Path, Long> plain = framesAtSpeed(data, mel, 0, 5);
+      Map<Path, Long> fast = framesAtSpeed(data, mel, 0.2, 5);
+      assertEquals(fast, framesAtSpeed(data, mel, 0.2, 5), "the same speeds for the same seed");
+      assertNotEquals(fast, framesAtSpeed(data, mel, 0.2, 6), "other speeds for another seed");
+      Set<Long> ratios = new HashSet<>();
+      for (Map.Entry<Path, Long> u : plain.entrySet()) {
+        double ratio = fast.get(u.getKey()) / (double) u.getValue();
+        // a speed factor f in [0.8, 1.2] plays the audio in 1/f of the time (+-1 frame of rounding)
+        double slack = 1.5 / u.getValue();
+        assertTrue(ratio >= 1 / 1.2 - slack && ratio <= 1 / 0.8 + slack, u.getKey() + ": length ratio " + ratio);
+        ratios.add(Math.round(ratio * 100));
+      }
+      assertTrue(ratios.size() > 5, "speeds vary between utterances: " + ratios);
+    }
   }
 
   @Test

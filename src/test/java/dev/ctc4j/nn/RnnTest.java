@@ -143,6 +143,54 @@ class RnnTest {
     }
   }
 
+  /**
+   * Dropout between layers: a 2-layer stack in training equals layer 0, the same seeded Dropout, then
+   * layer 1 run as separate modules with the same weights (outputs, input and weight gradients,
+   * exactly); in inference it equals the plain stack.
+   */
+  @ParameterizedTest
+  @CsvSource({"LSTM", "GRU"})
+  void dropoutBetweenLayersIsADropoutLayerBetweenTheTwoHalves(Rnn.Cell cell) {
+    SplittableRandom rng = Seeds.random("RnnTest.dropout" + cell);
+    long dropoutSeed = rng.nextLong();
+    int steps = 6, input = 5, hidden = 4;
+    int[] lengths = {6, 2, 4};
+    try (Rnn stack = new Rnn(Device.CPU, cell, input, hidden, 2, true, false, true, rng)
+            .dropoutBetweenLayers(0.5f, new SplittableRandom(dropoutSeed));
+        Rnn first = new Rnn(Device.CPU, cell, input, hidden, 1, true, false, true, rng);
+        Rnn second = new Rnn(Device.CPU, cell, 2 * hidden, hidden, 1, true, false, true, rng);
+        Dropout between = new Dropout(0.5f, new SplittableRandom(dropoutSeed).nextLong());
+        Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, steps * 3 * input, 1), steps, 3, input);
+        Tensor dy = Tensor.of(Device.CPU, Seeds.gaussian(rng, steps * 3 * 2 * hidden, 1), steps, 3, 2 * hidden)) {
+      stack.namedParameters().forEach((name, p) -> {
+        Rnn half = name.contains("_l0") ? first : second;
+        half.namedParameters().get(name.replace("_l1", "_l0")).set(p.value().toFloatArray());
+      });
+      try (Rnn.Output o = stack.forward(x, lengths, null); Rnn.Gradients g = stack.backward(dy, null);
+          Rnn.Output o1 = first.forward(x, lengths, null); Tensor mid = between.forward(o1.y());
+          Rnn.Output o2 = second.forward(mid, lengths, null); Rnn.Gradients g2 = second.backward(dy, null);
+          Tensor dMid = between.backward(g2.dx()); Rnn.Gradients g1 = first.backward(dMid, null)) {
+        float[] mask = mid.toFloatArray(), plain = o1.y().toFloatArray();
+        long dropped = java.util.stream.IntStream.range(0, mask.length).filter(i -> mask[i] == 0 && plain[i] != 0).count();
+        org.junit.jupiter.api.Assertions.assertTrue(dropped > mask.length / 5, "about half dropped: " + dropped);
+        assertArrayEquals(o2.y().toFloatArray(), o.y().toFloatArray(), "output");
+        assertArrayEquals(g1.dx().toFloatArray(), g.dx().toFloatArray(), "input gradient");
+        stack.namedParameters().forEach((name, p) -> {
+          Rnn half = name.contains("_l0") ? first : second;
+          assertArrayEquals(half.namedParameters().get(name.replace("_l1", "_l0")).grad().toFloatArray(),
+              p.grad().toFloatArray(), name + " gradient");
+        });
+      }
+      stack.train(false);
+      first.train(false);
+      second.train(false);
+      try (Rnn.Output o = stack.forward(x, lengths, null); Rnn.Output o1 = first.forward(x, lengths, null);
+          Rnn.Output o2 = second.forward(o1.y(), lengths, null)) {
+        assertArrayEquals(o2.y().toFloatArray(), o.y().toFloatArray(), "inference ignores dropout");
+      }
+    }
+  }
+
   @Test
   void rejectsBadLengthsAndShapes() {
     SplittableRandom rng = Seeds.random("RnnTest.rejects");
