@@ -46,13 +46,22 @@ public final class Checkpoint {
   }
 
   public static AcousticModel load(Path dir, Device device) throws IOException {
+    return load(dir, device, 0);
+  }
+
+  /**
+   * Loads a checkpoint into a model built with {@code seed}: the weights come from the file, but
+   * layers that draw random numbers (dropout) take their streams from the seed, so training resumed
+   * from a checkpoint must pass the seed the run started with to replay the same masks.
+   */
+  public static AcousticModel load(Path dir, Device device, long seed) throws IOException {
     ModelConfig config;
     try {
       config = JSON.readValue(dir.resolve(CONFIG).toFile(), ModelConfig.class);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new InvalidInputException(dir.resolve(CONFIG) + ": " + e.getOriginalMessage());
     }
-    AcousticModel model = AcousticModel.create(config, device, 0);
+    AcousticModel model = AcousticModel.create(config, device, seed);
     try {
       loadWeights(model, dir.resolve(WEIGHTS));
       return model;

@@ -90,7 +90,7 @@ public final class Trainer {
     if (config.threads() > 0) Ctc4j.setThreads(config.threads());
     List<Utterance> train = new ArrayList<>(), dev = new ArrayList<>();
     split(train, dev);
-    TrainingCheckpoint.Loaded loaded = resume ? TrainingCheckpoint.loadLatest(checkpoints(), device) : null;
+    TrainingCheckpoint.Loaded loaded = resume ? TrainingCheckpoint.loadLatest(checkpoints(), device, config.seed()) : null;
     AcousticModel model = loaded != null ? loaded.model() : AcousticModel.create(config.model(), device, config.seed());
     TrainerState state = loaded != null ? loaded.state() : TrainerState.start();
     if (loaded != null) log.accept("resuming from " + loaded.dir() + " at step " + state.step());

@@ -59,15 +59,18 @@ public final class TrainingCheckpoint {
     return target;
   }
 
-  /** The checkpoint {@code latest} names, or null if there is none. */
-  public static Loaded loadLatest(Path root, Device device) throws IOException {
+  /**
+   * The checkpoint {@code latest} names, or null if there is none; {@code seed} is the run's (see
+   * {@link Checkpoint#load(Path, Device, long)}).
+   */
+  public static Loaded loadLatest(Path root, Device device, long seed) throws IOException {
     Path pointer = root.resolve(LATEST);
     if (!Files.exists(pointer)) return null;
     Path dir = root.resolve(Files.readString(pointer).trim());
     TrainerFile trainer = JSON.readValue(dir.resolve(TRAINER).toFile(), TrainerFile.class);
     Map<String, float[]> optimizer = new LinkedHashMap<>();
     SafeTensors.read(dir.resolve(OPTIMIZER), n -> false).forEach((k, v) -> optimizer.put(k, v.values()));
-    AcousticModel model = Checkpoint.load(dir, device);
+    AcousticModel model = Checkpoint.load(dir, device, seed);
     return new Loaded(dir, model, optimizer, trainer.optimizerSteps(), trainer.state());
   }
 

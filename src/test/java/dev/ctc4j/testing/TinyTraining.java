@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** A training config for tests: a small conv + GRU model on 8 short AN4 train utterances, 4 as dev. */
+/**
+ * A training config for tests: a small conv + 2-layer GRU model (dropout between the layers, speed
+ * perturbation, SpecAugment: every random part of training) on 8 short AN4 train utterances, 4 as dev.
+ */
 public final class TinyTraining {
   private TinyTraining() {}
 
@@ -23,10 +26,12 @@ public final class TinyTraining {
     ObjectMapper json = new ObjectMapper();
     ObjectNode c = (ObjectNode) json.readTree(Path.of("configs/an4-lstm.json").toFile());
     ObjectNode model = (ObjectNode) c.get("model");
-    model.put("n_features", 20).put("hidden", 24).put("layers", 1).put("cell", "gru").put("conv_channels", 16);
+    model.put("n_features", 20).put("hidden", 24).put("layers", 2).put("cell", "gru").put("conv_channels", 16)
+        .put("dropout", 0.3);
     ((ObjectNode) c.get("features")).put("n_mels", 20);
     ObjectNode data = (ObjectNode) c.get("data");
-    data.put("train", "train.jsonl").put("dev", "dev.jsonl").put("dev_speakers", 0).put("batch_size", 4);
+    data.put("train", "train.jsonl").put("dev", "dev.jsonl").put("dev_speakers", 0).put("batch_size", 4)
+        .put("speed_perturbation", 0.1);
     ((ObjectNode) c.get("optimizer")).put("name", "adam").put("lr", 3e-3);
     ((ObjectNode) c.get("schedule")).put("name", "constant");
     c.put("epochs", 100).put("max_steps", maxSteps).put("checkpoint_every", checkpointEvery).put("threads", 1);

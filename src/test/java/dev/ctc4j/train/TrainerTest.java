@@ -75,7 +75,7 @@ class TrainerTest {
       waitForNewCheckpoint(out, p);
       Thread.sleep(rng.nextInt(1500));
       p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);  // SIGKILL, wherever it is
-      TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.loadLatest(out.resolve("checkpoints"), Device.CPU);
+      TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.loadLatest(out.resolve("checkpoints"), Device.CPU, 0);
       assertNotNull(loaded, "a checkpoint survives round " + round + "\n" + Files.readString(dir.resolve("log" + round)));
       loaded.model().close();
       assertTrue(loaded.state().step() >= lastStep, "checkpoints never go backwards");
