@@ -27,8 +27,9 @@ import java.util.function.Consumer;
  * Batches for training: utterances sorted by duration and cut into batches of similar length
  * (little padding), batch order shuffled per epoch (ascending in the first epoch with SortaGrad).
  * Background workers decode audio, optionally change its speed, extract log-mel features on the
- * configured device and apply SpecAugment; a bounded window of batches is prepared ahead. Everything — batch contents, order,
- * masks — depends only on the seed and the epoch, never on thread timing. Unreadable files are
+ * configured device and apply SpecAugment; a bounded window of batches is prepared ahead.
+ * Everything — batch contents, order, speeds, masks — depends only on the seed and the epoch,
+ * never on thread timing. Unreadable files are
  * reported through the log and skipped, counted in {@link #skipped()}.
  */
 public final class DataLoader {
