@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  * Background workers decode audio, optionally change its speed, extract log-mel features on the
  * configured device and apply SpecAugment; a bounded window of batches is prepared ahead.
  * Everything — batch contents, order, speeds, masks — depends only on the seed and the epoch,
- * never on thread timing. Unreadable files are
- * reported through the log and skipped, counted in {@link #skipped()}.
+ * never on thread timing. Unreadable files are reported through the log and skipped, counted in
+ * {@link #skipped()}.
  */
 public final class DataLoader {
   /**
