@@ -23,8 +23,18 @@ int blas_int(int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
+// One sgemm on the calling thread (OpenBLAS runs single-threaded: Blas.java).
+void gemm_block(CblasSgemm sgemm, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  sgemm(kRowMajor, trans_a ? kTrans : kNoTrans, trans_b ? kTrans : kNoTrans, blas_int(m, "m"), blas_int(n, "n"),
+        blas_int(k, "k"), alpha, a, blas_int(lda, "lda"), b, blas_int(ldb, "ldb"), beta, c, blas_int(ldc, "ldc"));
+}
+
 }  // namespace
 
+// The product is split into blocks of rows (or of columns, when there are more of them) run on
+// ctc4j's own pool. OpenBLAS's threads busy-wait ~0.1 s after every call, which took a core from
+// our pool's work between products (LSTM steps ran no faster on two cores than on one).
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   CblasSgemm sgemm = g_sgemm.load(std::memory_order_acquire);
@@ -35,8 +45,25 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
     return;
   }
-  sgemm(kRowMajor, trans_a ? kTrans : kNoTrans, trans_b ? kTrans : kNoTrans, blas_int(m, "m"), blas_int(n, "n"),
-        blas_int(k, "k"), alpha, a, blas_int(lda, "lda"), b, blas_int(ldb, "ldb"), beta, c, blas_int(ldc, "ldc"));
+  // Blocks of at least 32 rows or columns and ~1 MFLOP, a few per thread so a slower core takes fewer.
+  constexpr int64_t kMinSide = 32, kMinWork = int64_t{1} << 19;
+  const bool split_rows = m >= n;
+  const int64_t side = split_rows ? m : n;
+  const int64_t threads = num_threads();
+  const int64_t blocks = threads == 1 ? 1 : std::min({4 * threads, side / kMinSide, m * n * k / kMinWork});
+  if (blocks <= 1) return gemm_block(sgemm, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const int64_t per_block = (side + blocks - 1) / blocks;
+  parallel_for(blocks, [&](int64_t i) {
+    const int64_t begin = i * per_block, size = std::min(side, begin + per_block) - begin;
+    if (size <= 0) return;
+    if (split_rows) {
+      gemm_block(sgemm, trans_a, trans_b, size, n, k, alpha, trans_a ? a + begin : a + begin * lda, lda, b, ldb, beta,
+                 c + begin * ldc, ldc);
+    } else {
+      gemm_block(sgemm, trans_a, trans_b, m, size, k, alpha, a, lda, trans_b ? b + begin * ldb : b + begin, ldb,
+                 beta, c + begin, ldc);
+    }
+  });
 }
 
 void add_column_sums(const float* x, int64_t rows, int64_t cols, int64_t ld, float* out) {

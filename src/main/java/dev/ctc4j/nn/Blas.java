@@ -9,7 +9,10 @@ import org.bytedeco.openblas.global.openblas;
 /**
  * The BLAS behind the layers' matrix products: OpenBLAS from the JavaCPP presets. Java loads it
  * (the presets unpack it and its Fortran runtime from the jar) and hands {@code cblas_sgemm}'s
- * address to the native library once, so libctc4j_cpu has no link-time BLAS dependency.
+ * address to the native library once, so libctc4j_cpu has no link-time BLAS dependency. OpenBLAS
+ * runs single-threaded: the native side splits each product over ctc4j's own thread pool
+ * ({@link dev.ctc4j.Ctc4j#setThreads}), since OpenBLAS's idle threads spin for ~0.1 s after every
+ * call and took a core away from the layers' own parallel loops.
  */
 public final class Blas {
   private static volatile boolean ready;
@@ -22,22 +25,11 @@ public final class Blas {
     synchronized (Blas.class) {
       if (ready) return;
       Loader.load(openblas.class);
+      openblas.blas_set_num_threads(1);
       Pointer sgemm = Loader.addressof("cblas_sgemm");
       if (sgemm == null || sgemm.isNull()) throw new IllegalStateException("cblas_sgemm not found in OpenBLAS");
       NativeStatus.check(NnNative.ctc4j_nn_set_sgemm(sgemm), "connect OpenBLAS");
       ready = true;
     }
-  }
-
-  /** Threads OpenBLAS uses inside one matrix product (the layers' own loops follow Ctc4j.setThreads). */
-  public static void setThreads(int threads) {
-    ensureLoaded();
-    openblas.blas_set_num_threads(Math.max(1, threads));
-  }
-
-  /** OpenBLAS threads, or -1 until set. */
-  public static int threads() {
-    ensureLoaded();
-    return openblas.blas_get_num_threads();
   }
 }

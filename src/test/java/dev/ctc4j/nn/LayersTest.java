@@ -5,6 +5,7 @@ import static dev.ctc4j.testing.Torch.opt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
@@ -33,6 +34,29 @@ class LayersTest {
         check(layer, new long[] {3, 5, 37}, rng, true, TOL,
             (x, p) -> torch.linear(x, p.get("weight"), opt(p.get("bias"))));
       }
+    }
+  }
+
+  /**
+   * Products large enough to be split over the thread pool (cpu/nn_blas.cpp): by rows ([300, 300]
+   * inputs: forward and input gradient) and by columns (the weight gradient, and a forward pass over
+   * 40 rows), at one and at three threads.
+   */
+  @Test
+  void linearProductsSplitOverThreads() {
+    SplittableRandom rng = Seeds.random("LayersTest.linearSplit");
+    int threads = Ctc4j.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Ctc4j.setThreads(t);
+        for (long[] shape : new long[][] {{2, 150, 300}, {1, 40, 300}}) {
+          try (Linear layer = new Linear(CPU, 300, 260, true, rng)) {
+            check(layer, shape, rng, true, TOL, (x, p) -> torch.linear(x, p.get("weight"), opt(p.get("bias"))));
+          }
+        }
+      }
+    } finally {
+      Ctc4j.setThreads(threads);
     }
   }
 

@@ -1,10 +1,9 @@
 package dev.ctc4j.bench;
 
 import dev.ctc4j.Ctc4j;
-import dev.ctc4j.nn.Blas;
 import org.bytedeco.pytorch.global.torch;
 
-/** The thread count of a benchmark's trial, given to ctc4j, its BLAS and libtorch alike. */
+/** The thread count of a benchmark's trial, given to ctc4j (its matrix products included) and libtorch alike. */
 final class Threads {
   private Threads() {}
 
@@ -12,7 +11,6 @@ final class Threads {
   static void useEverywhere(int threads) {
     int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     Ctc4j.setThreads(n);
-    Blas.setThreads(n);
     torch.set_num_threads(n);
   }
 }

@@ -1,7 +1,6 @@
 package dev.ctc4j.bench;
 
 import dev.ctc4j.Ctc4j;
-import dev.ctc4j.nn.Blas;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.wav2vec2.Wav2Vec2Config;
@@ -56,7 +55,6 @@ public class Wav2Vec2Benchmark {
   public void setup() {
     int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     Ctc4j.setThreads(n);
-    Blas.setThreads(n);
     torch.set_num_threads(n);
     List<String> labels = new ArrayList<>(List.of("<pad>", " "));
     for (int i = 2; i < 32; i++) labels.add("c" + i);
