@@ -211,23 +211,9 @@ void lstm_step_backward(const Rnn& r, int64_t t, int64_t active, const Workspace
       return;  // dh and dc pass through
     }
     const float* g = w.gates + (t * r.batch + b) * 4 * H;
-    const float* cp = w.c_prev + t * S + b * H;
-    const float* cell = w.c + t * S + b * H;
     const float* dyb = dy + (t * r.batch + b) * dy_stride;
-    float* dhi = dh + i * H;
-    float* dci = dc + i * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const float in = g[j], f = g[H + j], cand = g[2 * H + j], o = g[3 * H + j];
-      const float dh_total = dhi[j] + dyb[j];
-      const float tc = tanhf(cell[j]);
-      const float dcell = dci[j] + dh_total * o * (1.0f - tc * tc);
-      dg[j] = dcell * cand * in * (1.0f - in);
-      dg[H + j] = dcell * cp[j] * f * (1.0f - f);
-      dg[2 * H + j] = dcell * in * (1.0f - cand * cand);
-      dg[3 * H + j] = dh_total * tc * o * (1.0f - o);
-      dci[j] = dcell * f;
-      dhi[j] = 0.0f;  // the recurrent product adds dg w_hh
-    }
+    CTC4J_SIMD_DISPATCH(lstm_cell_backward)(H, g, w.c_prev + t * S + b * H, w.c + t * S + b * H, dyb, dh + i * H,
+                                            dc + i * H, dg);
     std::copy(dg, dg + 4 * H, dh_active + i * 4 * H);
   });
 }
@@ -244,21 +230,8 @@ void gru_step_backward(const Rnn& r, int64_t t, int64_t active, const Workspace&
       return;
     }
     const float* g = w.gates + (t * r.batch + b) * 4 * H;
-    const float* hp = w.h_prev + t * S + b * H;
     const float* dyb = dy + (t * r.batch + b) * dy_stride;
-    float* dhi = dh + i * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const float rg = g[j], z = g[H + j], n = g[2 * H + j], hn = g[3 * H + j];
-      const float dh_total = dhi[j] + dyb[j];
-      const float dn = dh_total * (1.0f - z) * (1.0f - n * n);
-      const float dz = dh_total * (hp[j] - n) * z * (1.0f - z);
-      const float dr = dn * hn * rg * (1.0f - rg);
-      dgx[j] = dgh[j] = dr;
-      dgx[H + j] = dgh[H + j] = dz;
-      dgx[2 * H + j] = dn;
-      dgh[2 * H + j] = dn * rg;
-      dhi[j] = dh_total * z;
-    }
+    CTC4J_SIMD_DISPATCH(gru_cell_backward)(H, g, w.h_prev + t * S + b * H, dyb, dh + i * H, dgx, dgh);
     std::copy(dgh, dgh + 3 * H, dh_active + i * 3 * H);
   });
 }
@@ -323,30 +296,32 @@ int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t 
   });
 }
 
-int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int64_t steps, int64_t batch, int64_t input, int64_t hidden,
-                         const int32_t* lengths, const float* x, const float* w_ih, const float* w_hh,
-                         const float* b_ih, const float* b_hh, const float* h0, const float* c0, float* y,
-                         int64_t y_stride, float* h_n, float* c_n, float* workspace) {
+int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
+                         int64_t input, int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih,
+                         const float* w_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+                         float* y, int64_t y_stride, float* h_n, float* c_n, float* workspace) {
   return guarded([&] {
     nn::require_cpu(device);
     const Rnn r = make_rnn(cell, reverse, steps, batch, input, hidden, lengths);
     require(y_stride >= hidden, "output row stride " + std::to_string(y_stride) + " below the hidden size");
+    const OneThreadScope scope(one_thread != 0);
     const bool keep = workspace != nullptr;
     float* ws = keep ? workspace : thread_scratch<float>(Workspace::floats(r), 3);
     forward(r, x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, y_stride, h_n, c_n, ws, keep);
   });
 }
 
-int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int64_t steps, int64_t batch, int64_t input,
-                          int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih, const float* w_hh,
-                          const float* workspace, const float* dy, int64_t dy_stride, const float* dh_n,
-                          const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh,
-                          float* db_ih, float* db_hh) {
+int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
+                          int64_t input, int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih,
+                          const float* w_hh, const float* workspace, const float* dy, int64_t dy_stride,
+                          const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih,
+                          float* dw_hh, float* db_ih, float* db_hh) {
   return guarded([&] {
     nn::require_cpu(device);
     const Rnn r = make_rnn(cell, reverse, steps, batch, input, hidden, lengths);
     require(workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
     require(dy_stride >= hidden, "gradient row stride " + std::to_string(dy_stride) + " below the hidden size");
+    const OneThreadScope scope(one_thread != 0);
     backward(r, x, w_ih, w_hh, workspace, dy, dy_stride, dh_n, dc_n, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh);
   });
 }

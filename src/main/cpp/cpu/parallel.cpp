@@ -10,6 +10,8 @@
 namespace ctc4j {
 namespace {
 
+thread_local bool t_one_thread = false;
+
 class ThreadPool {
  public:
   ~ThreadPool() { resize(0); }
@@ -24,7 +26,7 @@ class ThreadPool {
 
   void run(int64_t n, const std::function<void(int64_t)>& body) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (!busy.owns_lock() || workers_.empty() || n <= 1) {
+    if (t_one_thread || !busy.owns_lock() || workers_.empty() || n <= 1) {
       for (int64_t i = 0; i < n; ++i) body(i);
       return;
     }
@@ -110,5 +112,8 @@ ThreadPool& pool() {
 void set_num_threads(int threads) { pool().resize(std::max(1, threads)); }
 int num_threads() { return pool().threads(); }
 void parallel_for(int64_t n, const std::function<void(int64_t)>& body) { pool().run(n, body); }
+
+OneThreadScope::OneThreadScope(bool on) : previous_(t_one_thread) { t_one_thread = previous_ || on; }
+OneThreadScope::~OneThreadScope() { t_one_thread = previous_; }
 
 }  // namespace ctc4j

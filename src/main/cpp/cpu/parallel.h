@@ -13,6 +13,19 @@ void set_num_threads(int threads);
 int num_threads();
 void parallel_for(int64_t n, const std::function<void(int64_t)>& body);
 
+// While one is alive and `on`, parallel_for on this thread runs its work inline: for a caller that
+// already runs beside another (two directions of a recurrent layer, one per core).
+class OneThreadScope {
+ public:
+  explicit OneThreadScope(bool on);
+  ~OneThreadScope();
+  OneThreadScope(const OneThreadScope&) = delete;
+  OneThreadScope& operator=(const OneThreadScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Per-thread scratch memory reused across calls (grows, never shrinks).
 template <class T>
 T* thread_scratch(size_t count, int slot = 0) {

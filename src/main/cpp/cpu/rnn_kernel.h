@@ -31,3 +31,15 @@ CTC4J_SIMD_DECLARE(void lstm_cell(int64_t hidden, float* pre, const float* rec, 
                                   float* y))
 // One row of a GRU step: pre [4H] gets r, z, n and W_hn h + b_hn; h = y = (1 - z) n + z h_prev.
 CTC4J_SIMD_DECLARE(void gru_cell(int64_t hidden, float* pre, const float* rec, const float* h_prev, float* h, float* y))
+
+// One row of an LSTM step backward: gates [4H] as lstm_cell left them, c_prev and c the cell state
+// before and after, dy the output gradient. dh (in: from the next step) becomes 0 (the recurrent
+// product adds into it), dc (in: from the next step) becomes dc_prev; d_gates [4H] gets the
+// pre-activation gradients.
+CTC4J_SIMD_DECLARE(void lstm_cell_backward(int64_t hidden, const float* gates, const float* c_prev, const float* c,
+                                           const float* dy, float* dh, float* dc, float* d_gates))
+// One row of a GRU step backward: gates [4H] as gru_cell left them, h_prev the state before. dh (in:
+// from the next step) becomes its direct part z dh_total; dx_gates [3H] gets the input-projection
+// gradients, dh_gates [3H] the recurrent ones (the candidate's scaled by r).
+CTC4J_SIMD_DECLARE(void gru_cell_backward(int64_t hidden, const float* gates, const float* h_prev, const float* dy,
+                                          float* dh, float* dx_gates, float* dh_gates))

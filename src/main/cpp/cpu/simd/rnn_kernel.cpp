@@ -127,4 +127,40 @@ void gru_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec
   }
 }
 
+void lstm_cell_backward(int64_t hidden, const float* __restrict gates, const float* __restrict c_prev,
+                        const float* __restrict c, const float* __restrict dy, float* __restrict dh,
+                        float* __restrict dc, float* __restrict d_gates) {
+  const int64_t H = hidden;
+  for (int64_t j = 0; j < H; ++j) {
+    const float i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j];
+    const float dh_total = dh[j] + dy[j];
+    const float tc = fast_tanh(c[j]);  // as the forward pass computed h = o tanh(c)
+    const float dcell = dc[j] + dh_total * o * (1.0f - tc * tc);
+    d_gates[j] = dcell * g * i * (1.0f - i);
+    d_gates[H + j] = dcell * c_prev[j] * f * (1.0f - f);
+    d_gates[2 * H + j] = dcell * i * (1.0f - g * g);
+    d_gates[3 * H + j] = dh_total * tc * o * (1.0f - o);
+    dc[j] = dcell * f;
+    dh[j] = 0.0f;
+  }
+}
+
+void gru_cell_backward(int64_t hidden, const float* __restrict gates, const float* __restrict h_prev,
+                       const float* __restrict dy, float* __restrict dh, float* __restrict dx_gates,
+                       float* __restrict dh_gates) {
+  const int64_t H = hidden;
+  for (int64_t j = 0; j < H; ++j) {
+    const float r = gates[j], z = gates[H + j], n = gates[2 * H + j], hn = gates[3 * H + j];
+    const float dh_total = dh[j] + dy[j];
+    const float dn = dh_total * (1.0f - z) * (1.0f - n * n);
+    const float dz = dh_total * (h_prev[j] - n) * z * (1.0f - z);
+    const float dr = dn * hn * r * (1.0f - r);
+    dx_gates[j] = dh_gates[j] = dr;
+    dx_gates[H + j] = dh_gates[H + j] = dz;
+    dx_gates[2 * H + j] = dn;
+    dh_gates[2 * H + j] = dn * r;
+    dh[j] = dh_total * z;
+  }
+}
+
 }  // namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE

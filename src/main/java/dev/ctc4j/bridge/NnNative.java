@@ -119,7 +119,7 @@ public final class NnNative {
       @Cast("int64_t*") LongPointer floats);
 
   public static native int ctc4j_nn_rnn_forward(
-      int device, int cell, int reverse, @Cast("int64_t") long steps, @Cast("int64_t") long batch,
+      int device, int cell, int reverse, int oneThread, @Cast("int64_t") long steps, @Cast("int64_t") long batch,
       @Cast("int64_t") long input, @Cast("int64_t") long hidden, @Cast("const int32_t*") IntPointer lengths,
       @Cast("const float*") FloatPointer x, @Cast("const float*") FloatPointer wIh,
       @Cast("const float*") FloatPointer wHh, @Cast("const float*") FloatPointer bIh,
@@ -128,7 +128,7 @@ public final class NnNative {
       FloatPointer cN, FloatPointer workspace);
 
   public static native int ctc4j_nn_rnn_backward(
-      int device, int cell, int reverse, @Cast("int64_t") long steps, @Cast("int64_t") long batch,
+      int device, int cell, int reverse, int oneThread, @Cast("int64_t") long steps, @Cast("int64_t") long batch,
       @Cast("int64_t") long input, @Cast("int64_t") long hidden, @Cast("const int32_t*") IntPointer lengths,
       @Cast("const float*") FloatPointer x, @Cast("const float*") FloatPointer wIh,
       @Cast("const float*") FloatPointer wHh, @Cast("const float*") FloatPointer workspace,

@@ -8,6 +8,7 @@ import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
@@ -66,8 +67,8 @@ public final class Rnn extends Module {
     }
   }
 
-  /** Up to this batch the native step is single-threaded (cpu/nn_rnn.cpp kMatvecBatch). */
-  private static final int CONCURRENT_BATCH = 4;
+  /** Up to this batch a native step is a matrix-vector pass (cpu/nn_rnn.cpp kMatvecBatch). */
+  private static final int SMALL_BATCH = 4;
 
   private final Device device;
   private final Cell cell;
@@ -77,6 +78,9 @@ public final class Rnn extends Module {
 
   private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's
   private final List<Tensor> workspaces = new ArrayList<>();
+  // The last training step's workspaces, reused by the next: fresh ones are ~100 MB each (16 x 500
+  // frames, hidden 512) of pages the kernel must zero, 7% of an LSTM training step at one thread.
+  private final List<Tensor> spareWorkspaces = new ArrayList<>();
   private int[] cachedLengths;
   private Dropout[] betweenLayers = {}; // [layers - 1] when dropout is on
 
@@ -167,9 +171,10 @@ public final class Rnn extends Module {
         if (train) workspaces.addAll(Arrays.asList(ws));
         int layer = l;
         Tensor in = layerInput;
-        forEachDirection(batch, d -> {
+        boolean concurrent = directionsSideBySide(batch);
+        forEachDirection(concurrent, d -> {
           long at = (long) (layer * directions + d) * batch * hidden;
-          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, steps, batch, in.dim(2), hidden, len,
+          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, concurrent ? 1 : 0, steps, batch, in.dim(2), hidden, len,
               Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()), bias(bIh[layer][d]),
               bias(bHh[layer][d]), slice(initial == null ? null : initial.h(), at),
               slice(initial == null ? null : initial.c(), at), Ops.ptr(out).position((long) d * hidden),
@@ -208,16 +213,26 @@ public final class Rnn extends Module {
     try (IntPointer len = new IntPointer(cachedLengths)) {
       for (int l = layers - 1; l >= 0; l--) {
         Tensor in = layerInputs.get(l);
+        boolean concurrent = directionsSideBySide(batch);
         Tensor dx = Ops.zeros(device, in.shape());
-        for (int d = 0; d < directions; d++) {
-          long at = (long) (l * directions + d) * batch * hidden;
-          FloatPointer dyAt = Ops.ptr(dOut).position(sumDirections && l == layers - 1 ? 0 : (long) d * hidden);
-          Ops.check(NnNative.ctc4j_nn_rnn_backward(Ops.dev(in), cell.nativeId, d, steps, batch, in.dim(2), hidden, len,
-              Ops.ptr(in), Ops.ptr(wIh[l][d].value()), Ops.ptr(wHh[l][d].value()),
-              Ops.ptr(workspaces.get(l * directions + d)), dyAt, l == layers - 1 ? dyStride : (long) hidden * directions,
+        // Side by side, each direction accumulates its own input gradient; they are summed after.
+        Tensor dxReverse = concurrent ? Ops.zeros(device, in.shape()) : dx;
+        int layer = l;
+        Tensor layerDy = dOut;
+        forEachDirection(concurrent, d -> {
+          long at = (long) (layer * directions + d) * batch * hidden;
+          FloatPointer dyAt = Ops.ptr(layerDy).position(sumDirections && layer == layers - 1 ? 0 : (long) d * hidden);
+          Ops.check(NnNative.ctc4j_nn_rnn_backward(Ops.dev(in), cell.nativeId, d, concurrent ? 1 : 0, steps, batch,
+              in.dim(2), hidden, len, Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()),
+              Ops.ptr(workspaces.get(layer * directions + d)), dyAt,
+              layer == layers - 1 ? dyStride : (long) hidden * directions,
               slice(dFinal == null ? null : dFinal.h(), at), slice(dFinal == null ? null : dFinal.c(), at),
-              Ops.ptr(dx), slice(dh0, at), slice(dc0, at), Ops.ptr(wIh[l][d].grad()), Ops.ptr(wHh[l][d].grad()),
-              grad(bIh[l][d]), grad(bHh[l][d])), "Rnn backward");
+              Ops.ptr(d == 1 ? dxReverse : dx), slice(dh0, at), slice(dc0, at), Ops.ptr(wIh[layer][d].grad()),
+              Ops.ptr(wHh[layer][d].grad()), grad(bIh[layer][d]), grad(bHh[layer][d])), "Rnn backward");
+        });
+        if (dxReverse != dx) {
+          Ops.addInPlace(dx, dxReverse);
+          dxReverse.close();
         }
         if (dOut != dy) dOut.close();
         dOut = l > 0 && l <= betweenLayers.length ? replacing(dx, betweenLayers[l - 1].backward(dx)) : dx;
@@ -227,11 +242,19 @@ public final class Rnn extends Module {
   }
 
   /**
-   * Runs body(d) for each direction. Small batches step through time with one matrix-vector pass
-   * per frame on one core, so with threads to spare the reverse direction runs beside the forward one.
+   * Whether the two directions run side by side on one thread each: for small batches (each step is a
+   * matrix-vector pass on one core anyway) whenever there are threads to spare, and for larger ones
+   * when there are exactly two threads (a core per direction beats splitting every step between them:
+   * no per-step hand-over, and each core streams only its own recurrent weights).
    */
-  private void forEachDirection(long batch, IntConsumer body) {
-    if (directions == 1 || batch > CONCURRENT_BATCH || Ctc4j.threads() < 2) {
+  private boolean directionsSideBySide(long batch) {
+    int threads = Ctc4j.threads();
+    return directions == 2 && threads >= 2 && (batch <= SMALL_BATCH || threads == 2);
+  }
+
+  /** Runs body(d) for each direction, the reverse one on another thread when concurrent. */
+  private void forEachDirection(boolean concurrent, IntConsumer body) {
+    if (!concurrent) {
       for (int d = 0; d < directions; d++) body.accept(d);
       return;
     }
@@ -244,10 +267,25 @@ public final class Rnn extends Module {
   }
 
   private Tensor workspace(long steps, long batch) {
+    long floats;
     try (LongPointer n = new LongPointer(1)) {
       Ops.check(NnNative.ctc4j_nn_rnn_workspace_size(cell.nativeId, steps, batch, hidden, n), "Rnn workspace");
-      return Tensor.empty(device, DType.F32, Math.max(1, n.get()));
+      floats = Math.max(1, n.get());
     }
+    for (Iterator<Tensor> it = spareWorkspaces.iterator(); it.hasNext(); ) {
+      Tensor spare = it.next();
+      if (spare.numel() >= floats) {
+        it.remove();
+        return spare;
+      }
+    }
+    closeSpareWorkspaces(); // all of one step's size, so all too small for this one
+    return Tensor.empty(device, DType.F32, floats);
+  }
+
+  private void closeSpareWorkspaces() {
+    spareWorkspaces.forEach(Tensor::close);
+    spareWorkspaces.clear();
   }
 
   /** Frees a tensor and returns what was computed from it. */
@@ -274,8 +312,15 @@ public final class Rnn extends Module {
     if (layerInputs.isEmpty() && workspaces.isEmpty()) return; // inference: shared by concurrent passes, never written
     for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
     layerInputs.clear();
-    workspaces.forEach(Tensor::close);
+    closeSpareWorkspaces();
+    spareWorkspaces.addAll(workspaces);
     workspaces.clear();
     cachedLengths = null;
+  }
+
+  @Override
+  public void close() {
+    super.close();
+    closeSpareWorkspaces();
   }
 }

@@ -6,6 +6,7 @@ import static dev.ctc4j.nn.TorchCheck.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
@@ -31,15 +32,31 @@ import org.junit.jupiter.api.Test;
 class RnnTest {
   private static final double TOL = 2e-4;
 
-  // Batches above 4 take the sgemm path for the recurrent product while more than 4 are active,
+  // Batches above 4 take the packed product for the recurrent step while more than 4 are active,
   // then the matrix-vector one; ties and unsorted lengths exercise the longest-first state order.
+  // Threads: 1 runs the directions in turn, 2 side by side (Rnn.directionsSideBySide), 3 side by side
+  // for batches up to 4 and in turn, each step split over the pool, above.
   @ParameterizedTest
   @CsvSource({
-    "LSTM, 1, false, false, 9 3 6 1", "LSTM, 2, true, false, 9 3 6 1", "LSTM, 1, true, true, 9 3 6 1",
-    "GRU, 1, false, false, 9 3 6 1", "GRU, 2, true, false, 9 3 6 1", "GRU, 1, true, true, 9 3 6 1",
-    "LSTM, 2, true, false, 5 9 3 9 6 1 7", "GRU, 2, true, true, 5 9 3 9 6 1 7"
+    "LSTM, 1, false, false, 9 3 6 1, 2", "LSTM, 2, true, false, 9 3 6 1, 1", "LSTM, 2, true, false, 9 3 6 1, 2",
+    "LSTM, 1, true, true, 9 3 6 1, 3", "GRU, 1, false, false, 9 3 6 1, 1", "GRU, 2, true, false, 9 3 6 1, 2",
+    "GRU, 1, true, true, 9 3 6 1, 3", "LSTM, 2, true, false, 5 9 3 9 6 1 7, 1",
+    "LSTM, 2, true, false, 5 9 3 9 6 1 7, 2", "LSTM, 2, true, false, 5 9 3 9 6 1 7, 3",
+    "GRU, 2, true, true, 5 9 3 9 6 1 7, 2", "GRU, 2, true, true, 5 9 3 9 6 1 7, 3"
   })
-  void matchesLibtorchPerUtterance(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum, String lengthList) {
+  void matchesLibtorchPerUtterance(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum, String lengthList,
+      int threads) {
+    int defaultThreads = Ctc4j.threads();
+    Ctc4j.setThreads(threads);
+    try {
+      compareWithLibtorch(cell, layers, bidirectional, sum, lengthList);
+    } finally {
+      Ctc4j.setThreads(defaultThreads);
+    }
+  }
+
+  private static void compareWithLibtorch(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum,
+      String lengthList) {
     SplittableRandom rng = Seeds.random("RnnTest." + cell + layers + bidirectional + sum + lengthList);
     int[] lengths = java.util.Arrays.stream(lengthList.split(" ")).mapToInt(Integer::parseInt).toArray();
     int steps = 9, batch = lengths.length, input = 7, hidden = 6, dirs = bidirectional ? 2 : 1;
