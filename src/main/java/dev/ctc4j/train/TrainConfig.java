@@ -2,6 +2,7 @@ package dev.ctc4j.train;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.ctc4j.InvalidInputException;
@@ -11,10 +12,13 @@ import dev.ctc4j.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A training run, read from JSON (see configs/ for ready ones). Paths are relative to the config
- * file. Unknown keys are errors, so a typo never silently falls back to a default.
+ * file. Unknown keys are errors, so a typo never silently falls back to a default. {@code init_from}
+ * (optional) is a model folder, e.g. an earlier run's {@code best/}, whose weights start this run:
+ * fine-tuning with a fresh optimiser and schedule.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record TrainConfig(
@@ -32,7 +36,8 @@ public record TrainConfig(
     int checkpointEvery,
     int keepCheckpoints,
     int earlyStoppingPatience,
-    int evalBatchSize) {
+    int evalBatchSize,
+    String initFrom) {
 
   /**
    * Training data: a train manifest, and either a dev manifest or a number of train speakers held out
@@ -69,8 +74,15 @@ public record TrainConfig(
       c.validate(file);
       return c;
     } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new InvalidInputException(file + ": " + e.getOriginalMessage());
+      throw new InvalidInputException(file + ": " + key(e) + e.getOriginalMessage());
     }
+  }
+
+  /** "data.speed_perturbation: " for an error at that key, else "". */
+  private static String key(com.fasterxml.jackson.core.JacksonException e) {
+    if (!(e instanceof JsonMappingException m) || m.getPath().isEmpty()) return "";
+    return m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining(".")) + ": ";
   }
 
   public byte[] toJson() throws IOException {
