@@ -20,9 +20,11 @@ import dev.ctc4j.decode.Labels;
 import dev.ctc4j.eval.Evaluation;
 import dev.ctc4j.eval.Evaluator;
 import dev.ctc4j.features.LogMelSpectrogram;
+import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.infer.SpeechModel;
 import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.model.AcousticModel;
+import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
@@ -71,6 +73,26 @@ public final class Trainer {
     this.labels = new Labels(config.model().labels(), 0, config.model().labels().indexOf(" "));
   }
 
+  /** A new model from the config, with the weights of {@code init_from} when it names a model folder. */
+  private AcousticModel initialModel() throws IOException {
+    AcousticModel model = AcousticModel.create(config.model(), device, config.seed());
+    if (config.initFrom() == null) return model;
+    Path from = configDir.resolve(config.initFrom());
+    try {
+      MelConfig features = SpeechModel.readFeatures(from);
+      if (!features.equals(config.features())) {
+        throw new InvalidInputException(from + " was trained on other features: " + features + ", this run uses "
+            + config.features());
+      }
+      Checkpoint.loadWeights(model, from.resolve(Checkpoint.WEIGHTS));
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    log.accept("starting from the weights of " + from);
+    return model;
+  }
+
   /** How a run ended: its state, the last dev result (null if none ran) and every step's loss. */
   public record Result(TrainerState state, Evaluation lastDev, List<Double> losses, double wallSeconds) {}
 
@@ -91,7 +113,7 @@ public final class Trainer {
     List<Utterance> train = new ArrayList<>(), dev = new ArrayList<>();
     split(train, dev);
     TrainingCheckpoint.Loaded loaded = resume ? TrainingCheckpoint.loadLatest(checkpoints(), device, config.seed()) : null;
-    AcousticModel model = loaded != null ? loaded.model() : AcousticModel.create(config.model(), device, config.seed());
+    AcousticModel model = loaded != null ? loaded.model() : initialModel();
     TrainerState state = loaded != null ? loaded.state() : TrainerState.start();
     if (loaded != null) log.accept("resuming from " + loaded.dir() + " at step " + state.step());
     keepMetricsUpTo(state.step());

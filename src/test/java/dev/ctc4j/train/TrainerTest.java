@@ -1,12 +1,18 @@
 package dev.ctc4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.data.Utterance;
 import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.model.SafeTensors;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.testing.TinyTraining;
 import java.io.IOException;
@@ -14,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +66,38 @@ class TrainerTest {
     resumed.addAll(trainer(config, dir.resolve("b")).run(true).losses());
     assertEquals(straight, resumed, "bit-identical losses, resumed mid-epoch at step 3");
     assertEquals(Files.readAllLines(dir.resolve("a/metrics.jsonl")).size(), Files.readAllLines(dir.resolve("b/metrics.jsonl")).size());
+  }
+
+  /**
+   * init_from starts a run from another run's model: at learning rate 0 the fine-tuned model is the
+   * starting one, tensor for tensor; a folder trained on other features is refused.
+   */
+  @Test
+  void fineTuningStartsFromTheWeightsOfInitFrom() throws Exception {
+    trainer(config(4, 100), dir.resolve("a")).run(false);
+    Path tune = edited(config(2, 100), c -> {
+      c.put("init_from", "a/best");
+      ((ObjectNode) c.get("optimizer")).put("lr", 0.0);
+    });
+    trainer(tune, dir.resolve("b")).run(false);
+    Map<String, SafeTensors.Entry> start = SafeTensors.read(dir.resolve("a/best/model.safetensors"), n -> false);
+    Map<String, SafeTensors.Entry> tuned = SafeTensors.read(dir.resolve("b/best/model.safetensors"), n -> false);
+    assertEquals(start.keySet(), tuned.keySet());
+    start.forEach((name, e) -> assertArrayEquals(e.values(), tuned.get(name).values(), name));
+
+    Path otherFeatures = edited(tune, c -> ((ObjectNode) c.get("features")).put("n_fft", 512));
+    InvalidInputException e = assertThrows(InvalidInputException.class,
+        () -> trainer(otherFeatures, dir.resolve("c")).run(false));
+    assertTrue(e.getMessage().contains("other features"), e.getMessage());
+  }
+
+  private static Path edited(Path config, Consumer<ObjectNode> edit) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode c = (ObjectNode) json.readTree(config.toFile());
+    edit.accept(c);
+    Path file = config.resolveSibling("edited-" + config.getFileName());
+    json.writeValue(file.toFile(), c);
+    return file;
   }
 
   @Test
