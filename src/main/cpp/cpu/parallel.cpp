@@ -49,6 +49,7 @@ class ThreadPool {
 
  private:
   void drain() {
+    const OneThreadScope nested(true);  // a body's own parallel_for (a matrix product, say) runs inline
     for (int64_t i; (i = next_.fetch_add(1)) < size_;) {
       try {
         (*body_)(i);

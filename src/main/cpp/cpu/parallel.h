@@ -1,7 +1,8 @@
 // A small persistent thread pool for batch-level parallelism inside one native call.
 // parallel_for(n, body) runs body(i) for i in [0, n) on up to num_threads() threads, the caller
 // included. If another call already holds the pool (concurrent Java threads), the caller runs its
-// work alone: per-request threads then give the parallelism and nothing oversubscribes.
+// work alone: per-request threads then give the parallelism and nothing oversubscribes. Called from
+// inside a body, it runs inline.
 #pragma once
 #include <cstdint>
 #include <functional>
