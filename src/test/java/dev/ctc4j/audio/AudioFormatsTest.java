@@ -27,9 +27,14 @@ class AudioFormatsTest {
   static final double RESAMPLE_TOL = 2e-5;
   /** The same for 16-bit input, which adds up to 1/65536 of quantisation error. */
   static final double RESAMPLE_PCM16_TOL = 6e-5;
-  /** Lossy codecs: minimum correlation with the original at lag 0, and length slack in samples. */
+  /**
+   * Lossy codecs: minimum correlation with the original at lag 0, and length slack in samples at the
+   * lower of the source and the 16 kHz output rate (a codec pads in its own samples). Observed: up to
+   * 37 at 16 kHz (FFmpeg's Vorbis encoder pads); MP3 at 8 kHz keeps 37-39 source samples past the
+   * gapless trim for some lengths (74-78 at 16 kHz, e.g. ctc4j.seed=46616140662253).
+   */
   static final double LOSSY_MIN_CORRELATION = 0.999;
-  static final int LOSSY_LENGTH_SLACK = 64; // observed up to 37 (FFmpeg's Vorbis encoder pads)
+  static final int LOSSY_LENGTH_SLACK = 64;
 
   @TempDir Path dir;
 
@@ -141,7 +146,8 @@ class AudioFormatsTest {
     int length = (int) Math.round(TestSignals.resampledLength(frames, rate));
 
     float[] decoded = Audio.read(file);
-    assertTrue(Math.abs(decoded.length - length) <= LOSSY_LENGTH_SLACK, "length " + decoded.length + " vs " + length);
+    int slack = (int) Math.ceil(LOSSY_LENGTH_SLACK * 16000.0 / Math.min(rate, 16000));
+    assertTrue(Math.abs(decoded.length - length) <= slack, "length " + decoded.length + " vs " + length);
     double correlation = TestSignals.correlation(decoded, TestSignals.expectedMono16k(tones, length));
     assertTrue(correlation >= LOSSY_MIN_CORRELATION, "correlation " + correlation);
     float[] streamed = Audio.read(Files.readAllBytes(file), file.getFileName().toString());
