@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -252,17 +253,27 @@ public final class Rnn extends Module {
     return directions == 2 && threads >= 2 && (batch <= SMALL_BATCH || threads == 2);
   }
 
-  /** Runs body(d) for each direction, the reverse one on another thread when concurrent. */
+  /**
+   * Runs body(d) for each direction; when concurrent, the reverse one is offered to the common pool,
+   * and if no thread has taken it by the time the forward one is done (a pool busy with other
+   * requests' directions), the caller runs it rather than wait for it in the queue.
+   */
   private void forEachDirection(boolean concurrent, IntConsumer body) {
     if (!concurrent) {
       for (int d = 0; d < directions; d++) body.accept(d);
       return;
     }
-    ForkJoinTask<?> reverse = ForkJoinPool.commonPool().submit(() -> body.accept(1));
+    AtomicBoolean taken = new AtomicBoolean();
+    Runnable reverse = () -> {
+      if (taken.compareAndSet(false, true)) body.accept(1);
+    };
+    ForkJoinTask<?> offered = ForkJoinPool.commonPool().submit(reverse);
     try {
       body.accept(0);
+      reverse.run();
     } finally {
-      reverse.join(); // never return while the reverse direction still writes our buffers
+      taken.set(true); // after a failure, a reverse pass not yet started never starts
+      offered.join(); // never return while the reverse direction still writes our buffers
     }
   }
 
