@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
@@ -52,8 +53,8 @@ public class ModelForwardBenchmark {
   private long[] lengths, outLengths;
 
   @Setup(Level.Trial)
-  public void setup() throws IOException {
-    Threads.useEverywhere(threads);
+  public void setup(BenchmarkParams trial) throws IOException {
+    Threads.useEverywhere(threads, trial);
     TrainConfig train = TrainConfig.read(Path.of("configs", config + ".json"));
     MelConfig mel = train.features();
     String[] bs = shape.split("x");

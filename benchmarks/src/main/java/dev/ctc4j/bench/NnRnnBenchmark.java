@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
@@ -49,8 +50,8 @@ public class NnRnnBenchmark {
   private PointerScope scope;
 
   @Setup(Level.Trial)
-  public void setup() {
-    Threads.useEverywhere(threads);
+  public void setup(BenchmarkParams trial) {
+    Threads.useEverywhere(threads, trial);
     String[] bt = shape.split("x");
     int batch = Integer.parseInt(bt[0]), steps = Integer.parseInt(bt[1]);
     SplittableRandom rng = new SplittableRandom(7);

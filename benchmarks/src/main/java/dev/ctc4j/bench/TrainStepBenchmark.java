@@ -44,6 +44,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
@@ -86,8 +87,8 @@ public class TrainStepBenchmark {
   private long[] lengths;
 
   @Setup(Level.Trial)
-  public void setup() throws IOException {
-    Threads.useEverywhere(threads);
+  public void setup(BenchmarkParams trial) throws IOException {
+    Threads.useEverywhere(threads, trial);
     TrainConfig config = TrainConfig.read(CONFIG);
     ModelConfig modelConfig = config.model();
     lr = config.optimizer().lr();

@@ -1,6 +1,5 @@
 package dev.ctc4j.bench;
 
-import dev.ctc4j.Ctc4j;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.wav2vec2.Wav2Vec2Config;
@@ -27,6 +26,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
@@ -52,10 +52,8 @@ public class Wav2Vec2Benchmark {
   private org.bytedeco.pytorch.Tensor input;
 
   @Setup(Level.Trial)
-  public void setup() {
-    int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-    Ctc4j.setThreads(n);
-    torch.set_num_threads(n);
+  public void setup(BenchmarkParams trial) {
+    Threads.useEverywhere(threads, trial);
     List<String> labels = new ArrayList<>(List.of("<pad>", " "));
     for (int i = 2; i < 32; i++) labels.add("c" + i);
     config = Wav2Vec2Config.base(labels, 0);
