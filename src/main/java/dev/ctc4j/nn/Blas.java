@@ -12,7 +12,9 @@ import org.bytedeco.openblas.global.openblas;
  * address to the native library once, so libctc4j_cpu has no link-time BLAS dependency. OpenBLAS
  * runs single-threaded: the native side splits each product over ctc4j's own thread pool
  * ({@link dev.ctc4j.Ctc4j#setThreads}), since OpenBLAS's idle threads spin for ~0.1 s after every
- * call and took a core away from the layers' own parallel loops.
+ * call and took a core away from the layers' own parallel loops. In a process that also runs libtorch
+ * from the JavaCPP presets, libtorch's products go through the same preset's OpenBLAS, whose thread
+ * count the two share: set it back with {@code openblas.blas_set_num_threads} for libtorch's sake.
  */
 public final class Blas {
   private static volatile boolean ready;
