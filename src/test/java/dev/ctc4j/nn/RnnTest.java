@@ -208,6 +208,40 @@ class RnnTest {
     }
   }
 
+  /**
+   * Inference passes from eight Java threads at once, with two native threads (so each pass offers its
+   * reverse direction to a busy common pool), equal a pass run alone, bit for bit, at batches on both
+   * sides of the matrix-vector threshold.
+   */
+  @Test
+  void concurrentInferencePassesEqualOneAlone() throws Exception {
+    SplittableRandom rng = Seeds.random("RnnTest.concurrent");
+    int defaultThreads = Ctc4j.threads();
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+    Ctc4j.setThreads(2);
+    try (Rnn rnn = new Rnn(Device.CPU, Rnn.Cell.LSTM, 5, 16, 2, true, false, true, rng)) {
+      rnn.train(false);
+      for (int[] lengths : new int[][] {{12, 7}, {12, 3, 9, 12, 5, 1}}) {
+        try (Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, 12 * lengths.length * 5, 1), 12, lengths.length, 5);
+            Rnn.Output alone = rnn.forward(x, lengths, null)) {
+          float[] expected = alone.y().toFloatArray();
+          List<java.util.concurrent.Future<float[]>> outputs = new ArrayList<>();
+          for (int i = 0; i < 8; i++) {
+            outputs.add(callers.submit(() -> {
+              try (Rnn.Output o = rnn.forward(x, lengths, null)) {
+                return o.y().toFloatArray();
+              }
+            }));
+          }
+          for (java.util.concurrent.Future<float[]> y : outputs) assertArrayEquals(expected, y.get(), "batch " + lengths.length);
+        }
+      }
+    } finally {
+      callers.shutdown();
+      Ctc4j.setThreads(defaultThreads);
+    }
+  }
+
   @Test
   void rejectsBadLengthsAndShapes() {
     SplittableRandom rng = Seeds.random("RnnTest.rejects");
