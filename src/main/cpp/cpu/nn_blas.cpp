@@ -49,7 +49,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   constexpr int64_t kMinSide = 32, kMinWork = int64_t{1} << 19;
   const bool split_rows = m >= n;
   const int64_t side = split_rows ? m : n;
-  const int64_t threads = num_threads();
+  const int64_t threads = usable_threads();  // 1: one call, packing the operands once
   const int64_t blocks = threads == 1 ? 1 : std::min({4 * threads, side / kMinSide, m * n * k / kMinWork});
   if (blocks <= 1) return gemm_block(sgemm, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   const int64_t per_block = (side + blocks - 1) / blocks;

@@ -112,6 +112,7 @@ ThreadPool& pool() {
 
 void set_num_threads(int threads) { pool().resize(std::max(1, threads)); }
 int num_threads() { return pool().threads(); }
+int usable_threads() { return t_one_thread ? 1 : num_threads(); }
 void parallel_for(int64_t n, const std::function<void(int64_t)>& body) { pool().run(n, body); }
 
 OneThreadScope::OneThreadScope(bool on) : previous_(t_one_thread) { t_one_thread = previous_ || on; }

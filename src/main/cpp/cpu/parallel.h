@@ -12,6 +12,8 @@ namespace ctc4j {
 
 void set_num_threads(int threads);
 int num_threads();
+// Threads a parallel_for from this thread may get: 1 inside a OneThreadScope or a pool body.
+int usable_threads();
 void parallel_for(int64_t n, const std::function<void(int64_t)>& body);
 
 // While one is alive and `on`, parallel_for on this thread runs its work inline: for a caller that

@@ -104,15 +104,15 @@ enum ctc4j_rnn_cell { CTC4J_LSTM = 0, CTC4J_GRU = 1 };
 CTC4J_API int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t hidden, int64_t* floats);
 CTC4J_API int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
                                    int64_t input, int64_t hidden, const int32_t* lengths, const float* x,
-                                   const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const float* h0,
-                                   const float* c0, float* y, int64_t y_stride, float* h_n, float* c_n,
-                                   float* workspace);
+                                   const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
+                                   const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
+                                   float* c_n, float* workspace);
 /* dx is ACCUMULATED (both directions add into one input gradient). dy follows y's layout. */
 CTC4J_API int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
                                     int64_t input, int64_t hidden, const int32_t* lengths, const float* x,
-                                    const float* w_ih, const float* w_hh, const float* workspace, const float* dy, int64_t dy_stride,
-                                    const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0,
-                                    float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+                                    const float* w_ih, const float* w_hh, const float* workspace, const float* dy,
+                                    int64_t dy_stride, const float* dh_n, const float* dc_n, float* dx, float* dh0,
+                                    float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
 
 #ifdef __cplusplus
 }

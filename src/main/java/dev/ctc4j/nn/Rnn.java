@@ -175,9 +175,9 @@ public final class Rnn extends Module {
         boolean concurrent = directionsSideBySide(batch);
         forEachDirection(concurrent, d -> {
           long at = (long) (layer * directions + d) * batch * hidden;
-          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, concurrent ? 1 : 0, steps, batch, in.dim(2), hidden, len,
-              Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()), bias(bIh[layer][d]),
-              bias(bHh[layer][d]), slice(initial == null ? null : initial.h(), at),
+          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, concurrent ? 1 : 0, steps, batch,
+              in.dim(2), hidden, len, Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()),
+              bias(bIh[layer][d]), bias(bHh[layer][d]), slice(initial == null ? null : initial.h(), at),
               slice(initial == null ? null : initial.c(), at), Ops.ptr(out).position((long) d * hidden),
               (long) hidden * directions, slice(hN, at), slice(cN, at), Ops.ptr(ws[d])), "Rnn forward");
         });
