@@ -5,10 +5,10 @@ import static dev.ctc4j.testing.Torch.opt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.testing.NativeThreads;
 import dev.ctc4j.testing.Seeds;
 import dev.ctc4j.testing.Torch;
 import java.util.SplittableRandom;
@@ -43,20 +43,16 @@ class LayersTest {
    * 40 rows), at one and at three threads.
    */
   @Test
-  void linearProductsSplitOverThreads() {
+  void linearProductsSplitOverThreads() throws Exception {
     SplittableRandom rng = Seeds.random("LayersTest.linearSplit");
-    int threads = Ctc4j.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Ctc4j.setThreads(t);
+    for (int threads : new int[] {1, 3}) {
+      NativeThreads.with(threads, () -> {
         for (long[] shape : new long[][] {{2, 150, 300}, {1, 40, 300}}) {
           try (Linear layer = new Linear(CPU, 300, 260, true, rng)) {
             check(layer, shape, rng, true, TOL, (x, p) -> torch.linear(x, p.get("weight"), opt(p.get("bias"))));
           }
         }
-      }
-    } finally {
-      Ctc4j.setThreads(threads);
+      });
     }
   }
 

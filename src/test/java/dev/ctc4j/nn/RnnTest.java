@@ -6,10 +6,10 @@ import static dev.ctc4j.nn.TorchCheck.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.testing.NativeThreads;
 import dev.ctc4j.testing.Seeds;
 import dev.ctc4j.testing.Torch;
 import java.util.ArrayList;
@@ -45,14 +45,8 @@ class RnnTest {
     "GRU, 2, true, true, 5 9 3 9 6 1 7, 2", "GRU, 2, true, true, 5 9 3 9 6 1 7, 3"
   })
   void matchesLibtorchPerUtterance(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum, String lengthList,
-      int threads) {
-    int defaultThreads = Ctc4j.threads();
-    Ctc4j.setThreads(threads);
-    try {
-      compareWithLibtorch(cell, layers, bidirectional, sum, lengthList);
-    } finally {
-      Ctc4j.setThreads(defaultThreads);
-    }
+      int threads) throws Exception {
+    NativeThreads.with(threads, () -> compareWithLibtorch(cell, layers, bidirectional, sum, lengthList));
   }
 
   private static void compareWithLibtorch(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum,
@@ -216,29 +210,30 @@ class RnnTest {
   @Test
   void concurrentInferencePassesEqualOneAlone() throws Exception {
     SplittableRandom rng = Seeds.random("RnnTest.concurrent");
-    int defaultThreads = Ctc4j.threads();
     java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
-    Ctc4j.setThreads(2);
     try (Rnn rnn = new Rnn(Device.CPU, Rnn.Cell.LSTM, 5, 16, 2, true, false, true, rng)) {
       rnn.train(false);
-      for (int[] lengths : new int[][] {{12, 7}, {12, 3, 9, 12, 5, 1}}) {
-        try (Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, 12 * lengths.length * 5, 1), 12, lengths.length, 5);
-            Rnn.Output alone = rnn.forward(x, lengths, null)) {
-          float[] expected = alone.y().toFloatArray();
-          List<java.util.concurrent.Future<float[]>> outputs = new ArrayList<>();
-          for (int i = 0; i < 8; i++) {
-            outputs.add(callers.submit(() -> {
-              try (Rnn.Output o = rnn.forward(x, lengths, null)) {
-                return o.y().toFloatArray();
-              }
-            }));
+      NativeThreads.with(2, () -> {
+        for (int[] lengths : new int[][] {{12, 7}, {12, 3, 9, 12, 5, 1}}) {
+          try (Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, 12 * lengths.length * 5, 1), 12, lengths.length, 5);
+              Rnn.Output alone = rnn.forward(x, lengths, null)) {
+            float[] expected = alone.y().toFloatArray();
+            List<java.util.concurrent.Future<float[]>> outputs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+              outputs.add(callers.submit(() -> {
+                try (Rnn.Output o = rnn.forward(x, lengths, null)) {
+                  return o.y().toFloatArray();
+                }
+              }));
+            }
+            for (java.util.concurrent.Future<float[]> y : outputs) {
+              assertArrayEquals(expected, y.get(), "batch " + lengths.length);
+            }
           }
-          for (java.util.concurrent.Future<float[]> y : outputs) assertArrayEquals(expected, y.get(), "batch " + lengths.length);
         }
-      }
+      });
     } finally {
       callers.shutdown();
-      Ctc4j.setThreads(defaultThreads);
     }
   }
 
