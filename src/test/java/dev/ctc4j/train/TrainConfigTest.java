@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.testing.TinyTraining;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,11 +55,6 @@ class TrainConfigTest {
   }
 
   private Path edited(Consumer<ObjectNode> edit) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode c = (ObjectNode) json.readTree(Path.of("configs/an4-dnn.json").toFile());
-    edit.accept(c);
-    Path file = dir.resolve("config.json");
-    json.writeValue(file.toFile(), c);
-    return file;
+    return TinyTraining.edited(Path.of("configs/an4-dnn.json"), dir.resolve("config.json"), edit);
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.data.Manifest;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,7 +73,7 @@ class TrainerTest {
   @Test
   void fineTuningStartsFromTheWeightsOfInitFrom() throws Exception {
     trainer(config(4, 100), dir.resolve("a")).run(false);
-    Path tune = edited(config(2, 100), c -> {
+    Path tune = TinyTraining.edited(config(2, 100), dir.resolve("tune.json"), c -> {
       c.put("init_from", "a/best");
       ((ObjectNode) c.get("optimizer")).put("lr", 0.0);
     });
@@ -85,19 +83,11 @@ class TrainerTest {
     assertEquals(start.keySet(), tuned.keySet());
     start.forEach((name, e) -> assertArrayEquals(e.values(), tuned.get(name).values(), name));
 
-    Path otherFeatures = edited(tune, c -> ((ObjectNode) c.get("features")).put("n_fft", 512));
+    Path otherFeatures = TinyTraining.edited(tune, dir.resolve("other-features.json"),
+        c -> ((ObjectNode) c.get("features")).put("n_fft", 512));
     InvalidInputException e = assertThrows(InvalidInputException.class,
         () -> trainer(otherFeatures, dir.resolve("c")).run(false));
     assertTrue(e.getMessage().contains("other features"), e.getMessage());
-  }
-
-  private static Path edited(Path config, Consumer<ObjectNode> edit) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode c = (ObjectNode) json.readTree(config.toFile());
-    edit.accept(c);
-    Path file = config.resolveSibling("edited-" + config.getFileName());
-    json.writeValue(file.toFile(), c);
-    return file;
   }
 
   @Test
