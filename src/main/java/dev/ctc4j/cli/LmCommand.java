@@ -1,8 +1,16 @@
 package dev.ctc4j.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.data.Manifest;
+import dev.ctc4j.decode.BeamSearchOptions;
+import dev.ctc4j.eval.LmWeightSearch;
+import dev.ctc4j.infer.SpeechModel;
 import dev.ctc4j.lm.KneserNeyBuilder;
+import dev.ctc4j.lm.NgramLanguageModel;
+import dev.ctc4j.tensor.Device;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,9 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code ctc4j lm build}: n-gram language models. */
-@Command(name = "lm", description = "Build n-gram language models.", mixinStandardHelpOptions = true,
-    subcommands = LmCommand.Build.class)
+/** {@code ctc4j lm build|tune}: n-gram language models and their weight in beam search. */
+@Command(name = "lm", description = "Build n-gram language models and tune their weights.",
+    mixinStandardHelpOptions = true, subcommands = {LmCommand.Build.class, LmCommand.Tune.class})
 public final class LmCommand {
 
   /** Modified Kneser-Ney estimation with interpolation, as KenLM's lmplz, written as ARPA. */
@@ -44,6 +52,50 @@ public final class LmCommand {
       builder.writeArpa(output);
       System.out.println("wrote " + output);
       return 0;
+    }
+  }
+
+  /** A grid search over alpha and beta on a dev manifest, the model run once. */
+  @Command(name = "tune", mixinStandardHelpOptions = true,
+      description = "Word and character error rates of beam search with an LM over a grid of alpha and beta; "
+          + "use a dev manifest, not the test set.")
+  static final class Tune implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Option(names = "--manifest", required = true, paramLabel = "FILE", description = "held-out (dev) utterances")
+    Path manifest;
+    @Option(names = "--lm", required = true, paramLabel = "ARPA") Path lm;
+    @Option(names = "--alphas", split = ",", defaultValue = "0.1,0.3,0.5,0.7,0.9,1.1", description = "LM weights")
+    double[] alphas;
+    @Option(names = "--betas", split = ",", defaultValue = "0,0.5,1,1.5,2,2.5,3", description = "word bonuses")
+    double[] betas;
+    @Option(names = "--beam", defaultValue = "32", description = "Beam width.") int beam;
+    @Option(names = "--batch-size", defaultValue = "16") int batchSize;
+    @Option(names = "--device", defaultValue = "cpu") String device;
+    @Option(names = "--json", description = "Print exactly one JSON object {best, grid} on stdout.") boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      List<LmWeightSearch.Point> grid;
+      try (SpeechModel m = SpeechModel.load(model, Device.parse(device).requireAvailable());
+          NgramLanguageModel languageModel = NgramLanguageModel.load(lm)) {
+        BeamSearchOptions options = BeamSearchOptions.builder().beamWidth(beam).lm(languageModel, 0, 0).build();
+        grid = LmWeightSearch.run(m, Manifest.read(manifest), batchSize, options, alphas, betas, System.err::println);
+      }
+      LmWeightSearch.Point best = Collections.min(grid, LmWeightSearch.BEST_FIRST);
+      if (json) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode out = mapper.createObjectNode().putPOJO("best", best);
+        grid.forEach(p -> out.withArray("grid").addPOJO(p));
+        System.out.println(mapper.writeValueAsString(out));
+      } else {
+        grid.forEach(p -> System.out.println(line(p)));
+        System.out.println("best: " + line(best));
+      }
+      return 0;
+    }
+
+    private static String line(LmWeightSearch.Point p) {
+      return String.format("alpha %.2f beta %.2f  WER %.2f%%  CER %.2f%%", p.alpha(), p.beta(), 100 * p.wer(), 100 * p.cer());
     }
   }
 }

@@ -43,6 +43,13 @@ public record BeamSearchOptions(int beamWidth, int nBest, int tokenTopK, double 
     });
   }
 
+  /** These settings with another LM weight and word bonus (there must be an LM). */
+  public BeamSearchOptions withLmWeights(double alpha, double beta) {
+    if (lm == null) throw new InvalidInputException("LM weights need an LM");
+    return new BeamSearchOptions(beamWidth, nBest, tokenTopK, tokenMinLogProb, blankSkipLogProb, lm, lmUnit, alpha,
+        beta, oovLog10, lexicon, hotwords);
+  }
+
   public static Builder builder() {
     return new Builder();
   }

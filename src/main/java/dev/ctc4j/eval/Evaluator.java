@@ -20,41 +20,57 @@ public final class Evaluator {
 
   public static Evaluation evaluate(SpeechModel model, List<Utterance> utterances, int batchSize,
       BiFunction<SpeechModel, SpeechModel.Emissions, List<String>> decoder, Consumer<String> log) {
-    if (batchSize < 1) throw new InvalidInputException("batch size must be >= 1");
-    List<Utterance> sorted = new ArrayList<>(utterances);
-    sorted.sort(Comparator.comparingDouble(Utterance::duration));
     ErrorRates rates = new ErrorRates();
-    double audioSeconds = 0;
-    int skipped = 0;
+    double[] audioSeconds = {0};
     long start = System.nanoTime();
-    for (int i = 0; i < sorted.size(); i += batchSize) {
-      List<Utterance> batch = new ArrayList<>();
-      List<float[]> audio = new ArrayList<>();
-      for (Utterance u : sorted.subList(i, Math.min(sorted.size(), i + batchSize))) {
-        try {
-          audio.add(Audio.read(u.audio()));
-          batch.add(u);
-        } catch (InvalidInputException e) {
-          skipped++;
-          log.accept("skipped " + u.audio() + ": " + e.getMessage());
-        }
-      }
-      if (batch.isEmpty()) continue;
-      List<String> texts;
-      try (SpeechModel.Emissions e = model.emissions(audio)) {
-        texts = decoder.apply(model, e);
-      }
-      for (int k = 0; k < batch.size(); k++) {
-        rates.add(batch.get(k).text(), texts.get(k));
-        audioSeconds += audio.get(k).length / (double) Audio.SAMPLE_RATE;
-      }
-    }
-    return new Evaluation(rates.wer(), rates.cer(), rates.utterances(), audioSeconds,
+    int skipped = forEachBatch(model, utterances, batchSize, log, (batch, seconds, emissions) -> {
+      List<String> texts = decoder.apply(model, emissions);
+      for (int k = 0; k < batch.size(); k++) rates.add(batch.get(k).text(), texts.get(k));
+      audioSeconds[0] += seconds;
+    });
+    return new Evaluation(rates.wer(), rates.cer(), rates.utterances(), audioSeconds[0],
         (System.nanoTime() - start) / 1e9, skipped);
   }
 
   /** Best-path decoding. */
   public static List<String> greedy(SpeechModel model, SpeechModel.Emissions emissions) {
     return model.greedy(emissions).stream().map(h -> h.text()).toList();
+  }
+
+  /** A batch of readable utterances, their audio duration and their emissions (closed after the call). */
+  interface Batch {
+    void accept(List<Utterance> utterances, double audioSeconds, SpeechModel.Emissions emissions);
+  }
+
+  /**
+   * Runs the model over {@code utterances} in batches of up to {@code batchSize}, shortest first,
+   * skipping (and logging) unreadable files; returns how many were skipped.
+   */
+  static int forEachBatch(SpeechModel model, List<Utterance> utterances, int batchSize, Consumer<String> log,
+      Batch consumer) {
+    if (batchSize < 1) throw new InvalidInputException("batch size must be >= 1");
+    List<Utterance> sorted = new ArrayList<>(utterances);
+    sorted.sort(Comparator.comparingDouble(Utterance::duration));
+    int skipped = 0;
+    for (int i = 0; i < sorted.size(); i += batchSize) {
+      List<Utterance> batch = new ArrayList<>();
+      List<float[]> audio = new ArrayList<>();
+      double seconds = 0;
+      for (Utterance u : sorted.subList(i, Math.min(sorted.size(), i + batchSize))) {
+        try {
+          audio.add(Audio.read(u.audio()));
+          batch.add(u);
+          seconds += audio.get(audio.size() - 1).length / (double) Audio.SAMPLE_RATE;
+        } catch (InvalidInputException e) {
+          skipped++;
+          log.accept("skipped " + u.audio() + ": " + e.getMessage());
+        }
+      }
+      if (batch.isEmpty()) continue;
+      try (SpeechModel.Emissions e = model.emissions(audio)) {
+        consumer.accept(batch, seconds, e);
+      }
+    }
+    return skipped;
   }
 }
