@@ -3,7 +3,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "cpu/cuda_backend.h"
 #include "cpu/error.h"
@@ -23,15 +26,83 @@ bool simd::has_avx2_fma() {
 
 namespace {
 
+constexpr size_t kHuge = size_t{2} << 20;
+
 // 64-byte aligned host memory. Large blocks are 2 MiB aligned and asked to be backed by huge pages:
 // first touching a fresh 200 MB gradient 4 KiB page at a time otherwise costs more than the kernel.
 void* host_alloc(size_t bytes) {
-  constexpr size_t kHuge = size_t{2} << 20;
   const size_t align = bytes >= kHuge ? kHuge : 64;
   void* p = std::aligned_alloc(align, (bytes + align - 1) / align * align + align);
   if (p == nullptr) throw Error(CTC4J_OUT_OF_MEMORY, "out of host memory allocating " + std::to_string(bytes) + " bytes");
   if (align == kHuge) madvise(p, (bytes + align - 1) / align * align, MADV_HUGEPAGE);  // advice only; failure is harmless
   return p;
+}
+
+// Freed large host blocks kept for the next allocation of about their size. glibc returns blocks
+// over 32 MB to the kernel on free, and the kernel zeroes every page of a fresh one on first touch:
+// 7 % of a wav2vec2 forward pass went to zeroing its conv outputs again on every call.
+class LargeBlockCache {
+ public:
+  static constexpr size_t kLimit = size_t{512} << 20;  // idle bytes kept at most
+
+  void* take(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = idle_.lower_bound(bytes);
+    if (it == idle_.end() || it->first > bytes + bytes / 4) return nullptr;  // best fit, at most 25 % waste
+    void* p = it->second;
+    idle_bytes_ -= it->first;
+    idle_.erase(it);
+    return p;
+  }
+
+  // Keeps a large block (false: not one of ours, the caller frees it); evicts the smallest to make room.
+  bool keep(void* p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto size = capacity_.find(p);
+    if (size == capacity_.end()) return false;
+    if (size->second > kLimit) {
+      capacity_.erase(size);
+      return false;
+    }
+    while (idle_bytes_ + size->second > kLimit) {
+      auto smallest = idle_.begin();
+      idle_bytes_ -= smallest->first;
+      capacity_.erase(smallest->second);
+      std::free(smallest->second);
+      idle_.erase(smallest);
+    }
+    idle_.emplace(size->second, p);
+    idle_bytes_ += size->second;
+    return true;
+  }
+
+  void track(void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    capacity_[p] = bytes;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::multimap<size_t, void*> idle_;          // capacity -> idle block
+  std::unordered_map<void*, size_t> capacity_;  // every large block, idle or in use
+  size_t idle_bytes_ = 0;
+};
+
+LargeBlockCache& large_blocks() {
+  static LargeBlockCache* cache = new LargeBlockCache();  // never destroyed: frees may come during exit
+  return *cache;
+}
+
+void* host_take(size_t bytes) {
+  if (bytes < kHuge) return host_alloc(bytes);
+  if (void* p = large_blocks().take(bytes)) return p;
+  void* p = host_alloc(bytes);
+  large_blocks().track(p, bytes);
+  return p;
+}
+
+void host_give_back(void* p) {
+  if (!large_blocks().keep(p)) std::free(p);
 }
 
 void check_size(size_t bytes) {
@@ -73,7 +144,7 @@ int ctc4j_alloc(int device, size_t bytes, void** out) {
     *out = nullptr;
     check_size(bytes);
     if (device == CTC4J_CPU) {
-      *out = host_alloc(bytes);
+      *out = host_take(bytes);
     } else {
       cuda::require_device(device);
       CTC4J_CUDA_CALL(ctc4jcu_malloc, device, bytes, out);
@@ -85,7 +156,7 @@ int ctc4j_free(int device, void* ptr) {
   return guarded([&] {
     if (ptr == nullptr) return;
     if (device == CTC4J_CPU) {
-      std::free(ptr);
+      host_give_back(ptr);
     } else {
       CTC4J_CUDA_CALL(ctc4jcu_free, device, ptr);
     }

@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ctc4j.DeviceUnavailableException;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.testing.Seeds;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class TensorTest {
@@ -33,6 +39,63 @@ class TensorTest {
       assertEquals(0, z.numel());
       for (float v : y.toFloatArray()) assertEquals(0f, v);
     }
+  }
+
+  /**
+   * Large host blocks are reused after close: threads that keep several large tensors of random
+   * sizes alive at once each find their own values intact (no block handed to two owners), and a
+   * zeros tensor on a reused block holding ones reads zero.
+   */
+  @Test
+  void reusedLargeBlocksBelongToOneTensorAtATime() throws Exception {
+    SplittableRandom seeds = Seeds.random("TensorTest.reusedLargeBlocks");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Future<?>[] done = new Future<?>[4];
+      for (int w = 0; w < done.length; w++) {
+        SplittableRandom rng = seeds.split();
+        float mark = w + 1;
+        done[w] = pool.submit(() -> {
+          Deque<Filled> live = new ArrayDeque<>();
+          try {
+            for (int i = 0; i < 24; i++) {
+              float value = mark * 1000 + i;
+              int n = rng.nextInt(1 << 19, 3 << 20);  // 2 to 12 MiB
+              live.addLast(new Filled(Tensor.of(Device.CPU, filled(n, value), n), value));
+              if (live.size() > 3) live.removeFirst().checkAndClose();
+            }
+            while (!live.isEmpty()) live.removeFirst().checkAndClose();
+          } finally {
+            live.forEach(f -> f.tensor.close());
+          }
+          return null;
+        });
+      }
+      for (Future<?> f : done) f.get();
+    } finally {
+      pool.shutdownNow();
+    }
+    int n = 5 << 20;
+    try (Tensor ones = Tensor.of(Device.CPU, filled(n, 1f), n)) {
+      assertEquals(1f, ones.toFloatArray()[n - 1]);
+    }
+    try (Tensor z = Tensor.zeros(Device.CPU, DType.F32, n)) {
+      assertArrayEquals(new float[n], z.toFloatArray());
+    }
+  }
+
+  private record Filled(Tensor tensor, float value) {
+    void checkAndClose() {
+      try (tensor) {
+        for (float x : tensor.toFloatArray()) assertEquals(value, x, "a value of another tensor");
+      }
+    }
+  }
+
+  private static float[] filled(int n, float value) {
+    float[] v = new float[n];
+    Arrays.fill(v, value);
+    return v;
   }
 
   @Test
