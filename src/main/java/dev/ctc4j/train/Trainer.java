@@ -221,7 +221,10 @@ public final class Trainer {
     TrainingCheckpoint.save(checkpoints(), model, config.features(), optimizer, state, config.keepCheckpoints());
   }
 
-  /** Train and dev utterances: a dev manifest, or dev_speakers train speakers (chosen by the seed) held out. */
+  /**
+   * Train and dev utterances: a dev manifest, or dev_speakers train speakers (chosen by the seed) held
+   * out, written to data/train.jsonl and data/dev.jsonl of the run.
+   */
   private void split(List<Utterance> train, List<Utterance> dev) throws IOException {
     List<Utterance> all = Manifest.read(configDir.resolve(config.data().train()));
     double maxDuration = config.data().maxDuration();
@@ -239,6 +242,9 @@ public final class Trainer {
     List<String> held = speakers.subList(0, config.data().devSpeakers());
     for (Utterance u : all) (held.contains(speaker(u)) ? dev : train).add(u);
     log.accept("dev: " + dev.size() + " utterances of held-out speakers " + held + "; train: " + train.size());
+    // The split as manifests, so the LM can be built without the dev speakers and tuned on them (lm tune).
+    Manifest.write(out.resolve("data/train.jsonl"), train);
+    Manifest.write(out.resolve("data/dev.jsonl"), dev);
   }
 
   /** The speaker of a corpus file laid out as .../SPEAKER/file (AN4) or .../SPEAKER/CHAPTER/file (LibriSpeech). */

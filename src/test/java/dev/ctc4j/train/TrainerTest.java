@@ -13,6 +13,7 @@ import dev.ctc4j.data.Utterance;
 import dev.ctc4j.infer.SpeechModel;
 import dev.ctc4j.model.SafeTensors;
 import dev.ctc4j.tensor.Device;
+import dev.ctc4j.testing.SharedData;
 import dev.ctc4j.testing.TinyTraining;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +21,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +59,51 @@ class TrainerTest {
       Utterance u = Manifest.read(dir.resolve("dev.jsonl")).get(0);
       assertNotNull(best.greedy(List.of(dev.ctc4j.audio.Audio.read(u.audio()))).get(0).text());
     }
+  }
+
+  /**
+   * With dev_speakers, the held-out speakers' utterances are the run's data/dev.jsonl and the rest its
+   * data/train.jsonl: whole speakers, nothing lost, the dev set the trainer scored, the same for a seed.
+   */
+  @Test
+  void heldOutSpeakersAreWrittenAsTheRunsManifests() throws Exception {
+    Map<String, List<Utterance>> bySpeaker = new TreeMap<>();
+    for (Utterance u : Manifest.read(SharedData.require("an4/train.jsonl"))) {
+      bySpeaker.computeIfAbsent(Trainer.speaker(u), k -> new ArrayList<>()).add(u);
+    }
+    List<Utterance> pool = new ArrayList<>();
+    bySpeaker.values().stream().limit(5).forEach(us -> pool.addAll(us.subList(0, 2)));
+    Manifest.write(dir.resolve("pool.jsonl"), pool);
+    Path config = TinyTraining.edited(config(2, 100), dir.resolve("held-out.json"), c -> {
+      ObjectNode data = (ObjectNode) c.get("data");
+      data.put("train", "pool.jsonl").putNull("dev");
+      data.put("dev_speakers", 2);
+      c.put("epochs", 1);
+    });
+    trainer(config, dir.resolve("run")).run(false);
+    List<Utterance> dev = Manifest.read(dir.resolve("run/data/dev.jsonl"));
+    List<Utterance> train = Manifest.read(dir.resolve("run/data/train.jsonl"));
+    Set<String> devSpeakers = speakers(dev), trainSpeakers = speakers(train);
+    assertEquals(2, devSpeakers.size(), devSpeakers.toString());
+    assertEquals(3, trainSpeakers.size(), trainSpeakers.toString());
+    assertTrue(devSpeakers.stream().noneMatch(trainSpeakers::contains), devSpeakers + " " + trainSpeakers);
+    List<Utterance> both = new ArrayList<>(train);
+    both.addAll(dev);
+    assertEquals(audio(pool), audio(both));
+    String lastEpoch = Files.readAllLines(dir.resolve("run/metrics.jsonl")).stream()
+        .filter(l -> l.contains("\"type\":\"epoch\"")).reduce((a, b) -> b).orElseThrow();
+    assertTrue(lastEpoch.contains("\"dev_utterances\":" + dev.size()), lastEpoch);
+
+    trainer(config, dir.resolve("again")).run(false);
+    assertEquals(audio(dev), audio(Manifest.read(dir.resolve("again/data/dev.jsonl"))), "the seed fixes the split");
+  }
+
+  private static Set<String> speakers(List<Utterance> us) {
+    return us.stream().map(Trainer::speaker).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private static Set<Path> audio(List<Utterance> us) {
+    return us.stream().map(u -> u.audio().toAbsolutePath().normalize()).collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test
