@@ -58,4 +58,18 @@ class MainTest {
     assertEquals(2, Main.run("features", SAMPLE.toString()), "missing -o is a usage error");
     assertFalse(Files.exists(out), "nothing written on failure");
   }
+
+  @Test
+  void missingFilesAreNamedWithoutAStackTrace() {
+    String model = dev.ctc4j.infer.DefaultModel.BUNDLED;
+    Path manifest = dir.resolve("missing.jsonl"), lm = dir.resolve("missing.arpa");
+    String err = Console.stderr(() -> assertEquals(1, Main.run("eval", "--model", model, "--manifest", manifest.toString())));
+    assertTrue(err.startsWith("error: no such file: ") && err.contains(manifest.toString()) && !err.contains("\tat "), err);
+    err = Console.stderr(() -> assertEquals(1, Main.run("eval", "--model", model, "--manifest",
+        "../shared/data/an4/test.jsonl", "--decoder", "beam", "--lm", lm.toString())));
+    assertTrue(err.startsWith("error: ") && err.contains(lm.toString()) && !err.contains("\tat "), err);
+    err = Console.stderr(() -> assertEquals(1, Main.run("eval", "--model", dir.resolve("no-model").toString(),
+        "--manifest", manifest.toString())));
+    assertTrue(err.startsWith("error: ") && err.contains("no-model") && !err.contains("\tat "), err);
+  }
 }
