@@ -39,6 +39,7 @@ public final class LmWeightSearch {
     try {
       Evaluator.forEachBatch(model, utterances, batchSize, log,
           (batch, seconds, e) -> batches.add(new Batch(batch, e.logProbs().to(Device.CPU), e.lengths())));
+      if (batches.isEmpty()) throw new InvalidInputException("no readable utterances to tune on");
       List<Point> points = new ArrayList<>();
       for (double alpha : alphas) {
         for (double beta : betas) {

@@ -59,7 +59,7 @@ class LmWeightSearchTest {
   }
 
   @Test
-  void needsAnLmAndAGrid() throws Exception {
+  void needsAnLmAGridAndReadableUtterances() throws Exception {
     Path bundled = Path.of(DefaultModel.BUNDLED);
     try (SpeechModel model = SpeechModel.load(bundled, Device.CPU);
         NgramLanguageModel lm = NgramLanguageModel.load(bundled.resolve("lm-3gram.arpa"))) {
@@ -69,6 +69,9 @@ class LmWeightSearchTest {
       BeamSearchOptions withLm = BeamSearchOptions.builder().lm(lm, 0, 0).build();
       assertThrows(InvalidInputException.class,
           () -> LmWeightSearch.run(model, List.of(), 4, withLm, new double[0], new double[] {1}, s -> {}));
+      List<Utterance> unreadable = List.of(new Utterance(Path.of("missing.wav"), "not there", 1.0));
+      assertThrows(InvalidInputException.class,
+          () -> LmWeightSearch.run(model, unreadable, 4, withLm, new double[] {1}, new double[] {1}, s -> {}));
     }
   }
 }
