@@ -44,8 +44,6 @@ void* host_alloc(size_t bytes) {
 // up to 12 % of a wav2vec2 forward pass went to zeroing its conv outputs again on every call.
 class LargeBlockCache {
  public:
-  static constexpr size_t kLimit = size_t{512} << 20;  // idle bytes kept at most
-
   void* take(size_t bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = idle_.lower_bound(bytes);
@@ -62,17 +60,11 @@ class LargeBlockCache {
     std::lock_guard<std::mutex> lock(mutex_);
     auto size = capacity_.find(p);
     if (size == capacity_.end()) return false;
-    if (size->second > kLimit) {
+    if (size->second > limit_) {
       capacity_.erase(size);
       return false;
     }
-    while (idle_bytes_ + size->second > kLimit) {
-      auto smallest = idle_.begin();
-      idle_bytes_ -= smallest->first;
-      capacity_.erase(smallest->second);
-      std::free(smallest->second);
-      idle_.erase(smallest);
-    }
+    evict_down_to(limit_ - size->second);
     idle_.emplace(size->second, p);
     idle_bytes_ += size->second;
     return true;
@@ -83,11 +75,33 @@ class LargeBlockCache {
     capacity_[p] = bytes;
   }
 
+  void set_limit(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    limit_ = bytes;
+    evict_down_to(limit_);
+  }
+
+  size_t idle_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return idle_bytes_;
+  }
+
  private:
+  void evict_down_to(size_t bytes) {  // smallest first; the caller holds the lock
+    while (idle_bytes_ > bytes) {
+      auto smallest = idle_.begin();
+      idle_bytes_ -= smallest->first;
+      capacity_.erase(smallest->second);
+      std::free(smallest->second);
+      idle_.erase(smallest);
+    }
+  }
+
   std::mutex mutex_;
   std::multimap<size_t, void*> idle_;          // capacity -> idle block
   std::unordered_map<void*, size_t> capacity_;  // every large block, idle or in use
   size_t idle_bytes_ = 0;
+  size_t limit_ = size_t{512} << 20;
 };
 
 LargeBlockCache& large_blocks() {
@@ -164,6 +178,11 @@ int ctc4j_free(int device, void* ptr) {
     }
   });
 }
+
+int ctc4j_set_host_cache_limit(size_t bytes) {
+  return guarded([&] { large_blocks().set_limit(bytes); });
+}
+size_t ctc4j_host_cache_idle_bytes(void) { return large_blocks().idle_bytes(); }
 
 int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
   return guarded([&] {

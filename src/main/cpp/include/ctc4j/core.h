@@ -45,6 +45,11 @@ CTC4J_API int ctc4j_free(int device, void* ptr);
 CTC4J_API int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes);
 CTC4J_API int ctc4j_zero(int device, void* ptr, size_t bytes);
 
+/* Freed host blocks of 2 MiB or more are kept for reuse, up to a limit of idle bytes (default 512 MiB;
+ * 0 keeps none). Setting the limit frees idle blocks beyond it. */
+CTC4J_API int ctc4j_set_host_cache_limit(size_t bytes);
+CTC4J_API size_t ctc4j_host_cache_idle_bytes(void);
+
 #ifdef __cplusplus
 }
 #endif

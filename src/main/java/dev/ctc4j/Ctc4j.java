@@ -3,7 +3,7 @@ package dev.ctc4j;
 import dev.ctc4j.bridge.CoreNative;
 import dev.ctc4j.bridge.NativeStatus;
 
-/** Facts about the native runtime: version, CPU features in use, and the CPU thread pool. */
+/** Facts about the native runtime: version, CPU features in use, the CPU thread pool and the host block cache. */
 public final class Ctc4j {
   private Ctc4j() {}
 
@@ -23,5 +23,20 @@ public final class Ctc4j {
 
   public static void setThreads(int threads) {
     NativeStatus.check(CoreNative.ctc4j_set_num_threads(threads), "set threads");
+  }
+
+  /**
+   * Closed tensors' host blocks of 2 MiB or more are kept for the next tensor of about their size
+   * (a fresh block costs the kernel zeroing its pages), up to {@code bytes} idle in all: 512 MiB by
+   * default, 0 keeps none. Lowering the limit frees idle blocks beyond it.
+   */
+  public static void setHostCacheLimit(long bytes) {
+    if (bytes < 0) throw new InvalidInputException("host cache limit must be >= 0 bytes, got " + bytes);
+    NativeStatus.check(CoreNative.ctc4j_set_host_cache_limit(bytes), "set host cache limit");
+  }
+
+  /** Bytes of host blocks kept idle for reuse now. */
+  public static long hostCacheIdleBytes() {
+    return CoreNative.ctc4j_host_cache_idle_bytes();
   }
 }

@@ -48,6 +48,10 @@ public final class CoreNative {
 
   public static native int ctc4j_num_threads();
 
+  public static native int ctc4j_set_host_cache_limit(@Cast("size_t") long bytes);
+
+  public static native @Cast("size_t") long ctc4j_host_cache_idle_bytes();
+
   public static native int ctc4j_cuda_device_count(IntPointer count);
 
   public static native @Cast("const char*") BytePointer ctc4j_cuda_status();

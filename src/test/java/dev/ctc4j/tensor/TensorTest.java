@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ctc4j.Ctc4j;
 import dev.ctc4j.DeviceUnavailableException;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.testing.Seeds;
@@ -81,6 +82,27 @@ class TensorTest {
     }
     try (Tensor z = Tensor.zeros(Device.CPU, DType.F32, n)) {
       assertArrayEquals(new float[n], z.toFloatArray());
+    }
+  }
+
+  @Test
+  void theHostCacheKeepsClosedLargeBlocksUpToItsLimit() {
+    long mib = 1 << 20;
+    try {
+      Ctc4j.setHostCacheLimit(64 * mib);
+      assertTrue(Ctc4j.hostCacheIdleBytes() <= 64 * mib, "lowering the limit frees idle blocks beyond it");
+      Tensor.zeros(Device.CPU, DType.F32, 4 << 20).close();  // 16 MiB
+      long idle = Ctc4j.hostCacheIdleBytes();
+      assertTrue(idle >= 16 * mib && idle <= 64 * mib, "idle bytes " + idle);
+      Tensor.zeros(Device.CPU, DType.F32, 20 << 20).close();  // 80 MiB: over the limit, freed
+      assertTrue(Ctc4j.hostCacheIdleBytes() <= 64 * mib);
+      Ctc4j.setHostCacheLimit(0);
+      assertEquals(0, Ctc4j.hostCacheIdleBytes());
+      Tensor.zeros(Device.CPU, DType.F32, 4 << 20).close();
+      assertEquals(0, Ctc4j.hostCacheIdleBytes(), "a limit of 0 keeps nothing");
+      assertThrows(InvalidInputException.class, () -> Ctc4j.setHostCacheLimit(-1));
+    } finally {
+      Ctc4j.setHostCacheLimit(512 * mib);
     }
   }
 
