@@ -146,7 +146,7 @@ __device__ int pick_tokens(const Search& s, const float* row, uint32_t* keys, in
   const bool skipped = log_prob_of(s, row, s.c.blank) > s.c.blank_skip_log_prob;
   for (int c = threadIdx.x; c < s.c.classes; c += kThreads) {
     const float lp = log_prob_of(s, row, c);
-    const bool usable = !skipped && c != s.c.blank && lp >= s.c.token_min_log_prob && lp != kLogZero;
+    const bool usable = !skipped && c != s.c.blank && lp >= s.c.token_min_log_prob && lp != kLnZero;
     keys[c] = usable ? order_key(lp) : 0;
   }
   __syncthreads();
@@ -180,7 +180,7 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
 
   if (threadIdx.x == 0) {
     nodes[0] = root_prefix();
-    beams[0] = BeamEntry{kNgramSeed, 0, 0.0f, kLogZero};
+    beams[0] = BeamEntry{kNgramSeed, 0, 0.0f, kLnZero};
   }
   int beam_size = 1, current = 0;
   int32_t pool = 1;
@@ -192,7 +192,7 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
     const int n_tokens = pick_tokens(s, row, keys, tokens, sh, scan);
     const int slots = 1 + n_tokens, n_candidates = beam_size * slots;
     for (int i = threadIdx.x; i < s.table_capacity; i += kThreads) table[i] = -1;
-    for (int i = threadIdx.x; i < beam_size; i += kThreads) merged[i] = kLogZero;
+    for (int i = threadIdx.x; i < beam_size; i += kThreads) merged[i] = kLnZero;
     __syncthreads();
     for (int i = threadIdx.x; i < beam_size; i += kThreads) {
       for (int slot = static_cast<int>(beam[i].hash & (s.table_capacity - 1));;
@@ -211,16 +211,16 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
       const float mass =
           (token == nodes[e.node].token ? e.p_blank : log_add_exp(e.p_blank, e.p_token)) + log_prob_of(s, row, token);
       uint32_t key = 0;
-      if (mass != kLogZero) {
+      if (mass != kLnZero) {
         const uint64_t hash = ngram_key_extend(e.hash, token);
         const int32_t m = find_in_beam(table, s.table_capacity, beam, hash);
         Candidate& c = cands[idx];
         if (m >= 0) {
           merged[m] = mass;
         } else if (extend_prefix(s.words, lm, nodes, e.node, token, c.prefix)) {
-          c.hash = hash, c.p_blank = kLogZero, c.p_token = mass;
+          c.hash = hash, c.p_blank = kLnZero, c.p_token = mass;
           const float score = combined_score(mass, c.prefix.lm_ln, c.prefix.words, s.c.alpha, s.c.beta, 0.0f);
-          key = score == kLogZero ? 0 : order_key(score);
+          key = score == kLnZero ? 0 : order_key(score);
         }
       }
       keys[idx] = key;
@@ -231,14 +231,14 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
     for (int i = threadIdx.x; i < beam_size; i += kThreads) {
       const BeamEntry e = beam[i];
       const Prefix& p = nodes[e.node];
-      const float repeat = e.node == 0 ? kLogZero : e.p_token + log_prob_of(s, row, p.token);
+      const float repeat = e.node == 0 ? kLnZero : e.p_token + log_prob_of(s, row, p.token);
       Candidate& c = cands[i * slots];
       c.hash = e.hash;
       c.p_blank = log_add_exp(e.p_blank, e.p_token) + blank;
       c.p_token = log_add_exp(repeat, merged[i]);
       const float score =
           combined_score(log_add_exp(c.p_blank, c.p_token), p.lm_ln, p.words, s.c.alpha, s.c.beta, 0.0f);
-      keys[i * slots] = score == kLogZero ? 0 : order_key(score);
+      keys[i * slots] = score == kLnZero ? 0 : order_key(score);
     }
     __syncthreads();
     const int survivors = select_largest(keys, n_candidates, beam_width, chosen, sh, scan);
@@ -272,14 +272,14 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
     Prefix q = nodes[e.node];
     const float acoustic = log_add_exp(e.p_blank, e.p_token);
     const bool complete = finish_prefix(s.words, lm, nodes, e.node, q);
-    const float total = complete ? combined_score(acoustic, q.lm_ln, q.words, s.c.alpha, s.c.beta, 0.0f) : kLogZero;
+    const float total = complete ? combined_score(acoustic, q.lm_ln, q.words, s.c.alpha, s.c.beta, 0.0f) : kLnZero;
     finals[i] = Hypothesis{total, acoustic, q.lm_ln, e.node};
   }
   if (threadIdx.x == 0) sh.count = 0;
   __syncthreads();
   for (int i = threadIdx.x; i < beam_size; i += kThreads) {
     const Hypothesis h = finals[i];
-    if (h.total == kLogZero) continue;
+    if (h.total == kLnZero) continue;
     atomicAdd(&sh.count, 1);
     int rank = 0;
     for (int j = 0; j < beam_size; ++j) rank += finals[j].total > h.total || (finals[j].total == h.total && j < i);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "check.cuh"
+#include "cuda_api/abi.h"
 #include "cuda_api/runtime.h"
 
 namespace ctc4j {
@@ -15,6 +16,12 @@ using ctc4j::guarded;
 extern "C" {
 
 const char* ctc4jcu_last_error(void) { return ctc4j::last_error.c_str(); }
+
+uint64_t ctc4jcu_abi_fingerprint(void) { return ctc4j::abi_fingerprint(); }
+
+int ctc4jcu_memory_pools_supported(int device, int* supported) {
+  return guarded([&] { CTC4J_CUDA_CHECK(cudaDeviceGetAttribute(supported, cudaDevAttrMemoryPoolsSupported, device)); });
+}
 
 int ctc4jcu_device_count(int* count) {
   return guarded([&] {

@@ -7,7 +7,7 @@
 
 namespace ctc4j {
 
-constexpr float kLogZero = -INFINITY;
+constexpr float kLnZero = -INFINITY;  // ln 0, exact (common/ctc.h's kLogZero is a finite stand-in)
 constexpr float kLn10 = 2.302585092994046f;
 
 // ln(e^a + e^b) without overflow; exact when either side is -inf.
@@ -17,7 +17,7 @@ CTC4J_HD float log_add_exp(float a, float b) {
     a = b;
     b = t;
   }
-  return b == kLogZero ? a : a + log1pf(expf(b - a));
+  return b == kLnZero ? a : a + log1pf(expf(b - a));
 }
 
 // The score a prefix is ranked by: ln P_ctc + alpha ln P_lm + beta words + hotword bonus.

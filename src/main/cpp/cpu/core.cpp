@@ -13,6 +13,7 @@
 #include "cpu/error.h"
 #include "cpu/parallel.h"
 #include "cpu/simd.h"
+#include "cuda_api/abi.h"
 #include "cuda_api/runtime.h"
 
 namespace ctc4j {
@@ -133,6 +134,8 @@ using namespace ctc4j;
 extern "C" {
 
 const char* ctc4j_version(void) { return CTC4J_VERSION; }
+
+uint64_t ctc4j_abi_fingerprint(void) { return abi_fingerprint(); }
 const char* ctc4j_last_error(void) { return last_error.c_str(); }
 const char* ctc4j_cpu_features(void) { return simd::has_avx2_fma() ? "avx2 fma" : "sse2"; }
 

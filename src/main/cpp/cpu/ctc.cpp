@@ -3,6 +3,7 @@
 #include "ctc4j/ctc.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -15,6 +16,12 @@
 #include "cuda_api/ctc.h"
 
 using namespace ctc4j;
+
+namespace {
+std::atomic<bool> log_space_only{false};
+}  // namespace
+
+bool ctc4j::ctc_log_space_only() { return log_space_only.load(std::memory_order_relaxed); }
 
 namespace {
 
@@ -174,6 +181,11 @@ int ctc4j_ctc_loss(int device, const float* inputs, int input_kind, int layout, 
       CTC4J_CUDA_CALL(ctc4jcu_ctc_loss, &b, device, activations ? 1 : 0, zero_infinity, losses, grad_scales, grad);
     }
   });
+}
+
+int ctc4j_ctc_set_log_space_only(int on) {
+  log_space_only.store(on != 0, std::memory_order_relaxed);
+  return CTC4J_OK;
 }
 
 int ctc4j_ctc_posteriors(const float* log_probs, int layout, int max_time, int batch, int alphabet,

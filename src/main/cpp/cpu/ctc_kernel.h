@@ -20,6 +20,9 @@ struct CtcGradientRows {
   bool saw_nan;
 };
 
+// True while ctc4j_ctc_set_log_space_only is on: the kernels skip linear space.
+bool ctc_log_space_only();
+
 }  // namespace ctc4j
 
 // grad may be null (loss only).

@@ -2,8 +2,10 @@
 
 #include <dlfcn.h>
 
+#include <cstdio>
 #include <mutex>
 
+#include "cuda_api/abi.h"
 #include "cuda_api/runtime.h"
 
 namespace ctc4j::cuda {
@@ -23,6 +25,12 @@ std::string directory_of_this_library() {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
+std::string hex(uint64_t v) {
+  char text[19];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
 Backend probe() {
   Backend b;
   if (void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL); driver == nullptr) {
@@ -38,8 +46,12 @@ Backend probe() {
   }
   auto count = reinterpret_cast<decltype(&ctc4jcu_device_count)>(dlsym(b.library, "ctc4jcu_device_count"));
   auto error = reinterpret_cast<decltype(&ctc4jcu_last_error)>(dlsym(b.library, "ctc4jcu_last_error"));
-  if (count == nullptr || error == nullptr) {
-    b.status = "CUDA backend is missing its entry points";
+  auto abi = reinterpret_cast<decltype(&ctc4jcu_abi_fingerprint)>(dlsym(b.library, "ctc4jcu_abi_fingerprint"));
+  if (count == nullptr || error == nullptr || abi == nullptr) {
+    b.status = "CUDA backend is missing its entry points (" + path + " is from another build)";
+  } else if (abi() != abi_fingerprint()) {
+    b.status = "CUDA backend ABI " + hex(abi()) + " differs from the CPU library's " + hex(abi_fingerprint()) + " (" +
+               path + " is from another build: rebuild both together)";
   } else if (count(&b.devices) != CTC4J_OK) {
     b.status = error();
     b.devices = 0;

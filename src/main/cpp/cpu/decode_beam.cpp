@@ -151,7 +151,7 @@ class PrefixSearch {
   std::vector<ScoredTokens> run(const float* lp, int64_t frames) {
     nodes_.assign(1, root_prefix());
     node_of_.clear();
-    beam_.assign(1, Candidate{0, nodes_[0], 0.0f, kLogZero, 0.0f});
+    beam_.assign(1, Candidate{0, nodes_[0], 0.0f, kLnZero, 0.0f});
     for (int64_t t = 0; t < frames; ++t) step(lp + t * d_.classes);
     return finish();
   }
@@ -163,7 +163,7 @@ class PrefixSearch {
     tokens_for(row);
     for (const Candidate& c : beam_) {  // the prefix itself: a blank, or its last token repeated
       const Prefix& p = nodes_[c.node];
-      const float repeat = c.node == 0 ? kLogZero : c.p_token + row[p.token];
+      const float repeat = c.node == 0 ? kLnZero : c.p_token + row[p.token];
       candidate_of_.find_or_insert(child_key(p.parent, p.token), static_cast<int32_t>(candidates_.size()));
       candidates_.push_back(
           Candidate{c.node, p, log_add_exp(c.p_blank, c.p_token) + row[d_.blank], repeat, 0.0f});
@@ -173,7 +173,7 @@ class PrefixSearch {
       const float either = log_add_exp(c.p_blank, c.p_token);
       for (int32_t token : tokens_) {
         const float mass = (token == nodes_[c.node].token ? c.p_blank : either) + row[token];
-        if (mass == kLogZero) continue;
+        if (mass == kLnZero) continue;
         const uint64_t key = child_key(c.node, token);
         const int32_t at = candidate_of_.find_or_insert(key, static_cast<int32_t>(candidates_.size()));
         if (at >= 0) {
@@ -182,7 +182,7 @@ class PrefixSearch {
         }
         // A prefix keeps one node for good (it may have left the beam and come back).
         const int32_t node = node_of_.find(key);
-        Candidate next{node >= 0 ? node : kNewNode, node >= 0 ? nodes_[node] : Prefix{}, kLogZero, mass, 0.0f};
+        Candidate next{node >= 0 ? node : kNewNode, node >= 0 ? nodes_[node] : Prefix{}, kLnZero, mass, 0.0f};
         if (node < 0 && !extend(c.node, token, next.prefix)) next.node = kForbidden;
         candidates_.push_back(next);
       }
@@ -195,7 +195,7 @@ class PrefixSearch {
     tokens_.clear();
     if (row[d_.blank] > s_.blank_skip_log_prob) return;
     for (int32_t c = 0; c < d_.classes; ++c) {
-      if (c != d_.blank && row[c] >= s_.token_min_log_prob && row[c] != kLogZero) tokens_.push_back(c);
+      if (c != d_.blank && row[c] >= s_.token_min_log_prob && row[c] != kLnZero) tokens_.push_back(c);
     }
     if (s_.top_k > 0 && tokens_.size() > static_cast<size_t>(s_.top_k)) {
       std::nth_element(tokens_.begin(), tokens_.begin() + s_.top_k, tokens_.end(),
@@ -214,7 +214,7 @@ class PrefixSearch {
     for (size_t i = 0; i < candidates_.size(); ++i) {
       if (candidates_[i].node == kForbidden) continue;
       candidates_[i].score = score(candidates_[i]);
-      if (candidates_[i].score != kLogZero) order_.push_back(static_cast<int32_t>(i));
+      if (candidates_[i].score != kLnZero) order_.push_back(static_cast<int32_t>(i));
     }
     auto better = [&](int32_t a, int32_t b) { return candidates_[a].score > candidates_[b].score; };
     if (order_.size() > static_cast<size_t>(s_.beam)) {
@@ -275,7 +275,7 @@ class PrefixSearch {
       if (!finish_prefix(words_, d_.lm_table(), nodes_.data(), c.node, q)) continue;
       if (q.word_tokens > 0 && q.hot != TokenTrie::kRoot) q.bonus += d_.hot_end[q.hot];
       c.score = combined_score(log_add_exp(c.p_blank, c.p_token), q.lm_ln, q.words, d_.alpha, d_.beta, q.bonus);
-      if (c.score != kLogZero) ranked.emplace_back(c.score, &c);
+      if (c.score != kLnZero) ranked.emplace_back(c.score, &c);
     }
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<ScoredTokens> out;

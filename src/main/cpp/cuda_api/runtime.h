@@ -4,10 +4,15 @@
 // ctc4jcu_last_error().
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctc4j/core.h"
 
 extern "C" {
+/* ctc4j::abi_fingerprint() as this library was built (cuda_api/abi.h); checked at load. */
+CTC4J_API uint64_t ctc4jcu_abi_fingerprint(void);
+/* 1 when the device supports stream-ordered allocation (cudaMallocAsync memory pools). */
+CTC4J_API int ctc4jcu_memory_pools_supported(int device, int* supported);
 CTC4J_API const char* ctc4jcu_last_error(void);
 CTC4J_API int ctc4jcu_device_count(int* count);
 CTC4J_API int ctc4jcu_device_name(int device, char* name, int capacity);

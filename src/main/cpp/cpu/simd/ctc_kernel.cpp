@@ -355,7 +355,7 @@ bool linear_backward(const CtcUtterance& u, const Lattice& l, const LinearRows& 
 // no alignment exists, without visiting).
 template <class Visit>
 double occupancies(const CtcUtterance& u, const Lattice& l, Visit&& visit) {
-  if (u.frames > 0) {
+  if (u.frames > 0 && !ctc_log_space_only()) {
     const LinearRows r = make_linear_rows(u, l);
     const double log_likelihood = linear_forward(u, l, r);
     if (!std::isnan(log_likelihood) && linear_backward(u, l, r, log_likelihood, visit)) return log_likelihood;
@@ -367,7 +367,7 @@ double occupancies(const CtcUtterance& u, const Lattice& l, Visit&& visit) {
 
 // log p alone: linear space where it decides, else log space.
 double log_likelihood(const CtcUtterance& u, const Lattice& l) {
-  if (u.frames > 0) {
+  if (u.frames > 0 && !ctc_log_space_only()) {
     const double linear = linear_forward(u, l, make_linear_rows(u, l));
     if (!std::isnan(linear)) return linear;
   }

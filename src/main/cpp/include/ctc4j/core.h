@@ -26,6 +26,9 @@ enum ctc4j_status {
 #define CTC4J_CPU (-1)
 
 CTC4J_API const char* ctc4j_version(void);
+/* Fingerprint of the structs libctc4j_cpu hands to libctc4j_cuda; the CUDA library exports its own
+ * and is refused at load (ctc4j_cuda_status says so) when the two differ. */
+CTC4J_API uint64_t ctc4j_abi_fingerprint(void);
 CTC4J_API const char* ctc4j_last_error(void);
 
 /* Space-separated SIMD features the kernels use on this CPU, e.g. "avx2 fma". */

@@ -36,6 +36,11 @@ CTC4J_API int ctc4j_ctc_loss(int device, const float* inputs, int input_kind, in
                              const int64_t* target_offsets, const int64_t* target_lengths, int64_t targets_size,
                              int blank, int zero_infinity, float* losses, const float* grad_scales, float* grad);
 
+/* For tests and the GPU harness: on != 0 makes the CPU loss, gradient and posteriors run only the
+ * log-space recursions (common/ctc.h, the ones the CUDA kernels run), instead of double linear space
+ * with a log-space fallback, so the two devices can be compared step for step. Process-wide. */
+CTC4J_API int ctc4j_ctc_set_log_space_only(int on);
+
 /* Soft alignment of log-probabilities on the CPU. posteriors: host [batch, max_time, positions],
  * positions >= 2 * (longest target) + 1: the posterior of extended position s at frame t given the
  * whole input (alpha * beta, normalised; each valid row sums to 1); 0 elsewhere.
