@@ -18,12 +18,12 @@ final class CausalFrames implements FrameSource {
   private final AcousticStream model;
   private float[] pending = new float[0];
 
-  CausalFrames(SpeechModel speechModel, StreamingOptions options) {
-    this.classes = speechModel.labels().size();
+  CausalFrames(LogMelNetwork network, int classes, StreamingOptions options) {
+    this.classes = classes;
     this.chunk = (int) Math.max(1, options.chunk().toNanos() * Audio.SAMPLE_RATE / 1_000_000_000L);
-    this.features = new StreamingFeatures(speechModel.frontEnd().config());
+    this.features = new StreamingFeatures(network.frontEnd().config());
     try {
-      this.model = speechModel.acoustic().openStream();
+      this.model = network.acoustic().openStream();
     } catch (RuntimeException e) {
       features.close();
       throw e;

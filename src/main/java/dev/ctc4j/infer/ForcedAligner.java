@@ -20,18 +20,20 @@ import java.util.List;
  */
 final class ForcedAligner {
   private final Labels labels;
+  private final TextNormalizer normalizer;
   private final double frameSeconds;
   private final CtcAligner aligner;
 
-  ForcedAligner(Labels labels, double frameSeconds) {
+  ForcedAligner(Labels labels, TextNormalizer normalizer, double frameSeconds) {
     this.labels = labels;
+    this.normalizer = normalizer;
     this.frameSeconds = frameSeconds;
     this.aligner = new CtcAligner(labels.blank(), CtcLayout.BATCH_MAJOR);
   }
 
-  /** The alignment of {@code text} (normalised as training transcripts are) to these frames. */
+  /** The alignment of {@code text} (normalised by the model's labels) to these frames. */
   Transcript align(LogProbFrames frames, String text, double audioSeconds) {
-    String normalised = TextNormalizer.normalize(text);
+    String normalised = normalizer.apply(text);
     if (normalised.isEmpty()) throw new InvalidInputException("nothing to align: the text \"" + text + "\" has no words");
     int[] targets = labels.encode(normalised);
     ForcedAlignment path;

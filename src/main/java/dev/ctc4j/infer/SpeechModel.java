@@ -8,64 +8,90 @@ import dev.ctc4j.decode.GreedyDecoder;
 import dev.ctc4j.decode.Hypothesis;
 import dev.ctc4j.decode.EmissionKind;
 import dev.ctc4j.decode.Labels;
-import dev.ctc4j.features.Features;
+import dev.ctc4j.data.TextNormalizer;
 import dev.ctc4j.features.LogMelSpectrogram;
 import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.Checkpoint;
-import dev.ctc4j.nn.Ops;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.wav2vec2.Wav2Vec2Config;
+import dev.ctc4j.wav2vec2.Wav2Vec2Model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * A trained model ready for inference: the acoustic model, its log-mel front end and its labels,
- * loaded from a model directory ({@code config.json}, {@code model.safetensors} and
- * {@code features.json}, the front end's settings). Immutable after loading and thread-safe:
- * share one instance across threads. Close it to free the weights.
+ * A model ready for inference, of any family: a trained CTC model (a log-mel front end, then the
+ * acoustic model; the folder holds {@code config.json}, {@code model.safetensors} and
+ * {@code features.json}) or an imported wav2vec2/HuBERT CTC model (the waveform in; {@code config.json}
+ * with architecture {@code wav2vec2} and {@code model.safetensors}). It states what it takes
+ * ({@link #input()}), its labels and its text normalisation; the {@link Transcriber}, streaming,
+ * evaluation, alignment and the service take any of them the same way.
+ *
+ * <p>Immutable after loading and thread-safe: share one instance across threads. Close it to free
+ * the weights.
  */
 public final class SpeechModel implements AutoCloseable {
   public static final String FEATURES = "features.json";
   private static final ObjectMapper JSON = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final AcousticModel acoustic;
-  private final LogMelSpectrogram frontEnd;
+  /** What a model reads from the 16 kHz waveform. */
+  public enum InputKind { LOG_MEL, WAVEFORM }
+
+  /**
+   * What a model takes: log-mel features it computes itself or the raw waveform, at
+   * {@code sampleRate}, one output frame per {@code samplesPerFrame} samples; {@code normalisation}
+   * says in words how the input is normalised.
+   */
+  public record Input(InputKind kind, int sampleRate, int samplesPerFrame, String normalisation) {
+    public double frameSeconds() {
+      return samplesPerFrame / (double) sampleRate;
+    }
+  }
+
+  private final Network network;
   private final Labels labels;
   private final Device device;
-  private final boolean ownsAcoustic;
   private final GreedyDecoder greedyDecoder;
+  private final TextNormalizer textNormalizer;
 
   /** Takes ownership of {@code acoustic}; switches it to inference mode. */
   public SpeechModel(AcousticModel acoustic, MelConfig features, Device device) {
-    this(acoustic, features, device, true);
+    this(new LogMelNetwork(acoustic, features, device, true), englishLabels(acoustic), device);
   }
 
   /** A view of a model its caller keeps owning (a trainer evaluating between epochs); close frees only the front end. */
   public static SpeechModel borrowing(AcousticModel acoustic, MelConfig features, Device device) {
-    return new SpeechModel(acoustic, features, device, false);
+    return new SpeechModel(new LogMelNetwork(acoustic, features, device, false), englishLabels(acoustic), device);
   }
 
-  private SpeechModel(AcousticModel acoustic, MelConfig features, Device device, boolean ownsAcoustic) {
-    if (features.nMels() != acoustic.config().nFeatures()) {
-      throw new InvalidInputException("front end gives " + features.nMels() + " features, the model takes "
-          + acoustic.config().nFeatures());
-    }
-    acoustic.train(false);
-    this.acoustic = acoustic;
-    this.frontEnd = new LogMelSpectrogram(features);
-    this.labels = new Labels(acoustic.config().labels(), 0, acoustic.config().labels().indexOf(" "));
+  /** Takes ownership of a wav2vec2-family model. */
+  public SpeechModel(Wav2Vec2Model waveformModel) {
+    this(new WaveformNetwork(waveformModel), waveformModel.config().decoderLabels(), waveformModel.device());
+  }
+
+  private SpeechModel(Network network, Labels labels, Device device) {
+    this.network = network;
+    this.labels = labels;
     this.device = device;
-    this.ownsAcoustic = ownsAcoustic;
-    this.greedyDecoder = new GreedyDecoder(labels, acoustic.outputFrameSeconds());
+    this.greedyDecoder = new GreedyDecoder(labels, network.input().frameSeconds());
+    this.textNormalizer = TextNormalizer.forLabels(labels);
   }
 
+  private static Labels englishLabels(AcousticModel acoustic) {
+    List<String> tokens = acoustic.config().labels();
+    return new Labels(tokens, 0, tokens.indexOf(" "));
+  }
+
+  /** Loads any model folder: its config.json's architecture says which family it is. */
   public static SpeechModel load(Path dir, Device device) throws IOException {
+    if (Wav2Vec2Config.ARCHITECTURE.equals(Checkpoint.architecture(dir))) {
+      return new SpeechModel(Wav2Vec2Model.load(dir, device));
+    }
     MelConfig features = readFeatures(dir);
     AcousticModel acoustic = Checkpoint.load(dir, device);
     try {
@@ -92,16 +118,37 @@ public final class SpeechModel implements AutoCloseable {
     }
   }
 
-  public AcousticModel acoustic() {
-    return acoustic;
+  public Input input() {
+    return network.input();
   }
 
+  /** The acoustic model of a log-mel model; an {@link IllegalStateException} for a waveform model. */
+  public AcousticModel acoustic() {
+    return logMel().acoustic();
+  }
+
+  /** The front end of a log-mel model; an {@link IllegalStateException} for a waveform model. */
   public LogMelSpectrogram frontEnd() {
-    return frontEnd;
+    return logMel().frontEnd();
+  }
+
+  LogMelNetwork logMel() {
+    if (network instanceof LogMelNetwork m) return m;
+    throw new IllegalStateException("a " + input().kind() + " model has no log-mel front end or acoustic model");
+  }
+
+  /** True when streams run incrementally with recurrent state carried (causal log-mel models), else in windows. */
+  public boolean streamsIncrementally() {
+    return network instanceof LogMelNetwork m && m.acoustic().supportsStreaming();
   }
 
   public Labels labels() {
     return labels;
+  }
+
+  /** How references and transcripts are normalised before they are compared or aligned: by this model's labels. */
+  public TextNormalizer textNormalizer() {
+    return textNormalizer;
   }
 
   public Device device() {
@@ -110,7 +157,7 @@ public final class SpeechModel implements AutoCloseable {
 
   /** Seconds between output frames. */
   public double frameSeconds() {
-    return acoustic.outputFrameSeconds();
+    return input().frameSeconds();
   }
 
   /** Log-probabilities [batch, frames, classes] (batch-major, as the decoders take them) and frame counts. */
@@ -123,10 +170,7 @@ public final class SpeechModel implements AutoCloseable {
 
   /** Emissions for 16 kHz mono utterances of any lengths, computed as one batch. */
   public Emissions emissions(List<float[]> audio) {
-    try (Features f = frontEnd.compute(audio, device);
-        AcousticModel.Output out = acoustic.forward(f.values(), Arrays.stream(f.frames()).mapToInt(Math::toIntExact).toArray())) {
-      return new Emissions(Ops.permute(out.logProbs(), 1, 0, 2), Arrays.stream(out.lengths()).asLongStream().toArray());
-    }
+    return network.emissions(audio);
   }
 
   /** Best-path transcripts of a batch. */
@@ -143,7 +187,6 @@ public final class SpeechModel implements AutoCloseable {
 
   @Override
   public void close() {
-    frontEnd.close();
-    if (ownsAcoustic) acoustic.close();
+    network.close();
   }
 }

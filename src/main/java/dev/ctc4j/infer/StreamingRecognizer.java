@@ -56,9 +56,9 @@ public final class StreamingRecognizer implements AutoCloseable {
 
   private static FrameSource frameSource(Transcriber transcriber, StreamingOptions options) {
     SpeechModel model = transcriber.model();
-    return model.acoustic().supportsStreaming()
-        ? new CausalFrames(model, options)
-        : new WindowedFrames(transcriber.dispatcher(), model.labels().size(), Transcriber.samplesPerFrame(model), options);
+    return model.streamsIncrementally()
+        ? new CausalFrames(model.logMel(), model.labels().size(), options)
+        : new WindowedFrames(transcriber.dispatcher(), model.labels().size(), model.input().samplesPerFrame(), options);
   }
 
   /** Mono PCM in [-1, 1]; returns the partial and final results this chunk produced, oldest first. */

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Speech to text with a trained model: files, encoded byte streams and PCM arrays, one at a time or
+ * Speech to text with any {@link SpeechModel} (a trained CTC model or an imported wav2vec2/HuBERT one): files, encoded byte streams and PCM arrays, one at a time or
  * many concurrently, of any length; and live streams through {@link #newStream}.
  *
  * <pre>{@code
@@ -65,14 +65,14 @@ public final class Transcriber implements AutoCloseable {
     this.dispatcher = new BatchDispatcher(model, b.maxBatch, b.gatherWindow);
     try {
       this.longAudio = new LongAudio(dispatcher, model.labels(), b.chunkSeconds, b.overlapSeconds,
-          b.pauseSeconds, samplesPerFrame(model));
+          b.pauseSeconds, model.input().samplesPerFrame());
     } catch (RuntimeException e) {
       dispatcher.close();
       decoder.close();
       throw e;
     }
     this.chunksInFlight = Math.min(b.maxBatch, CHUNKS_IN_FLIGHT);
-    this.aligner = new ForcedAligner(model.labels(), model.frameSeconds());
+    this.aligner = new ForcedAligner(model.labels(), model.textNormalizer(), model.frameSeconds());
     this.workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ctc4j-transcriber");
       t.setDaemon(true);
@@ -80,7 +80,7 @@ public final class Transcriber implements AutoCloseable {
     });
   }
 
-  /** A transcriber for the model directory {@code dir} (config.json, model.safetensors, features.json). */
+  /** A transcriber for a model directory of any family (see {@link SpeechModel#load}). */
   public static Builder builder(Path modelDir) {
     return new Builder(Objects.requireNonNull(modelDir, "modelDir"), null);
   }
@@ -129,8 +129,8 @@ public final class Transcriber implements AutoCloseable {
 
   /**
    * Word start/end times for a known transcript of an audio file, by forced alignment (see the
-   * returned words' confidence in {@link Word}). The text is normalised as training transcripts
-   * are (lower case, letters and apostrophes); audio too short for it is an {@link InvalidInputException}.
+   * returned words' confidence in {@link Word}). The text is normalised by the model's labels
+   * ({@link SpeechModel#textNormalizer}); audio too short for it is an {@link InvalidInputException}.
    * Alignment holds the whole file's frames and a Viterbi path table: meant for utterances and
    * minutes, not hours.
    */
@@ -212,10 +212,6 @@ public final class Transcriber implements AutoCloseable {
       at[0] += n;
       return n;
     };
-  }
-
-  static int samplesPerFrame(SpeechModel model) {
-    return model.frontEnd().config().hopLength() * model.acoustic().inputFramesPerOutputFrame();
   }
 
   /** Finishes queued requests, then frees the decoder and (unless borrowed) the model. */

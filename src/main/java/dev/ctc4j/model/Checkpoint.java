@@ -49,6 +49,21 @@ public final class Checkpoint {
     return load(dir, device, 0);
   }
 
+  /** The {@code architecture} a model folder's config.json names (the model family); typed errors for a bad folder. */
+  public static String architecture(Path dir) throws IOException {
+    Path file = dir.resolve(CONFIG);
+    if (!Files.isRegularFile(file)) throw new InvalidInputException(dir + " is not a model directory: " + CONFIG + " is missing");
+    try {
+      com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(file.toFile());
+      if (root == null || !root.isObject() || !root.path("architecture").isTextual()) {
+        throw new InvalidInputException(file + ": no \"architecture\" string");
+      }
+      return root.get("architecture").asText();
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new InvalidInputException(file + ": " + e.getOriginalMessage());
+    }
+  }
+
   /**
    * Loads a checkpoint into a model built with {@code seed}: the weights come from the file, but
    * layers that draw random numbers (dropout) take their streams from the seed, so training resumed

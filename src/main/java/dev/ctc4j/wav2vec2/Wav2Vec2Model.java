@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  *
  * <p>Threads: a loaded model is immutable; any number of threads may run it at once (each call
  * allocates its own activations). Utterances run one at a time through the kernels, so no padding
- * or attention masks are involved; {@link ChunkedInference} bounds the memory of long recordings.
+ * or attention masks are involved. Long recordings, batching, streaming and decoding come from the
+ * shared inference stack: {@link dev.ctc4j.infer.SpeechModel} and {@link dev.ctc4j.infer.Transcriber}.
  */
 public final class Wav2Vec2Model extends Module {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.data.TextNormalizer;
 import dev.ctc4j.decode.Labels;
 import dev.ctc4j.features.Normalization;
 import dev.ctc4j.testing.Seeds;
@@ -35,7 +36,7 @@ class ForcedAlignerTest {
       }
     }
     LogProbFrames frames = LogProbFrames.copyOf(v, labels.size(), 0, 20);
-    Transcript t = new ForcedAligner(labels, 0.04).align(frames, "  It, A! ", 0.8);
+    Transcript t = new ForcedAligner(labels, TextNormalizer.forLabels(labels), 0.04).align(frames, "  It, A! ", 0.8);
     assertEquals("it a", t.text());
     assertEquals(2, t.words().size());
     Word it = t.words().get(0), a = t.words().get(1);
@@ -47,9 +48,9 @@ class ForcedAlignerTest {
     assertEquals(12 * 0.04, a.start(), 1e-9);
     assertEquals(14 * 0.04, a.end(), 1e-9);
     assertEquals(alignmentLogProbability(v, labels, path), t.alternatives().get(0).score(), 1e-3, "the designed path is the best");
-    assertThrows(InvalidInputException.class, () -> new ForcedAligner(labels, 0.04).align(frames, "12 !", 0.8));
+    assertThrows(InvalidInputException.class, () -> new ForcedAligner(labels, TextNormalizer.forLabels(labels), 0.04).align(frames, "12 !", 0.8));
     assertThrows(InvalidInputException.class,
-        () -> new ForcedAligner(labels, 0.04).align(frames, "abcdefghijklmnopqrstuvwxyz", 0.8), "too short");
+        () -> new ForcedAligner(labels, TextNormalizer.forLabels(labels), 0.04).align(frames, "abcdefghijklmnopqrstuvwxyz", 0.8), "too short");
   }
 
   private static double alignmentLogProbability(float[] v, Labels labels, String[] path) {

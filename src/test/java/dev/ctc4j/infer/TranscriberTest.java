@@ -106,7 +106,7 @@ class TranscriberTest {
     // before the chunk's end, where the second pass (all of the rest) starts.
     SplittableRandom rng = Seeds.random("longAudioIsCutAtAPauseIntoPassesOfTheirOwnWithBlanksBetween");
     try (Transcriber t = Transcriber.builder(gru).build()) {
-      int frame = Transcriber.samplesPerFrame(t.model()), margin = (int) (LongAudio.MARGIN_SECONDS * 16000) / frame;
+      int frame = t.model().input().samplesPerFrame(), margin = (int) (LongAudio.MARGIN_SECONDS * 16000) / frame;
       int speech = 2400 * 16 / frame, pauseEnd = 4000 * 16 / frame;
       float[] audio = new float[4000 * 16 + 2200 * 16];
       System.arraycopy(TestModels.speechLike(rng, 2.4), 0, audio, 0, speech * frame);
@@ -153,7 +153,7 @@ class TranscriberTest {
 
   private static LongAudio.Stitched stitched(Transcriber t, float[] audio, double chunk, double overlap, double pause) {
     LongAudio long_ = new LongAudio(t.dispatcher(), t.model().labels(), chunk, overlap, pause,
-        Transcriber.samplesPerFrame(t.model()));
+        t.model().input().samplesPerFrame());
     int[] at = {0};
     return long_.run(2, (buffer, offset, length) -> {
       if (at[0] == audio.length) return -1;

@@ -8,33 +8,44 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Small random-weight wav2vec2 models of both variants, for tests that compare against libtorch. */
-final class TinyModels {
+public final class TinyModels {
   private TinyModels() {}
 
   /** A small encoder: receptive field 60 samples, a frame every 40. */
-  static final List<List<Integer>> CONV_LAYERS =
+  public static final List<List<Integer>> CONV_LAYERS =
       List.of(List.of(16, 10, 5), List.of(16, 3, 2), List.of(16, 3, 2), List.of(16, 2, 2));
 
-  static List<String> labels(int n) {
+  public static List<String> labels(int n) {
     List<String> out = new ArrayList<>(List.of("<pad>", " "));
     for (int i = 2; i < n; i++) out.add("t" + i);
     return out;
   }
 
   /** Base layout: group norm on the first conv, post-LN, even positional kernel (its last frame dropped). */
-  static Wav2Vec2Config base() {
+  public static Wav2Vec2Config base() {
     return new Wav2Vec2Config(Wav2Vec2Config.FORMAT_VERSION, Wav2Vec2Config.ARCHITECTURE, labels(12), 0, CONV_LAYERS,
         false, Wav2Vec2Config.GROUP_NORM, 48, 64, 2, 2, 16, 4, false, false, 16000);
   }
 
   /** Large-lv60 layout: layer norm after every conv, conv biases, pre-LN, odd positional kernel, normalised input. */
-  static Wav2Vec2Config large() {
+  public static Wav2Vec2Config large() {
     return new Wav2Vec2Config(Wav2Vec2Config.FORMAT_VERSION, Wav2Vec2Config.ARCHITECTURE, labels(9), 0, CONV_LAYERS,
         true, Wav2Vec2Config.LAYER_NORM, 32, 48, 2, 4, 15, 2, true, true, 16000);
   }
 
+  /**
+   * Pre-LN layer-norm layout without transformer layers, so every frame depends on a bounded
+   * stretch of audio (60 samples + 8 frames each side): long audio cut into windows with enough
+   * overlap gives exactly one pass's frames.
+   */
+  public static Wav2Vec2Config local() {
+    Wav2Vec2Config c = large();
+    return new Wav2Vec2Config(c.formatVersion(), c.architecture(), c.labels(), c.blank(), c.convLayers(), true,
+        Wav2Vec2Config.LAYER_NORM, 32, 48, 0, 4, 16, 4, true, false, 16000);
+  }
+
   /** A model whose norm scales and shifts are random too (default init leaves them 1 and 0). */
-  static Wav2Vec2Model create(Wav2Vec2Config config, SplittableRandom rng) {
+  public static Wav2Vec2Model create(Wav2Vec2Config config, SplittableRandom rng) {
     Wav2Vec2Model model = Wav2Vec2Model.create(config, Device.CPU, rng.nextLong());
     model.stateDict().forEach((name, p) -> {
       if (name.endsWith("norm.weight")) shift(p, rng, 1);
@@ -49,7 +60,7 @@ final class TinyModels {
     p.set(v);
   }
 
-  static float[] waveform(SplittableRandom rng, int samples) {
+  public static float[] waveform(SplittableRandom rng, int samples) {
     return Seeds.gaussian(rng, samples, 0.3);
   }
 

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.ctc4j.audio.Audio;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.data.Utterance;
+import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.model.Checkpoint;
-import dev.ctc4j.tensor.Device;
 import dev.ctc4j.testing.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * With real weights (CTC4J_WAV2VEC2_DIR: our checkpoint folder, a Hugging Face folder such as
  * facebook/wav2vec2-base-960h, or a torchaudio .safetensors state dict), the VOiCES clip of the
  * shared LibriSpeech samples is transcribed exactly — "I HAD THAT CURIOSITY BESIDE ME AT THIS
- * MOMENT" — in one pass and in 1 s chunks. Skipped where no weights are present (none can be
+ * MOMENT" — through the Transcriber in one pass and in 1 s chunks. Skipped where no weights are present (none can be
  * downloaded here).
  */
 class Wav2Vec2RealWeightsTest {
@@ -36,24 +36,29 @@ class Wav2Vec2RealWeightsTest {
     List<Utterance> clips = Manifest.read(samples).stream()
         .filter(u -> u.audio().getParent().getFileName().toString().equals("voices")).toList();
     assertFalse(clips.isEmpty(), "no VOiCES clips listed in " + samples);
-    try (Wav2Vec2Model model = open(Path.of(weights))) {
-      ChunkedInference chunked = new ChunkedInference(model, 1.0, 0.25);
+    Path model = open(Path.of(weights));
+    try (Transcriber onePass = Transcriber.builder(model).build();
+        Transcriber chunked = Transcriber.builder(model).chunkSeconds(1.0).overlapSeconds(0.25).pauseSeconds(0).build()) {
       for (Utterance clip : clips) {
         float[] audio = Audio.read(clip.audio());
         String expected = clip.text().toUpperCase(Locale.ROOT);
-        assertEquals(expected, model.transcribe(audio).text().trim(), clip.audio().toString());
-        assertEquals(expected, chunked.transcribe(audio).text().trim(), clip.audio() + " in 1 s chunks");
+        assertEquals(expected, onePass.transcribe(audio, Audio.SAMPLE_RATE).text(), clip.audio().toString());
+        assertEquals(expected, chunked.transcribe(audio, Audio.SAMPLE_RATE).text(), clip.audio() + " in 1 s chunks");
       }
     }
   }
 
-  private Wav2Vec2Model open(Path weights) throws IOException {
-    Path config = weights.resolve(Checkpoint.CONFIG);
-    if (Files.isRegularFile(config) && Files.readString(config).contains("\"architecture\"")) {
-      return Wav2Vec2Model.load(weights, Device.CPU);
-    }
+  /** Our checkpoint folder as it is, or any other source imported first. */
+  private Path open(Path weights) throws IOException {
+    if (Files.isDirectory(weights) && Wav2Vec2Config.ARCHITECTURE.equals(architectureOrNull(weights))) return weights;
     Path imported = dir.resolve("imported");
     Wav2Vec2Import.run(weights, imported, Wav2Vec2Import.Options.DEFAULTS);
-    return Wav2Vec2Model.load(imported, Device.CPU);
+    return imported;
+  }
+
+  private static String architectureOrNull(Path folder) throws IOException {
+    Path config = folder.resolve(Checkpoint.CONFIG);
+    return Files.isRegularFile(config) && Files.readString(config).contains("\"architecture\"")
+        ? Checkpoint.architecture(folder) : null;
   }
 }

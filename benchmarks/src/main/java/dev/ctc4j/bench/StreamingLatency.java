@@ -49,7 +49,7 @@ public final class StreamingLatency {
     for (String m : model != null ? List.of(model) : List.of("configs/an4-lstm.json", "configs/an4-bilstm.json")) {
       try (SpeechModel speech = load(Path.of(m));
           Transcriber t = Transcriber.builder(speech).maxBatch(16).build()) {
-        String name = Path.of(m).getFileName() + (speech.acoustic().supportsStreaming() ? " (incr.)" : " (window)");
+        String name = Path.of(m).getFileName() + (speech.streamsIncrementally() ? " (incr.)" : " (window)");
         StreamingOptions options = StreamingOptions.defaults().withChunk(java.time.Duration.ofMillis(chunkMs));
         run(t, options, List.of(streamOf(an4, 0, 3)), 0, false); // warm-up
         for (int n : streams) {
