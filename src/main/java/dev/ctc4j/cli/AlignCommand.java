@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "align", description = "Word start/end times of a known transcript, by CTC forced alignment.")
 final class AlignCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "AUDIO") Path audio;
-  @Parameters(index = "1", paramLabel = "TEXT", description = "The transcript (normalised: lower case, letters, apostrophes).")
+  @Parameters(index = "1", paramLabel = "TEXT", description = "The transcript (normalised by the model's labels: for English models lower case, letters, apostrophes).")
   String text;
   @Option(names = "--model", paramLabel = "DIR",
       description = "Model directory (default: $CTC4J_MODEL, else models/an4 of the checkout).") Path model;

@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ctc4j.data.Manifest;
+import dev.ctc4j.testing.Seeds;
 import dev.ctc4j.testing.TinyTraining;
+import dev.ctc4j.wav2vec2.TinyModels;
+import dev.ctc4j.wav2vec2.Wav2Vec2Config;
+import dev.ctc4j.wav2vec2.Wav2Vec2Model;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,5 +41,32 @@ class ModelCommandsTest {
       assertTrue(line.get("words").isArray(), line.toString());
     }
     assertEquals(1, Main.run("transcribe", audio, "--model", model, "--decoder", "viterbi"));
+  }
+
+  /** An imported wav2vec2 folder is a model like any other for eval, transcribe and align. */
+  @Test
+  void wav2vec2FolderRunsThroughEvalTranscribeAndAlign() throws Exception {
+    TinyTraining.config(dir, 4, 100); // writes the manifests and their audio
+    Path model = dir.resolve("w2v");
+    Wav2Vec2Config b = TinyModels.base(); // with character labels, so that a transcript can be aligned
+    List<String> labels = List.of("<pad>", " ", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+    Wav2Vec2Config config = new Wav2Vec2Config(b.formatVersion(), b.architecture(), labels, 0, b.convLayers(), b.convBias(),
+        b.extractorMode(), b.embedDim(), b.ffnDim(), b.layers(), b.heads(), b.posConvKernel(), b.posConvGroups(),
+        b.layerNormFirst(), b.normalizeWaveform(), b.sampleRate());
+    try (Wav2Vec2Model w = TinyModels.create(config, Seeds.random("ModelCommandsTest.wav2vec2"))) {
+      w.save(model);
+    }
+    JsonNode eval = new ObjectMapper().readTree(Console.stdout(() -> assertEquals(0,
+        Main.run("eval", "--model", model.toString(), "--manifest", dir.resolve("dev.jsonl").toString(), "--json"))));
+    assertEquals(4, eval.get("utterances").asInt(), eval.toString());
+    String audio = Manifest.read(dir.resolve("dev.jsonl")).get(0).audio().toString();
+    for (String decoder : new String[] {"greedy", "beam"}) {
+      JsonNode line = new ObjectMapper().readTree(Console.stdout(() ->
+          assertEquals(0, Main.run("transcribe", audio, "--model", model.toString(), "--decoder", decoder, "--json"))));
+      assertTrue(line.get("words").isArray(), line.toString());
+    }
+    JsonNode aligned = new ObjectMapper().readTree(Console.stdout(() ->
+        assertEquals(0, Main.run("align", "--model", model.toString(), audio, "Bad ace", "--json"))));
+    assertEquals(2, aligned.get("words").size(), aligned.toString());
   }
 }
