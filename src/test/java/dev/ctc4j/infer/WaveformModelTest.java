@@ -144,6 +144,26 @@ class WaveformModelTest {
     }
   }
 
+  /** A model with a Unicode vocabulary (as an XLS-R fine-tune has) transcribes, aligns and scores in its own characters. */
+  @Test
+  void unicodeVocabularyStaysInItsOwnCharacters() throws IOException {
+    SplittableRandom rng = Seeds.random("WaveformModelTest.unicode");
+    List<String> labels = List.of("<pad>", " ", "ä", "ö", "ü", "ß", "é", "ñ", "ç", "ø", "å", "ł");
+    Wav2Vec2Config b = TinyModels.base();
+    Path folder = save(new Wav2Vec2Config(b.formatVersion(), b.architecture(), labels, 0, b.convLayers(), b.convBias(),
+        b.extractorMode(), b.embedDim(), b.ffnDim(), b.layers(), b.heads(), b.posConvKernel(), b.posConvGroups(),
+        b.layerNormFirst(), b.normalizeWaveform(), b.sampleRate()), rng);
+    float[] audio = TinyModels.waveform(rng, 24_000);
+    try (Transcriber t = Transcriber.builder(folder).build()) {
+      String text = t.transcribe(audio, 16000).text();
+      assertFalse(text.isEmpty(), "a random model emits something over 1.5 s");
+      text.codePoints().forEach(c -> assertTrue(labels.contains(new String(Character.toChars(c))), text));
+      assertEquals("åø ßé", t.model().textNormalizer().apply("ÅØ-ßé!"));
+      Transcript aligned = t.align(audio, 16000, "Ñö ç");
+      assertEquals(List.of("ñö", "ç"), aligned.words().stream().map(Word::text).toList());
+    }
+  }
+
   @Test
   void textIsNormalisedByTheModelsOwnCharacters() {
     Labels upper = new Labels(List.of("<pad>", " ", "E", "L", "H", "O", "'"), 0, 1);
