@@ -50,19 +50,17 @@ except Exception as e:  # torchaudio can fail with OSError as well as ImportErro
 ENGLISH = ["_", " ", "'"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]  # Labels.english()
 
 
-class Skip(Exception):
-    pass
-
-
-# ---- context: the library, the device, sizes ----------------------------------------------------
+# ---- shared helpers ------------------------------------------------------------------------------
 
 class Context:
-    def __init__(self, args, seed):
-        self.args, self.seed, self.dry_run = args, seed, args.dry_run
+    """The library, ctc4j's device number (CUDA device 0 or CTC4J_CPU) and torch's device."""
+
+    def __init__(self, args):
+        self.args, self.dry_run = args, args.dry_run
         self.cuda = args.device == "cuda"
-        self.ours = native.CPU if not self.cuda else 0
+        self.device = 0 if self.cuda else native.CPU
+        self.torch_device = torch.device("cuda:0" if self.cuda else "cpu")
         self.lib = native.Ctc4j(args.lib)
-        self.dev = torch.device("cuda:0" if self.cuda else "cpu")
         self._cache = {}
 
     def sync(self):
@@ -80,7 +78,8 @@ def host(t, dtype):
 
 
 def compare(ours, ref, atol, rtol):
-    """(ok, max_abs_err, max_rel_err) of ours against ref, elementwise in float64."""
+    """(ok, max_abs_err, max_rel_err) of ours against ref, elementwise in float64; atol may be a
+    tensor that broadcasts against ref."""
     ours, ref = ours.double().to(ref.device), ref.double()
     if ours.numel() == 0:
         return True, 0.0, 0.0
@@ -132,7 +131,7 @@ def benchmark(ctx, ours, peer, peer_name, **extra):
 
 
 def log_probs(ctx, *shape, scale=3.0):
-    return (torch.randn(*shape, device=ctx.dev) * scale).log_softmax(-1)
+    return (torch.randn(*shape, device=ctx.torch_device) * scale).log_softmax(-1)
 
 
 # ---- CTC loss ------------------------------------------------------------------------------------
@@ -155,7 +154,7 @@ def ctc_ours(ctx, lp, targets, input_lengths, target_lengths, want_grad=True):
     grad = torch.empty_like(lp) if want_grad else None
     offsets = torch.arange(N, dtype=torch.int64) * targets.shape[1]
     ctx.sync()
-    ctx.lib.ctc_loss(ctx.ours, ptr(lp), native.CTC_LOG_PROBS, native.CTC_TIME_MAJOR, T, N, C,
+    ctx.lib.ctc_loss(ctx.device, ptr(lp), native.CTC_LOG_PROBS, native.CTC_TIME_MAJOR, T, N, C,
                      ptr(host(input_lengths, torch.int64)), ptr(targets), ptr(offsets),
                      ptr(host(target_lengths, torch.int64)), targets.numel(), 0, 0, ptr(losses),
                      ptr(torch.ones(N)), ptr(grad) if want_grad else None)
@@ -179,7 +178,7 @@ def check_ctc(T, N, C, S, infeasible=False):
     def run(ctx):
         lp, targets, il, tl = ctc_batch(ctx, T, N, C, S, infeasible)
         losses, grad = ctc_ours(ctx, lp, targets, il, tl)
-        device_targets = targets.to(ctx.dev, torch.int64)
+        device_targets = targets.to(ctx.torch_device, torch.int64)
         ref_loss, ref_grad = ctc_torch(lp, device_targets, il, tl, torch.float64)
         torch32_grad = ctc_torch(lp, device_targets, il, tl, torch.float32)[1]
         rows = slice(1 if infeasible else 0, N)  # the infeasible utterance 0 is checked apart
@@ -209,10 +208,10 @@ def infeasible_like_torch(losses, grad, ref_loss, ref_grad, frames):
 def bench_ctc(T, N, C, S):
     def run(ctx):
         lp, targets, il, tl = ctc_batch(ctx, T, N, C, S)
-        device_targets = targets.to(ctx.dev, torch.int64)
+        device_targets = targets.to(ctx.torch_device, torch.int64)
         return benchmark(ctx, lambda: ctc_ours(ctx, lp, targets, il, tl),
                          lambda: ctc_torch(lp, device_targets, il, tl, torch.float32),
-                         "torch.nn.functional.ctc_loss forward+backward (%s)" % ctx.dev.type,
+                         "torch.nn.functional.ctc_loss forward+backward (%s)" % ctx.torch_device.type,
                          torch_cudnn=False,
                          torch_path="padded int64 targets on the device: torch's native kernel, not cuDNN "
                                     "(cuDNN needs int32 targets on the CPU and all input lengths == T)")
@@ -235,17 +234,17 @@ def mel_plan(ctx):
 def torch_mel(ctx, dtype):
     spectrogram = torchaudio.transforms.MelSpectrogram(power=2.0, center=True, pad_mode="reflect", mel_scale="htk",
                                                        norm=None, **MEL)
-    return spectrogram.to(ctx.dev, dtype)
+    return spectrogram.to(ctx.torch_device, dtype)
 
 
 def speech_like(ctx, batch, samples):
     """Noise under a slow envelope plus a few tones, with a quiet stretch (tiny power) in each."""
-    t = torch.arange(samples, device=ctx.dev) / 16000.0
+    t = torch.arange(samples, device=ctx.torch_device) / 16000.0
     envelope = 0.5 + 0.5 * torch.sin(2 * math.pi * 0.7 * t)
-    audio = 0.05 * torch.randn(batch, samples, device=ctx.dev) * envelope
+    audio = 0.05 * torch.randn(batch, samples, device=ctx.torch_device) * envelope
     for _ in range(3):
-        audio += 0.2 * torch.rand(batch, 1, device=ctx.dev) * torch.sin(
-            2 * math.pi * torch.rand(batch, 1, device=ctx.dev) * 4000 * t)
+        audio += 0.2 * torch.rand(batch, 1, device=ctx.torch_device) * torch.sin(
+            2 * math.pi * torch.rand(batch, 1, device=ctx.torch_device) * 4000 * t)
     audio[:, samples // 4: samples // 4 + 1600] *= 1e-4
     return audio.contiguous()
 
@@ -261,10 +260,10 @@ def log_mel_ours(ctx, audio, lengths):
     mel = mel_plan(ctx)
     max_frames = torch.zeros(1, dtype=torch.int64)
     ctx.lib.mel_frames(mel, audio.shape[1], ptr(max_frames))
-    out = torch.empty(audio.shape[0], 80, int(max_frames), device=ctx.dev)
+    out = torch.empty(audio.shape[0], 80, int(max_frames), device=ctx.torch_device)
     frames = torch.empty(audio.shape[0], dtype=torch.int64)
     ctx.sync()
-    ctx.lib.log_mel(mel, ctx.ours, ptr(audio), ptr(host(lengths, torch.int64)), audio.shape[0], audio.shape[1],
+    ctx.lib.log_mel(mel, ctx.device, ptr(audio), ptr(host(lengths, torch.int64)), audio.shape[0], audio.shape[1],
                     native.NORMALIZE_NONE, ptr(out), out.shape[2], ptr(frames))
     ctx.sync()
     return out, frames
@@ -316,7 +315,7 @@ def bench_log_mel(batch, seconds):
         spectrogram = torch_mel(ctx, torch.float32)
         return benchmark(ctx, lambda: log_mel_ours(ctx, audio, lengths),
                          lambda: torch.log(torch.clamp(spectrogram(audio), min=1e-10)),
-                         "torchaudio MelSpectrogram + log on the padded batch (%s)" % ctx.dev.type)
+                         "torchaudio MelSpectrogram + log on the padded batch (%s)" % ctx.torch_device.type)
     return run
 
 
@@ -338,7 +337,7 @@ def greedy_ours(ctx, emissions, lengths):
     batch, frames, classes = emissions.shape
     o = decode_outputs(batch, 1, frames)
     ctx.sync()
-    ctx.lib.greedy_decode(ctx.ours, ptr(emissions), ptr(host(lengths, torch.int64)), batch, frames, classes, 1, 0,
+    ctx.lib.greedy_decode(ctx.device, ptr(emissions), ptr(host(lengths, torch.int64)), batch, frames, classes, 1, 0,
                           ptr(o["scores"]), ptr(o["lengths"]), ptr(o["tokens"]), ptr(o["starts"]), ptr(o["ends"]),
                           ptr(o["confidence"]))
     return o
@@ -380,7 +379,7 @@ def bench_greedy(batch, frames, classes):
     def run(ctx):
         emissions, lengths = greedy_inputs(ctx, batch, frames, classes)
         return benchmark(ctx, lambda: greedy_ours(ctx, emissions, lengths), lambda: greedy_torch(emissions, lengths),
-                         "torch max on %s + host unique_consecutive collapse" % ctx.dev.type)
+                         "torch max on %s + host unique_consecutive collapse" % ctx.torch_device.type)
     return run
 
 
@@ -388,10 +387,10 @@ def bench_greedy(batch, frames, classes):
 
 def check_gelu(n):
     def run(ctx):
-        x = torch.randn(n, device=ctx.dev) * 3
+        x = torch.randn(n, device=ctx.torch_device) * 3
         y = torch.empty_like(x)
         ctx.sync()
-        ctx.lib.gelu(ctx.ours, ptr(x), None, ptr(y), n)
+        ctx.lib.gelu(ctx.device, ptr(x), None, ptr(y), n)
         ctx.sync()
         return combine([("gelu", compare(y, F.gelu(x.double()), 1e-6, 1e-5))], "abs 1e-6 + rel 1e-5 vs torch float64")
     return run
@@ -399,11 +398,11 @@ def check_gelu(n):
 
 def check_group_norm(steps, channels, groups, gelu):
     def run(ctx):
-        x = torch.randn(steps, channels, device=ctx.dev) * 2 + 0.5
-        gamma, beta = torch.randn(channels, device=ctx.dev), torch.randn(channels, device=ctx.dev)
+        x = torch.randn(steps, channels, device=ctx.torch_device) * 2 + 0.5
+        gamma, beta = torch.randn(channels, device=ctx.torch_device), torch.randn(channels, device=ctx.torch_device)
         y = torch.empty_like(x)
         ctx.sync()
-        ctx.lib.group_norm_time_major(ctx.ours, ptr(x), steps, channels, groups, ptr(gamma), ptr(beta), 1e-5,
+        ctx.lib.group_norm_time_major(ctx.device, ptr(x), steps, channels, groups, ptr(gamma), ptr(beta), 1e-5,
                                       int(gelu), ptr(y))
         ctx.sync()
         ref = F.group_norm(x.double().T[None], groups, gamma.double(), beta.double(), 1e-5)[0].T
@@ -417,12 +416,12 @@ def check_attention(steps, heads, dim):
     """q, k, v are column ranges of one fused [steps, 3 * heads * dim] projection (row stride 3 w)."""
     def run(ctx):
         width = heads * dim
-        qkv = torch.randn(steps, 3 * width, device=ctx.dev)
+        qkv = torch.randn(steps, 3 * width, device=ctx.torch_device)
         q, k, v = qkv[:, :width], qkv[:, width:2 * width], qkv[:, 2 * width:]
-        out = torch.empty(steps, width, device=ctx.dev)
+        out = torch.empty(steps, width, device=ctx.torch_device)
         scale = 1.0 / math.sqrt(dim)
         ctx.sync()
-        ctx.lib.attention(ctx.ours, steps, heads, dim, scale, ptr(q, strided=True), 3 * width, ptr(k, strided=True),
+        ctx.lib.attention(ctx.device, steps, heads, dim, scale, ptr(q, strided=True), 3 * width, ptr(k, strided=True),
                           3 * width, ptr(v, strided=True), 3 * width, ptr(out), width)
         ctx.sync()
         qh, kh, vh = (t.double().reshape(steps, heads, dim).transpose(0, 1) for t in (q, k, v))
@@ -437,8 +436,8 @@ OPT_STEPS = 3
 
 
 def optim_inputs(ctx, n):
-    param = torch.randn(n, device=ctx.dev)
-    grads = [torch.randn(n, device=ctx.dev) for _ in range(OPT_STEPS)]
+    param = torch.randn(n, device=ctx.torch_device)
+    grads = [torch.randn(n, device=ctx.torch_device) for _ in range(OPT_STEPS)]
     return param, grads
 
 
@@ -459,7 +458,7 @@ def check_sgd(n, nesterov):
         ours, buffer = param.clone(), torch.zeros_like(param)
         ctx.sync()
         for i, g in enumerate(grads):
-            ctx.lib.sgd_step(ctx.ours, ptr(ours), ptr(g), ptr(buffer), n, 0.1, 0.9, 1e-2, int(nesterov), int(i == 0))
+            ctx.lib.sgd_step(ctx.device, ptr(ours), ptr(g), ptr(buffer), n, 0.1, 0.9, 1e-2, int(nesterov), int(i == 0))
         ctx.sync()
         ref = torch_steps(param, grads, lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-2,
                                                                    nesterov=nesterov), ["momentum_buffer"])
@@ -475,7 +474,7 @@ def check_adam(n, decoupled):
         ours, m, v = param.clone(), torch.zeros_like(param), torch.zeros_like(param)
         ctx.sync()
         for step, g in enumerate(grads, 1):
-            ctx.lib.adam_step(ctx.ours, ptr(ours), ptr(g), ptr(m), ptr(v), n, 1e-3, 0.9, 0.999, 1e-8, 1e-2,
+            ctx.lib.adam_step(ctx.device, ptr(ours), ptr(g), ptr(m), ptr(v), n, 1e-3, 0.9, 0.999, 1e-8, 1e-2,
                               int(decoupled), step)
         ctx.sync()
         cls = torch.optim.AdamW if decoupled else torch.optim.Adam
@@ -490,10 +489,10 @@ def check_adam(n, decoupled):
 
 def check_sum_squares(n):
     def run(ctx):
-        x = torch.randn(n, device=ctx.dev)
+        x = torch.randn(n, device=ctx.torch_device)
         out = torch.zeros(1, dtype=torch.float64)
         ctx.sync()
-        ctx.lib.sum_squares(ctx.ours, ptr(x), n, ptr(out))
+        ctx.lib.sum_squares(ctx.device, ptr(x), n, ptr(out))
         return combine([("sum", compare(out, (x.double() ** 2).sum().reshape(1).cpu(), 0.0, 1e-10))],
                        "rel 1e-10 vs (x.double()**2).sum() (float squares are exact in double)")
     return run
@@ -501,10 +500,10 @@ def check_sum_squares(n):
 
 def check_scale(n):
     def run(ctx):
-        x = torch.randn(n, device=ctx.dev)
+        x = torch.randn(n, device=ctx.torch_device)
         ours = x.clone()
         ctx.sync()
-        ctx.lib.scale(ctx.ours, ptr(ours), n, 0.37)
+        ctx.lib.scale(ctx.device, ptr(ours), n, 0.37)
         ctx.sync()
         return combine([("scale", compare(ours, x * 0.37, 0.0, 1.2e-7))],
                        "rel 1.2e-7 (1 ulp) vs torch x * factor in float32")
@@ -589,11 +588,11 @@ def beam_note(ctx):
 def check_beam(batch, frames):
     def run(ctx):
         emissions, lengths = peaked_emissions(ctx, batch, frames)
-        on_device = beam_ours(ctx, ctx.ours, emissions.to(ctx.dev), lengths)
+        on_device = beam_ours(ctx, ctx.device, emissions.to(ctx.torch_device), lengths)
         on_cpu = beam_ours(ctx, native.CPU, emissions, lengths)
         same = hypotheses(on_device) == hypotheses(on_cpu)
         result = combine([("total score", compare(on_device["scores"][:, 0, 0], on_cpu["scores"][:, 0, 0], 0.0, 1e-3))],
-                         "tokens equal; total score rel 1e-3, %s vs CPU" % ctx.dev.type,
+                         "tokens equal; total score rel 1e-3, %s vs CPU" % ctx.torch_device.type,
                          "token sequences %s; %s" % ("equal" if same else "DIFFER", beam_note(ctx)))
         result["ok"] = result["ok"] and same
         return result
@@ -603,8 +602,8 @@ def check_beam(batch, frames):
 def bench_beam(batch, frames):
     def run(ctx):
         emissions, lengths = peaked_emissions(ctx, batch, frames)
-        on_device = emissions.to(ctx.dev)
-        return benchmark(ctx, lambda: beam_ours(ctx, ctx.ours, on_device, lengths),
+        on_device = emissions.to(ctx.torch_device)
+        return benchmark(ctx, lambda: beam_ours(ctx, ctx.device, on_device, lengths),
                          lambda: beam_ours(ctx, native.CPU, emissions, lengths),
                          "ctc4j_beam_decode on the CPU (%d threads)" % ctx.lib.num_threads(), note=beam_note(ctx))
     return run
@@ -614,15 +613,14 @@ def bench_beam(batch, frames):
 
 def items(dry_run):
     """(kind, name, function, cuda_only) for every check and benchmark, at full or dry-run sizes."""
-    small = dry_run
-    ctc_sizes = [(100, 4, 29, 20), (60, 8, 28, 10), (40, 4, 500, 5)] if small else \
+    ctc_sizes = [(100, 4, 29, 20), (60, 8, 28, 10), (40, 4, 500, 5)] if dry_run else \
         [(500, 16, 29, 100), (150, 128, 28, 40), (150, 64, 5000, 20)]
-    long_ctc = (1000, 2, 200, 100) if small else (10000, 2, 5000, 1000)
-    mel_batch, mel_long = ((4, 2.0), 20.0) if small else ((32, 16.0), 1800.0)
-    greedy = (8, 100, 500) if small else (128, 1000, 5000)
-    gelu_n, opt_n = (100_000, 100_000) if small else (1500 * 768 * 4, 10_000_000)
-    steps = 200 if small else 1500
-    beam = (4, 100) if small else (32, 500)
+    long_ctc = (1000, 2, 200, 100) if dry_run else (10000, 2, 5000, 1000)
+    mel_batch, mel_long = ((4, 2.0), 20.0) if dry_run else ((32, 16.0), 1800.0)
+    greedy = (8, 100, 500) if dry_run else (128, 1000, 5000)
+    gelu_n, opt_n = (100_000, 100_000) if dry_run else (1500 * 768 * 4, 10_000_000)
+    steps = 200 if dry_run else 1500
+    beam = (4, 100) if dry_run else (32, 500)
     size = lambda *dims: "x".join(str(d) for d in dims)
     table = [("check", "peer.ctc_loss." + size(*s), check_ctc(*s), False) for s in ctc_sizes]
     table += [
@@ -684,6 +682,8 @@ def run_item(ctx, args, kind, name, fn, cuda_only, seed, skip_reason):
         else:
             record["error"] = error
         traceback.print_exc(file=sys.stderr)
+    if ctx.cuda:
+        torch.cuda.empty_cache()  # what torch cached for this item is free for ctc4j's next one
     return record
 
 
@@ -712,7 +712,7 @@ def setup(args, seed):
         return None, record, TORCH_MISSING
     info = {"torch": torch.__version__, "torchaudio": torchaudio.__version__, "device": args.device}
     try:
-        ctx = Context(args, seed)
+        ctx = Context(args)
         info.update(ctc4j=ctx.lib.version(), cpu_features=ctx.lib.cpu_features(),
                     cuda_status=ctx.lib.cuda_status(), threads=ctx.lib.num_threads())
         if ctx.cuda:
