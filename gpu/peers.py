@@ -386,13 +386,19 @@ def bench_greedy(batch, frames, classes):
 # ---- transformer blocks --------------------------------------------------------------------------
 
 def check_gelu(n):
+    """Random x plus a sweep of [-10, 10] in steps of 1e-5, so the tails are always covered."""
     def run(ctx):
-        x = torch.randn(n, device=ctx.torch_device) * 3
+        x = torch.cat([torch.randn(n, device=ctx.torch_device) * 3,
+                       torch.linspace(-10, 10, 2_000_001, device=ctx.torch_device)])
         y = torch.empty_like(x)
         ctx.sync()
-        ctx.lib.gelu(ctx.device, ptr(x), None, ptr(y), n)
+        ctx.lib.gelu(ctx.device, ptr(x), None, ptr(y), x.numel())
         ctx.sync()
-        return combine([("gelu", compare(y, F.gelu(x.double()), 1e-6, 1e-5))], "abs 1e-6 + rel 1e-5 vs torch float64")
+        ref = F.gelu(x.double())
+        worst = ((y.double() - ref).abs() / (1e-6 + 1e-5 * ref.abs())).argmax()
+        return combine([("gelu", compare(y, ref, 1e-6, 1e-5))], "abs 1e-6 + rel 1e-5 vs torch float64",
+                       "worst error / tolerance at x = %.5f (ours %.4g, float64 %.4g); torch float32 max_abs %.3g"
+                       % (x[worst], y[worst], ref[worst], (F.gelu(x).double() - ref).abs().max()))
     return run
 
 
