@@ -32,6 +32,7 @@ import json
 import math
 import random
 import statistics
+import struct
 import sys
 import time
 import traceback
@@ -439,6 +440,15 @@ def check_attention(steps, heads, dim):
 # ---- optimisers ----------------------------------------------------------------------------------
 
 OPT_STEPS = 3
+# Hyperparameters as the C API receives them (float): torch gets the same values, so the checks
+# test the update arithmetic. 1 - float(0.999) is 1.3e-5 (relative) below 0.001, which torch with a
+# plain 0.999 would use: that much of exp_avg_sq comes from the float argument, not the kernel.
+SGD = dict(lr=0.1, momentum=0.9, weight_decay=1e-2)
+ADAM = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2)
+
+
+def as_float32(hyper):
+    return {k: struct.unpack("f", struct.pack("f", v))[0] for k, v in hyper.items()}
 
 
 def optim_inputs(ctx, n):
@@ -447,10 +457,10 @@ def optim_inputs(ctx, n):
     return param, grads
 
 
-def torch_steps(param, grads, make_optimizer, state_keys):
+def torch_steps(param, grads, optimizer, state_keys):
     """The optimiser over float64 copies for OPT_STEPS steps: final parameter and state tensors."""
     p = param.double().clone().requires_grad_()
-    optimizer = make_optimizer([p])
+    optimizer = optimizer([p])
     for g in grads:
         p.grad = g.double().clone()
         optimizer.step()
@@ -460,36 +470,38 @@ def torch_steps(param, grads, make_optimizer, state_keys):
 
 def check_sgd(n, nesterov):
     def run(ctx):
+        h = as_float32(SGD)
         param, grads = optim_inputs(ctx, n)
         ours, buffer = param.clone(), torch.zeros_like(param)
         ctx.sync()
         for i, g in enumerate(grads):
-            ctx.lib.sgd_step(ctx.device, ptr(ours), ptr(g), ptr(buffer), n, 0.1, 0.9, 1e-2, int(nesterov), int(i == 0))
+            ctx.lib.sgd_step(ctx.device, ptr(ours), ptr(g), ptr(buffer), n, h["lr"], h["momentum"], h["weight_decay"],
+                             int(nesterov), int(i == 0))
         ctx.sync()
-        ref = torch_steps(param, grads, lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-2,
-                                                                   nesterov=nesterov), ["momentum_buffer"])
+        ref = torch_steps(param, grads, lambda ps: torch.optim.SGD(ps, nesterov=nesterov, **h), ["momentum_buffer"])
         return combine([("param", compare(ours, ref[0], 1e-6, 1e-5)), ("momentum", compare(buffer, ref[1], 1e-6, 1e-5))],
-                       "abs 1e-6 + rel 1e-5 vs torch.optim.SGD float64 after %d steps" % OPT_STEPS,
-                       "lr 0.1 momentum 0.9 weight_decay 0.01 nesterov %s" % nesterov)
+                       "abs 1e-6 + rel 1e-5 vs torch.optim.SGD in float64 (float32 hyperparameters), %d steps"
+                       % OPT_STEPS, "%s nesterov %s" % (SGD, nesterov))
     return run
 
 
 def check_adam(n, decoupled):
     def run(ctx):
+        h = as_float32(ADAM)
         param, grads = optim_inputs(ctx, n)
         ours, m, v = param.clone(), torch.zeros_like(param), torch.zeros_like(param)
         ctx.sync()
         for step, g in enumerate(grads, 1):
-            ctx.lib.adam_step(ctx.device, ptr(ours), ptr(g), ptr(m), ptr(v), n, 1e-3, 0.9, 0.999, 1e-8, 1e-2,
-                              int(decoupled), step)
+            ctx.lib.adam_step(ctx.device, ptr(ours), ptr(g), ptr(m), ptr(v), n, h["lr"], h["beta1"], h["beta2"],
+                              h["eps"], h["weight_decay"], int(decoupled), step)
         ctx.sync()
         cls = torch.optim.AdamW if decoupled else torch.optim.Adam
-        ref = torch_steps(param, grads, lambda ps: cls(ps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2),
-                          ["exp_avg", "exp_avg_sq"])
+        ref = torch_steps(param, grads, lambda ps: cls(ps, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"],
+                                                       weight_decay=h["weight_decay"]), ["exp_avg", "exp_avg_sq"])
         return combine([("param", compare(ours, ref[0], 1e-6, 1e-5)), ("exp_avg", compare(m, ref[1], 1e-6, 1e-5)),
                         ("exp_avg_sq", compare(v, ref[2], 1e-7, 1e-5))],
-                       "abs 1e-6 (exp_avg_sq 1e-7) + rel 1e-5 vs torch.optim.%s float64 after %d steps"
-                       % (cls.__name__, OPT_STEPS), "lr 1e-3 betas (0.9, 0.999) eps 1e-8 weight_decay 0.01")
+                       "abs 1e-6 (exp_avg_sq 1e-7) + rel 1e-5 vs torch.optim.%s in float64 (float32 hyperparameters), "
+                       "%d steps" % (cls.__name__, OPT_STEPS), str(ADAM))
     return run
 
 
