@@ -98,12 +98,13 @@ class Ctc4j:
                 raise Ctc4jError("ctc4j_%s: status %d: %s" % (name, status, self.last_error()))
         return checked
 
-    def device_name(self, device):
+    def gpu_count(self):
+        """CUDA devices ctc4j can use (0 when none; cuda_status() says why)."""
+        count = c_int(0)
+        self.cuda_device_count(ctypes.byref(count))
+        return count.value
+
+    def gpu_name(self, device):
         buffer = ctypes.create_string_buffer(256)
         self.cuda_device_name(device, buffer, len(buffer))
         return buffer.value.decode("utf-8", "replace")
-
-    def cuda_device_count(self):
-        count = c_int(0)
-        self._lib.ctc4j_cuda_device_count(ctypes.byref(count))
-        return count.value

@@ -19,8 +19,10 @@ Output: one JSON object per line,
    "tolerance": "...", "seed": N, "detail": "..."}
   {"kind": "benchmark", "name": ..., "ours_ms": ..., "peer_ms": ..., "ratio": peer_ms / ours_ms,
    "peer": "...", "repeats": N, "seed": N}
-A skipped item has ok (or the timings) null and "skipped": "reason"; a failed one has ok false and
-the error in "detail". Item 0, peer.setup, records versions, the device and the seed.
+A skipped item has ok (or the timings) null and "skipped": "reason"; a failed check has ok false
+(an error's message in "detail"), a failed benchmark null timings and "error". Item 0, peer.setup,
+records versions, the device and the seed. Dry-run records carry "dry_run": true. The script exits
+0 whatever the items' outcome (read the file); without torch/torchaudio every item is skipped.
 
 Run:
   python3 gpu/peers.py --lib DIR --out FILE.jsonl --device cuda [--lm FILE.arpa] [--seed N]
@@ -738,10 +740,10 @@ def setup(args, seed):
         info.update(ctc4j=ctx.lib.version(), cpu_features=ctx.lib.cpu_features(),
                     cuda_status=ctx.lib.cuda_status(), threads=ctx.lib.num_threads())
         if ctx.cuda:
-            if not torch.cuda.is_available() or ctx.lib.cuda_device_count() == 0:
+            if not torch.cuda.is_available() or ctx.lib.gpu_count() == 0:
                 raise RuntimeError("no CUDA device: torch %s, ctc4j '%s'" % (torch.cuda.is_available(),
                                                                             ctx.lib.cuda_status()))
-            info.update(gpu=ctx.lib.device_name(0), torch_gpu=torch.cuda.get_device_name(0))
+            info.update(gpu=ctx.lib.gpu_name(0), torch_gpu=torch.cuda.get_device_name(0))
         record.update(ok=True, detail=json.dumps(info), tolerance="-")
         return ctx, record, None
     except Exception as e:
