@@ -33,6 +33,8 @@ import java.util.Map;
 public final class Wav2Vec2Import {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String POS_CONV = "encoder.transformer.pos_conv_embed.conv.";
+  /** Hugging Face model types with wav2vec2's CTC network (HuBERT differs only in pretraining), and their tensor prefixes. */
+  static final List<String> HF_MODEL_TYPES = List.of("wav2vec2", "hubert");
 
   /** Hugging Face's facebook/wav2vec2-*-960h vocabulary, by id, for folders without vocab.json. */
   static final List<String> HF_960H_VOCAB = List.of("<pad>", "<s>", "</s>", "<unk>", "|", "E", "T", "A", "O", "N",
@@ -76,17 +78,19 @@ public final class Wav2Vec2Import {
 
   /** Our (torchaudio) name of a Hugging Face tensor, or null for tensors inference does not use. */
   static String fromHuggingFace(String name) {
-    if (name.equals("wav2vec2.masked_spec_embed")) return null; // the pretraining mask embedding
-    String[][] prefixes = {
-      {"wav2vec2.feature_extractor.", "feature_extractor."},
-      {"wav2vec2.feature_projection.", "encoder.feature_projection."},
-      {"wav2vec2.encoder.", "encoder.transformer."},
-      {"lm_head.", "aux."},
-    };
-    for (String[] p : prefixes) {
-      if (name.startsWith(p[0])) return p[1] + name.substring(p[0].length());
+    if (name.startsWith("lm_head.")) return "aux." + name.substring("lm_head.".length());
+    for (String family : HF_MODEL_TYPES) { // HuBERT's encoder is wav2vec2's under another prefix
+      if (name.equals(family + ".masked_spec_embed")) return null; // the pretraining mask embedding
+      String[][] prefixes = {
+        {family + ".feature_extractor.", "feature_extractor."},
+        {family + ".feature_projection.", "encoder.feature_projection."},
+        {family + ".encoder.", "encoder.transformer."},
+      };
+      for (String[] p : prefixes) {
+        if (name.startsWith(p[0])) return p[1] + name.substring(p[0].length());
+      }
     }
-    throw new InvalidInputException("unexpected tensor '" + name + "' in a Hugging Face Wav2Vec2ForCTC checkpoint");
+    throw new InvalidInputException("unexpected tensor '" + name + "' in a Hugging Face Wav2Vec2ForCTC/HubertForCTC checkpoint");
   }
 
   /** Replaces the positional convolution's (g, v) pair, in either naming, by w = g v / ||v||. */
@@ -146,10 +150,12 @@ public final class Wav2Vec2Import {
     String where = dir.resolve(Checkpoint.CONFIG).toString();
     if (c.has("format_version")) throw new InvalidInputException(dir + " is a ctc4j checkpoint already: load it");
     String type = c.path("model_type").asText("wav2vec2");
-    if (!type.equals("wav2vec2")) throw new InvalidInputException(where + ": model_type " + type + " is not wav2vec2");
+    if (!HF_MODEL_TYPES.contains(type)) {
+      throw new InvalidInputException(where + ": model_type " + type + " is not one of " + HF_MODEL_TYPES);
+    }
     requireSetting(c, where, "hidden_act", "gelu");
     requireSetting(c, where, "feat_extract_activation", "gelu");
-    for (String flag : List.of("add_adapter", "use_weighted_layer_sum")) {
+    for (String flag : List.of("add_adapter", "use_weighted_layer_sum", "conv_pos_batch_norm")) {
       if (c.path(flag).asBoolean(false)) throw new InvalidInputException(where + ": " + flag + " is not supported");
     }
     if (!c.path("feat_proj_layer_norm").asBoolean(true)) {

@@ -142,6 +142,27 @@ class Wav2Vec2ImportTest {
     assertEquals(4, config.decoderLabels().space());
   }
 
+  /** HubertForCTC (e.g. facebook/hubert-large-ls960-ft): wav2vec2's network under the prefix "hubert.". */
+  @Test
+  void hubertFolderImportsAsTheSameNetwork() throws IOException {
+    SplittableRandom rng = Seeds.random("Wav2Vec2ImportTest.hubert");
+    List<String> vocab = vocab(10);
+    List<String> labels = new ArrayList<>(vocab);
+    labels.set(4, " ");
+    Wav2Vec2Config config = withVocab(TinyModels.large(), labels, true); // large: layer-norm encoder, pre-LN
+    Source source = Source.random(config, rng, "weight_g", "weight_v");
+    Path hf = Files.createDirectories(dir.resolve("hubert"));
+    source.write(hf.resolve("model.safetensors"), name -> huggingFaceName(name).replaceFirst("^wav2vec2\\.", "hubert."),
+        Map.of("hubert.masked_spec_embed", new SafeTensors.Entry(new long[] {config.embedDim()},
+            Seeds.gaussian(rng, config.embedDim(), 1))));
+    writeHuggingFaceConfig(hf, config, vocab);
+    ObjectNode hfConfig = (ObjectNode) JSON.readTree(hf.resolve("config.json").toFile());
+    hfConfig.put("model_type", "hubert").putArray("architectures").add("HubertForCTC");
+    Files.write(hf.resolve("config.json"), JSON.writeValueAsBytes(hfConfig));
+
+    assertImportMatches(config, source, TinyModels.waveform(rng, 2001), "--from", hf.toString());
+  }
+
   /** Runs the import command, loads the result and compares its config and logits with the source's. */
   private void assertImportMatches(Wav2Vec2Config config, Source source, float[] waveform, String... args)
       throws IOException {
