@@ -2,9 +2,11 @@ package dev.ctc4j.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ctc4j.InvalidInputException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -71,8 +73,7 @@ public final class HubClient {
 
   /** A client of {@code endpoint} (trailing slashes ignored); {@code token} may be null. */
   public HubClient(String endpoint, String token, Retries retries) {
-    this.endpoint = URI.create(endpoint.strip().replaceAll("/+$", ""));
-    if (!isHttp(this.endpoint)) throw new IllegalArgumentException("the hub endpoint must be an http(s) URL: " + endpoint);
+    this.endpoint = httpUri(endpoint.strip().replaceAll("/+$", ""));
     this.token = token == null || token.isBlank() ? null : token.strip();
     this.retries = retries;
     this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).build();
@@ -84,6 +85,16 @@ public final class HubClient {
     if (endpoint == null || endpoint.isBlank()) endpoint = System.getenv("HF_ENDPOINT");
     if (endpoint == null || endpoint.isBlank()) endpoint = DEFAULT_ENDPOINT;
     return new HubClient(endpoint, System.getenv("HF_TOKEN"), Retries.DEFAULT);
+  }
+
+  private static URI httpUri(String endpoint) {
+    try {
+      URI uri = new URI(endpoint);
+      if (isHttp(uri)) return uri;
+    } catch (URISyntaxException e) {
+      // said below
+    }
+    throw new InvalidInputException("the hub endpoint (HF_ENDPOINT) must be an http(s) URL, got " + endpoint);
   }
 
   static boolean isHttp(URI uri) {
@@ -141,9 +152,8 @@ public final class HubClient {
     for (int tried = 1; ; tried++) {
       try {
         return attempt.run();
-      } catch (ConnectException e) {
-        throw new DownloadException("cannot reach " + uri + ": " + reason(e), e);
       } catch (IOException e) {
+        if (unreachable(e)) throw new DownloadException("cannot reach " + uri + ": " + reason(e), e);
         if (tried == retries.attempts()) {
           throw new DownloadException("cannot download " + uri + ": " + reason(e)
               + (tried > 1 ? " (tried " + tried + " times)" : ""), e);
@@ -172,7 +182,7 @@ public final class HubClient {
       int status = response.statusCode();
       Optional<String> location = response.headers().firstValue("Location");
       if (status / 100 == 3 && location.isPresent()) {
-        at = at.resolve(location.get());
+        at = redirect(at, location.get());
       } else if (status / 100 == 2 || status == 416) {
         return new Response<>(response, announced);
       } else if (status >= 500 || status == 429) {
@@ -182,6 +192,16 @@ public final class HubClient {
       }
     }
     throw new DownloadException("more than " + MAX_REDIRECTS + " redirects from " + uri);
+  }
+
+  private static URI redirect(URI from, String location) {
+    try {
+      URI to = from.resolve(new URI(location));
+      if (isHttp(to)) return to;
+    } catch (URISyntaxException e) {
+      // said below
+    }
+    throw new DownloadException(from + " redirects to a bad location: " + location);
   }
 
   private HttpRequest request(URI uri, long offset) {
@@ -221,6 +241,14 @@ public final class HubClient {
           + " (for a gated repository, accept its terms on the hub first)";
       default -> "HTTP " + status + " from " + uri;
     });
+  }
+
+  /** No connection at all (refused, unknown host): not worth retrying, and most likely no network. */
+  private static boolean unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof UnresolvedAddressException) return true;
+    }
+    return false;
   }
 
   /** The most telling message in a chain of causes (HttpClient often wraps a message-less one). */

@@ -47,9 +47,11 @@ public final class FakeHub implements AutoCloseable {
   private final Map<String, Blob> blobs = new ConcurrentHashMap<>();
   private final Map<String, Integer> cuts = new ConcurrentHashMap<>();
   private final Map<String, Integer> corruptions = new ConcurrentHashMap<>();
+  private final Map<String, int[]> failures = new ConcurrentHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private volatile FakeHub cdn = this;
   private volatile boolean hashesInApi = true;
+  private volatile String token;
 
   public FakeHub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -91,6 +93,16 @@ public final class FakeHub implements AutoCloseable {
     corruptions.put(file, responses);
   }
 
+  /** The next {@code responses} requests for {@code file} (a name, or "api") get HTTP {@code status}. */
+  public void fail(String file, int status, int responses) {
+    failures.put(file, new int[] {status, responses});
+  }
+
+  /** From now on the hub (not its CDN) answers 401 without {@code Authorization: Bearer token}, 403 with another. */
+  public void requireToken(String token) {
+    this.token = token;
+  }
+
   /** The API leaves out lfs.sha256, so the only hash is the redirect's {@code X-Linked-Etag} (sent as a weak tag). */
   public void hideHashesFromApi() {
     hashesInApi = false;
@@ -123,7 +135,14 @@ public final class FakeHub implements AutoCloseable {
     String path = x.getRequestURI().getRawPath(), query = x.getRequestURI().getRawQuery();
     requests.add(new Request(path + (query != null ? "?" + query : ""), x.getRequestHeaders().getFirst("Range"),
         x.getRequestHeaders().getFirst("Authorization")));
-    if (path.startsWith("/api/models/")) {
+    String auth = x.getRequestHeaders().getFirst("Authorization");
+    String file = path.startsWith("/api/") ? "api" : decode(path.substring(path.lastIndexOf('/') + 1));
+    int[] failure = failures.get(file);
+    if (token != null && !path.startsWith("/cdn/") && !("Bearer " + token).equals(auth)) {
+      send(x, auth == null ? 401 : 403, "{\"error\": \"Invalid credentials\"}");
+    } else if (failure != null && failure[1]-- > 0) {
+      send(x, failure[0], "{\"error\": \"failing on purpose\"}");
+    } else if (path.startsWith("/api/models/")) {
       api(x, path.substring("/api/models/".length()), "blobs=true".equals(query));
     } else if (path.startsWith("/cdn/") && blobs.containsKey(path.substring(5))) {
       Blob blob = blobs.get(path.substring(5));

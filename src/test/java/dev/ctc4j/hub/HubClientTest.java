@@ -117,6 +117,42 @@ class HubClientTest {
   }
 
   @Test
+  void serverErrorsAreRetriedThenReported() throws IOException {
+    hub.fail(WEIGHTS, 503, 2);
+    assertEquals(FakeHub.sha256(weights), fetchWeights(new HubClient(hub.endpoint(), null, FAST)));
+    hub.fail("api", 500, 3);
+    DownloadException e = assertThrows(DownloadException.class,
+        () -> new HubClient(hub.endpoint(), null, FAST).modelInfo(REPO, null));
+    String api = hub.endpoint() + "/api/models/" + REPO + "?blobs=true";
+    assertEquals("cannot download " + api + ": HTTP 500 from " + api + " (tried 3 times)", e.getMessage());
+  }
+
+  @Test
+  void refusedRequestsSayWhatToDoWithHfToken() {
+    hub.requireToken("right");
+    DownloadException none = assertThrows(DownloadException.class,
+        () -> new HubClient(hub.endpoint(), null, FAST).modelInfo(REPO, null));
+    assertTrue(none.getMessage().startsWith("HTTP 401 from ") && none.getMessage().contains("set HF_TOKEN"), none.getMessage());
+    DownloadException wrong = assertThrows(DownloadException.class,
+        () -> new HubClient(hub.endpoint(), "wrong", FAST).modelInfo(REPO, null));
+    assertTrue(wrong.getMessage().startsWith("HTTP 403 from ") && wrong.getMessage().contains("check that HF_TOKEN"),
+        wrong.getMessage());
+    assertEquals(COMMIT, new HubClient(hub.endpoint(), "right", FAST).modelInfo(REPO, null).commit());
+    assertEquals(3, hub.requests().size(), "4xx answers are not retried");
+  }
+
+  @Test
+  void theProgressBarShowsBytesPercentAndRate() {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    HubClient client = new HubClient(hub.endpoint(), null, ONCE);
+    client.download(client.fileUri(REPO, "main", WEIGHTS), partial(), weights.length, null,
+        DownloadProgress.bar(new java.io.PrintStream(bytes, true)));
+    String bar = bytes.toString();
+    assertTrue(bar.startsWith("\r" + WEIGHTS + "  ") && bar.contains(" / 293.0 KiB  100%  "), bar);
+    assertTrue(bar.stripTrailing().endsWith("/s") && bar.endsWith("\n"), "the rate, then the line ends: " + bar);
+  }
+
+  @Test
   void theTokenGoesToTheHubButNotToTheHostItRedirectsTo() throws IOException {
     try (FakeHub hubWithCdn = new FakeHub(); FakeHub cdn = new FakeHub()) {
       hubWithCdn.cdn(cdn).addRepo(REPO, COMMIT, dir.resolve("repo"));

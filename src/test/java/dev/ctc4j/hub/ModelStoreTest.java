@@ -13,6 +13,7 @@ import dev.ctc4j.wav2vec2.TinyHubModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +84,12 @@ class ModelStoreTest {
     assertTrue(hub.requests().stream().filter(r -> r.path().contains("/resolve/"))
         .allMatch(r -> r.path().contains("/resolve/" + COMMIT + "/")), "files come from the resolved commit");
     assertFalse(Files.exists(dir.resolve("home/.partial/models/acme--tiny-ctc@" + COMMIT)), "the downloads are cleaned up");
+
+    pull(HubClientTest.ONCE);
+    model.assertImported(folder, rng);
+    try (var left = Files.list(dir.resolve("home/.partial"))) {
+      assertEquals(List.of("models"), left.map(p -> p.getFileName().toString()).toList(), "the replaced copy is deleted");
+    }
   }
 
   @Test
