@@ -79,7 +79,10 @@ public final class HubClient {
     this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).build();
   }
 
-  /** The endpoint from {@value #ENDPOINT_PROPERTY}, else {@code $HF_ENDPOINT}, else the public hub; the token from {@code $HF_TOKEN}. */
+  /**
+   * The endpoint from {@value #ENDPOINT_PROPERTY}, else {@code $HF_ENDPOINT}, else the public hub;
+   * the token from {@code $HF_TOKEN}.
+   */
   public static HubClient fromEnvironment() {
     String endpoint = System.getProperty(ENDPOINT_PROPERTY);
     if (endpoint == null || endpoint.isBlank()) endpoint = System.getenv("HF_ENDPOINT");
