@@ -45,7 +45,9 @@ final class ModelsCommand {
         return 0;
       }
       int at = what.indexOf('@');
-      StoredModel m = store.pull(hub, at < 0 ? what : what.substring(0, at), at < 0 ? null : what.substring(at + 1), bar);
+      String revision = at < 0 ? null : what.substring(at + 1);
+      if (revision != null && revision.isBlank()) throw new InvalidInputException("no revision after '@' in " + what);
+      StoredModel m = store.pull(hub, at < 0 ? what : what.substring(0, at), revision, bar);
       System.out.printf("pulled %s@%s%s into %s (%s)%n", m.id(), m.revision(),
           m.commit() != null && !m.commit().equals(m.revision()) ? " (commit " + m.commit() + ")" : "", m.path(),
           DownloadProgress.humanSize(m.bytes()));

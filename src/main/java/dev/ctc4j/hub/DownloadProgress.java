@@ -9,8 +9,8 @@ import java.util.Locale;
  * A one-line download progress bar (file, bytes, percent, rate), redrawn in place at most ten
  * times a second; {@link #NONE} draws nothing, for output that goes to a log.
  *
- * <p>Not thread-safe: one download reports to it at a time (the HTTP client's thread that
- * delivers the body, one chunk after another).
+ * <p>A bar is not thread-safe: one download reports to it at a time (the HTTP client's thread
+ * that delivers the body, one chunk after another). {@link #NONE} keeps no state and is shared.
  */
 public final class DownloadProgress {
   /** Draws nothing. */
@@ -46,6 +46,7 @@ public final class DownloadProgress {
 
   /** A download of {@code name} starts (or resumes) at {@code done} of {@code total} bytes (-1: unknown). */
   void start(String name, long done, long total) {
+    if (out == null) return; // NONE is shared, so it keeps no state
     this.name = name;
     this.total = total;
     this.first = this.done = done;
@@ -55,9 +56,10 @@ public final class DownloadProgress {
   }
 
   void advance(long done) {
+    if (out == null) return;
     this.done = done;
     long now = System.nanoTime();
-    if (out != null && now - drawnNanos >= REDRAW_NANOS) {
+    if (now - drawnNanos >= REDRAW_NANOS) {
       drawnNanos = now;
       draw(now);
     }

@@ -262,7 +262,7 @@ public final class HubClient {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage();
     }
-    return e.getClass().getSimpleName();
+    return unreachable(e) ? "connection refused" : e.getClass().getSimpleName();
   }
 
   private static String segment(String s) {

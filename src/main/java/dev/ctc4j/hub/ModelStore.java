@@ -55,7 +55,8 @@ public final class ModelStore {
       "special_tokens_map.json", "preprocessor_config.json");
   /** In order of preference. */
   private static final List<String> WEIGHTS = List.of("model.safetensors", "pytorch_model.bin");
-  private static final String LM_FOLDER = "language_model/";
+  /** An ARPA file directly in language_model/ (a plain name: nothing a mirror sends can point outside the folder). */
+  private static final Pattern LANGUAGE_MODEL = Pattern.compile("language_model/[A-Za-z0-9][A-Za-z0-9._-]*\\.arpa(\\.gz)?");
 
   /** A model in the store: repository id, the revision asked for and the commit it was, bytes on disk, folder. */
   public record StoredModel(String id, String revision, String commit, long bytes, Path path) {}
@@ -93,6 +94,7 @@ public final class ModelStore {
    * the model folder in place (replacing an older pull). Interrupted downloads are resumed by the
    * next pull of the same commit.
    */
+  @SuppressWarnings("try") // the lock is held for the try block, not used in it
   public StoredModel pull(HubClient hub, String repo, String revision, DownloadProgress progress) throws IOException {
     Path target = folder(repo);
     HubClient.RepoInfo info = hub.modelInfo(repo, revision);
@@ -100,26 +102,32 @@ public final class ModelStore {
     List<HubClient.RepoFile> wanted = filesToFetch(info);
     Path work = partial.resolve("models").resolve(target.getFileName() + "@" + at.replaceAll("[^A-Za-z0-9._-]", "_"));
     try (FileChannel lock = lock(partial.resolve("models").resolve(target.getFileName() + ".lock"), repo)) {
-      Path downloads = work.resolve("files");
       ObjectNode source = JSON.createObjectNode().put("repo", repo).put("revision", revision != null ? revision : "main")
           .put("commit", info.commit());
       ArrayNode files = source.putArray("files");
-      String lm = null;
+      Path downloads = work.resolve("files");
       for (HubClient.RepoFile f : wanted) {
         Path local = downloads.resolve(f.name());
         String sha256 = hub.download(hub.fileUri(repo, at, f.name()), local, f.size(), f.sha256(), progress);
         files.addObject().put("name", f.name()).put("size", Files.size(local)).put("sha256", sha256);
-        if (isLanguageModel(f.name())) lm = f.name();
       }
-      Path build = emptyFolder(work.resolve("build"));
-      Wav2Vec2Import.run(downloads, build, Wav2Vec2Import.Options.DEFAULTS);
-      if (lm != null) source.put("language_model", moveLanguageModel(downloads.resolve(lm), build));
-      source.put("pulled_at", Instant.now().toString());
-      AtomicFiles.write(build.resolve(SOURCE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(source));
-      install(build, target);
+      install(build(downloads, work.resolve("build"), source), target);
       deleteTree(work);
     }
     return describe(target);
+  }
+
+  /** Imports the downloads into {@code build}, moves the LM beside the model and writes source.json last. */
+  private static Path build(Path downloads, Path build, ObjectNode source) throws IOException {
+    emptyFolder(build);
+    Wav2Vec2Import.run(downloads, build, Wav2Vec2Import.Options.DEFAULTS);
+    for (JsonNode f : source.get("files")) {
+      String name = f.get("name").asText();
+      if (isLanguageModel(name)) source.put("language_model", moveLanguageModel(downloads.resolve(name), build));
+    }
+    source.put("pulled_at", Instant.now().toString());
+    AtomicFiles.write(build.resolve(SOURCE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(source));
+    return build;
   }
 
   /** The repository's configuration files, its weights (safetensors preferred) and its first ARPA LM, if any. */
@@ -138,7 +146,7 @@ public final class ModelStore {
   }
 
   private static boolean isLanguageModel(String name) {
-    return name.startsWith(LM_FOLDER) && (name.endsWith(".arpa") || name.endsWith(".arpa.gz"));
+    return LANGUAGE_MODEL.matcher(name).matches();
   }
 
   /** Moves the repository's LM into the model folder as lm.arpa or lm.arpa.gz; returns that name. */
@@ -149,6 +157,7 @@ public final class ModelStore {
   }
 
   /** Downloads an .arpa or .arpa.gz file from any http(s) URL into lm/ (resumable, like model files). */
+  @SuppressWarnings("try") // the lock is held for the try block, not used in it
   public Path pullLanguageModel(HubClient hub, URI url, DownloadProgress progress) throws IOException {
     String path = url.getPath() == null ? "" : url.getPath();
     String name = path.substring(path.lastIndexOf('/') + 1);
@@ -239,9 +248,9 @@ public final class ModelStore {
     return partial.resolve("removed-" + folder.getFileName() + "-" + System.nanoTime());
   }
 
-  private static Path emptyFolder(Path dir) throws IOException {
+  private static void emptyFolder(Path dir) throws IOException {
     deleteTree(dir);
-    return Files.createDirectories(dir);
+    Files.createDirectories(dir);
   }
 
   private static void deleteTree(Path root) throws IOException {
