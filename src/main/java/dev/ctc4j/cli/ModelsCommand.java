@@ -26,7 +26,7 @@ final class ModelsCommand {
   @Command(name = "pull", mixinStandardHelpOptions = true,
       description = "Download a Wav2Vec2ForCTC repository from $HF_ENDPOINT (default https://huggingface.co; "
           + "$HF_TOKEN for private or gated ones) and import it; or store an .arpa(.gz) from an http(s) URL in "
-          + "$CTC4J_HOME/lm. Interrupted downloads resume on the next pull.")
+          + "$CTC4J_HOME/lm. Interrupted downloads resume on the next pull; a commit already stored is not fetched again.")
   static final class Pull implements Callable<Integer> {
     @Parameters(paramLabel = "REPO[@REVISION]|URL") String what;
 
@@ -48,7 +48,7 @@ final class ModelsCommand {
       String revision = at < 0 ? null : what.substring(at + 1);
       if (revision != null && revision.isBlank()) throw new InvalidInputException("no revision after '@' in " + what);
       StoredModel m = store.pull(hub, at < 0 ? what : what.substring(0, at), revision, bar);
-      System.out.printf("pulled %s@%s%s into %s (%s)%n", m.id(), m.revision(),
+      System.out.printf("%s@%s%s is in %s (%s)%n", m.id(), m.revision(),
           m.commit() != null && !m.commit().equals(m.revision()) ? " (commit " + m.commit() + ")" : "", m.path(),
           DownloadProgress.humanSize(m.bytes()));
       return 0;

@@ -91,13 +91,16 @@ public final class ModelStore {
 
   /**
    * Downloads {@code repo} at {@code revision} (null: the default branch), imports it, and puts
-   * the model folder in place (replacing an older pull). Interrupted downloads are resumed by the
-   * next pull of the same commit.
+   * the model folder in place, replacing an older pull; returns at once when the store holds that
+   * commit already. Interrupted downloads are resumed by the next pull of the same commit.
    */
   @SuppressWarnings("try") // the lock is held for the try block, not used in it
   public StoredModel pull(HubClient hub, String repo, String revision, DownloadProgress progress) throws IOException {
     Path target = folder(repo);
     HubClient.RepoInfo info = hub.modelInfo(repo, revision);
+    if (info.commit() != null && Files.isDirectory(target) && info.commit().equals(describe(target).commit())) {
+      return describe(target);
+    }
     String at = info.commit() != null ? info.commit() : revision != null ? revision : "main";
     List<HubClient.RepoFile> wanted = filesToFetch(info);
     Path work = partial.resolve("models").resolve(target.getFileName() + "@" + at.replaceAll("[^A-Za-z0-9._-]", "_"));

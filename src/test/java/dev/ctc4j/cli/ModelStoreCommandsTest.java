@@ -70,7 +70,7 @@ class ModelStoreCommandsTest {
   void pullListRemoveAndModelIds() throws IOException {
     String pulled = stdout("models", "pull", ONE);
     Path one = home.resolve("models/acme--one");
-    assertEquals("pulled acme/one@main (commit " + COMMIT + ") into " + one, pulled.substring(0, pulled.indexOf(" (", 40)));
+    assertEquals("acme/one@main (commit " + COMMIT + ") is in " + one, pulled.substring(0, pulled.indexOf(" (", 40)));
     stdout("models", "pull", TWO + "@" + COMMIT, "--no-progress");
     assertTrue(Files.exists(one.resolve("lm.arpa.gz")) && Files.exists(home.resolve("models/acme--two/model.safetensors")));
 

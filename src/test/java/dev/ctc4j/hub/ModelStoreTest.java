@@ -85,7 +85,13 @@ class ModelStoreTest {
         .allMatch(r -> r.path().contains("/resolve/" + COMMIT + "/")), "files come from the resolved commit");
     assertFalse(Files.exists(dir.resolve("home/.partial/models/acme--tiny-ctc@" + COMMIT)), "the downloads are cleaned up");
 
-    pull(HubClientTest.ONCE);
+    int requests = hub.requests().size();
+    assertEquals(stored, pull(HubClientTest.ONCE));
+    assertEquals(requests + 1, hub.requests().size(), "a stored commit is not fetched again, only the API is asked");
+
+    String newer = COMMIT.replace('1', '2');
+    hub.addRepo(REPO, newer, dir.resolve("repo"));
+    assertEquals(newer, pull(HubClientTest.ONCE).commit());
     model.assertImported(folder, rng);
     try (var left = Files.list(dir.resolve("home/.partial"))) {
       assertEquals(List.of("models"), left.map(p -> p.getFileName().toString()).toList(), "the replaced copy is deleted");
