@@ -1,7 +1,7 @@
 package dev.ctc4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ctc4j.infer.DefaultModel;
+import dev.ctc4j.hub.ModelStore;
 import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.infer.Transcript;
 import dev.ctc4j.infer.Word;
@@ -19,14 +19,14 @@ final class AlignCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "AUDIO") Path audio;
   @Parameters(index = "1", paramLabel = "TEXT", description = "The transcript (normalised by the model's labels: for English models lower case, letters, apostrophes).")
   String text;
-  @Option(names = "--model", paramLabel = "DIR",
-      description = "Model directory (default: $CTC4J_MODEL, else models/an4 of the checkout).") Path model;
+  @Option(names = "--model", paramLabel = "DIR|ID",
+      description = "Model directory or pulled repository id (default: $CTC4J_MODEL, else models/an4 of the checkout).") String model;
   @Option(names = "--device", defaultValue = "cpu") String device;
   @Option(names = "--json", description = "One JSON object: text and words with start/end seconds.") boolean json;
 
   @Override
   public Integer call() throws Exception {
-    try (Transcriber transcriber = Transcriber.builder(model != null ? model : DefaultModel.locate())
+    try (Transcriber transcriber = Transcriber.builder(ModelStore.open().resolveOrDefault(model))
         .device(Device.parse(device)).build()) {
       Transcript t = transcriber.align(audio, text);
       if (json) {

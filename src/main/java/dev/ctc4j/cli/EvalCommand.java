@@ -3,6 +3,7 @@ package dev.ctc4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.eval.Evaluator;
+import dev.ctc4j.hub.ModelStore;
 import dev.ctc4j.infer.SpeechModel;
 import dev.ctc4j.tensor.Device;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 /** {@code ctc4j eval --model DIR --manifest FILE [--decoder greedy|beam] [--beam N] [--lm FILE] [--alpha A] [--beta B] [--json]}. */
 @Command(name = "eval", description = "Word and character error rates of a model on a manifest.")
 final class EvalCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+  @Option(names = "--model", required = true, paramLabel = "DIR|ID", description = "Model directory or pulled repository id.")
+  String model;
   @Option(names = "--manifest", required = true, paramLabel = "FILE") Path manifest;
   @Mixin DecoderOptions decoding;
   @Option(names = "--batch-size", defaultValue = "16") int batchSize;
@@ -23,7 +25,7 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SpeechModel m = SpeechModel.load(model, Device.parse(device).requireAvailable());
+    try (SpeechModel m = SpeechModel.load(ModelStore.open().resolve(model), Device.parse(device).requireAvailable());
         DecoderOptions.Decoding decoder = decoding.open(m)) {
       print(Evaluator.evaluate(m, Manifest.read(manifest), batchSize,
           (sm, e) -> decoder.best(e).stream().map(h -> h.text()).toList(), System.err::println));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.decode.BeamSearchOptions;
 import dev.ctc4j.eval.LmWeightSearch;
+import dev.ctc4j.hub.ModelStore;
 import dev.ctc4j.infer.SpeechModel;
 import dev.ctc4j.lm.KneserNeyBuilder;
 import dev.ctc4j.lm.NgramLanguageModel;
@@ -60,7 +61,8 @@ public final class LmCommand {
       description = "Word and character error rates of beam search with an LM over a grid of alpha and beta; "
           + "use a dev manifest, not the test set.")
   static final class Tune implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ID", description = "Model directory or pulled repository id.")
+    String model;
     @Option(names = "--manifest", required = true, paramLabel = "FILE", description = "held-out (dev) utterances")
     Path manifest;
     @Option(names = "--lm", required = true, paramLabel = "ARPA") Path lm;
@@ -76,7 +78,7 @@ public final class LmCommand {
     @Override
     public Integer call() throws Exception {
       List<LmWeightSearch.Point> grid;
-      try (SpeechModel m = SpeechModel.load(model, Device.parse(device).requireAvailable());
+      try (SpeechModel m = SpeechModel.load(ModelStore.open().resolve(model), Device.parse(device).requireAvailable());
           NgramLanguageModel languageModel = NgramLanguageModel.load(lm)) {
         BeamSearchOptions options = BeamSearchOptions.builder().beamWidth(beam).lm(languageModel, 0, 0).build();
         grid = LmWeightSearch.run(m, Manifest.read(manifest), batchSize, options, alphas, betas, System.err::println);

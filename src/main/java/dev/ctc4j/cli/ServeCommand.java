@@ -1,6 +1,6 @@
 package dev.ctc4j.cli;
 
-import dev.ctc4j.infer.DefaultModel;
+import dev.ctc4j.hub.ModelStore;
 import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.serve.ServerSettings;
 import dev.ctc4j.serve.TranscriptionServer;
@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
   private static final ServerSettings DEFAULTS = ServerSettings.defaults();
 
-  @Option(names = "--model", paramLabel = "DIR",
-      description = "Model directory (default: $CTC4J_MODEL, else models/an4 of the checkout).")
-  Path model;
+  @Option(names = "--model", paramLabel = "DIR|ID",
+      description = "Model directory or pulled repository id (default: $CTC4J_MODEL, else models/an4 of the checkout).")
+  String model;
   @Option(names = "--host", paramLabel = "H", description = "Address to bind (default: 127.0.0.1; 0.0.0.0 for all interfaces).")
   String host = DEFAULTS.host();
   @Option(names = "--port", paramLabel = "P", description = "Port (default: 8080; 0 picks a free one).")
@@ -43,7 +43,8 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     ServerSettings settings = new ServerSettings(host, port, maxBodyMb << 20, maxJobs, maxStreams,
         Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(graceSeconds));
-    Transcriber transcriber = transcriber();
+    Path dir = ModelStore.open().resolveOrDefault(model);
+    Transcriber transcriber = decoding.applyTo(Transcriber.builder(dir).device(Device.parse(device))).build();
     TranscriptionServer server;
     try {
       server = TranscriptionServer.start(transcriber, settings);
@@ -58,13 +59,8 @@ final class ServeCommand implements Callable<Integer> {
       transcriber.close();
       stopped.countDown();
     }, "ctc4j-serve-shutdown"));
-    System.err.println("ctc4j: serving " + model + " at " + server.uri() + " (Ctrl-C stops)");
+    System.err.println("ctc4j: serving " + dir + " at " + server.uri() + " (Ctrl-C stops)");
     stopped.await();
     return 0;
-  }
-
-  private Transcriber transcriber() {
-    if (model == null) model = DefaultModel.locate();
-    return decoding.applyTo(Transcriber.builder(model).device(Device.parse(device))).build();
   }
 }

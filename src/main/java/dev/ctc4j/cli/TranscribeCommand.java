@@ -3,8 +3,8 @@ package dev.ctc4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ctc4j.hub.ModelStore;
 import dev.ctc4j.infer.Alternative;
-import dev.ctc4j.infer.DefaultModel;
 import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.infer.Transcript;
 import dev.ctc4j.infer.Word;
@@ -25,8 +25,8 @@ final class TranscribeCommand implements Callable<Integer> {
   static final ObjectMapper JSON = new ObjectMapper();
 
   @Parameters(paramLabel = "AUDIO", arity = "1..*") List<Path> audio;
-  @Option(names = "--model", paramLabel = "DIR",
-      description = "Model directory (default: $CTC4J_MODEL, else models/an4 of the checkout).") Path model;
+  @Option(names = "--model", paramLabel = "DIR|ID",
+      description = "Model directory or pulled repository id (default: $CTC4J_MODEL, else models/an4 of the checkout).") String model;
   @Mixin DecoderOptions decoding;
   @Option(names = "--lexicon", paramLabel = "FILE", description = "Beam search: allowed words, one per line.") Path lexicon;
   @Option(names = "--hotword", paramLabel = "PHRASE=BONUS", description = "Beam search: boost a word or phrase.")
@@ -37,7 +37,7 @@ final class TranscribeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Transcriber.Builder builder = Transcriber.builder(model != null ? model : DefaultModel.locate())
+    Transcriber.Builder builder = Transcriber.builder(ModelStore.open().resolveOrDefault(model))
         .device(Device.parse(device)).lexicon(lexicon).hotwords(hotwords).nBest(nBest);
     try (Transcriber transcriber = decoding.applyTo(builder).build()) {
       for (Path file : audio) {

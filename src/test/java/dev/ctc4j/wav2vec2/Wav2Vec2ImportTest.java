@@ -39,8 +39,8 @@ class Wav2Vec2ImportTest {
 
   @TempDir Path dir;
 
-  /** A random state dict under torchaudio names, the positional weight as a (g, v) pair. */
-  private record Source(Map<String, float[]> values, Map<String, long[]> shapes) {
+  /** A random state dict under torchaudio names, the positional weight as a (g, v) pair (also used by TinyHubModel). */
+  record Source(Map<String, float[]> values, Map<String, long[]> shapes) {
     static Source random(Wav2Vec2Config config, SplittableRandom rng, String g, String v) {
       Map<String, float[]> values = new LinkedHashMap<>();
       Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -75,14 +75,14 @@ class Wav2Vec2ImportTest {
   }
 
   /** Hugging Face's names for torchaudio's (written independently of the importer's mapping). */
-  private static String huggingFaceName(String name) {
+  static String huggingFaceName(String name) {
     if (name.startsWith("encoder.transformer.")) return "wav2vec2.encoder." + name.substring(20);
     if (name.startsWith("encoder.")) return "wav2vec2." + name.substring(8);
     if (name.startsWith("aux.")) return "lm_head." + name.substring(4);
     return "wav2vec2." + name;
   }
 
-  private void writeHuggingFaceConfig(Path folder, Wav2Vec2Config c, List<String> vocab) throws IOException {
+  static void writeHuggingFaceConfig(Path folder, Wav2Vec2Config c, List<String> vocab) throws IOException {
     ObjectNode config = JSON.createObjectNode();
     config.put("model_type", "wav2vec2").putArray("architectures").add("Wav2Vec2ForCTC");
     var dims = config.putArray("conv_dim");
@@ -112,13 +112,13 @@ class Wav2Vec2ImportTest {
         "{\"do_normalize\": " + c.normalizeWaveform() + ", \"sampling_rate\": 16000}");
   }
 
-  private static List<String> vocab(int n) {
+  static List<String> vocab(int n) {
     List<String> out = new ArrayList<>(List.of("<pad>", "<s>", "</s>", "<unk>", "|"));
     for (int i = out.size(); i < n; i++) out.add(String.valueOf((char) ('A' + i)));
     return out;
   }
 
-  private static Wav2Vec2Config withVocab(Wav2Vec2Config c, List<String> labels, boolean normalize) {
+  static Wav2Vec2Config withVocab(Wav2Vec2Config c, List<String> labels, boolean normalize) {
     return new Wav2Vec2Config(c.formatVersion(), c.architecture(), labels, 0, c.convLayers(), c.convBias(),
         c.extractorMode(), c.embedDim(), c.ffnDim(), c.layers(), c.heads(), c.posConvKernel(), c.posConvGroups(),
         c.layerNormFirst(), normalize, c.sampleRate());
