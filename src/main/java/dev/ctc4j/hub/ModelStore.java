@@ -218,9 +218,20 @@ public final class ModelStore {
         + " (run: ctc4j models pull " + model + ")");
   }
 
-  /** {@link #resolve}, or {@link DefaultModel#locate()} when no model is named. */
+  /**
+   * {@link #resolve}; when no model is given, what {@code ctc4j.model}/{@code CTC4J_MODEL} names (a
+   * directory or a pulled id), else the checkout's bundled model ({@link DefaultModel#locate()}).
+   */
   public Path resolveOrDefault(String model) {
-    return model == null ? DefaultModel.locate() : resolve(model);
+    if (model != null) return resolve(model);
+    String named = DefaultModel.named();
+    if (named == null) return DefaultModel.locate();
+    try {
+      return resolve(named);
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException(e.getMessage() + " (named by -D" + DefaultModel.PROPERTY + " or $"
+          + DefaultModel.ENVIRONMENT + ")");
+    }
   }
 
   // ---- folders -----------------------------------------------------------------------------------

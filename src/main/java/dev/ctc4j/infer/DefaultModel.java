@@ -19,11 +19,17 @@ public final class DefaultModel {
 
   private DefaultModel() {}
 
-  /** The default model directory; an {@link InvalidInputException} naming where it looked when there is none. */
-  public static Path locate() {
+  /** The model {@code ctc4j.model} or {@code CTC4J_MODEL} names (a directory, or a pulled id), or null. */
+  public static String named() {
     String named = System.getProperty(PROPERTY);
     if (named == null || named.isBlank()) named = System.getenv(ENVIRONMENT);
-    if (named != null && !named.isBlank()) {
+    return named == null || named.isBlank() ? null : named;
+  }
+
+  /** The default model directory; an {@link InvalidInputException} naming where it looked when there is none. */
+  public static Path locate() {
+    String named = named();
+    if (named != null) {
       Path dir = Path.of(named);
       if (!Files.isDirectory(dir)) throw new InvalidInputException("the model " + dir + " (from " + PROPERTY + "/"
           + ENVIRONMENT + ") is not a directory");

@@ -11,6 +11,7 @@ import dev.ctc4j.audio.Audio;
 import dev.ctc4j.hub.FakeHub;
 import dev.ctc4j.hub.HubClient;
 import dev.ctc4j.hub.ModelStore;
+import dev.ctc4j.infer.DefaultModel;
 import dev.ctc4j.infer.StreamingOptions;
 import dev.ctc4j.infer.StreamingRecognizer;
 import dev.ctc4j.infer.StreamingResult;
@@ -86,6 +87,12 @@ class ModelStoreCommandsTest {
     String audio = MainTest.SAMPLE.toAbsolutePath().toString();
     JsonNode line = new ObjectMapper().readTree(stdout("transcribe", "--model", ONE, audio, "--json"));
     assertTrue(line.get("text").isTextual() && line.get("words").isArray(), line.toString());
+    System.setProperty(DefaultModel.PROPERTY, ONE); // the default model may name a pulled id too
+    try {
+      assertEquals(line, new ObjectMapper().readTree(stdout("transcribe", audio, "--json")));
+    } finally {
+      System.clearProperty(DefaultModel.PROPERTY);
+    }
     Path manifest = dir.resolve("one.jsonl");
     Files.writeString(manifest, "{\"audio\": \"" + audio + "\", \"text\": \"fig\", \"duration\": 2.5}\n");
     JsonNode eval = new ObjectMapper().readTree(stdout("eval", "--model", ONE, "--manifest", manifest.toString(), "--json"));

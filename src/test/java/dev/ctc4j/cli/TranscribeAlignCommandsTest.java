@@ -61,7 +61,7 @@ class TranscribeAlignCommandsTest {
       assertEquals(0, Main.run("transcribe", a));
       System.setProperty(DefaultModel.PROPERTY, dir.resolve("absent").toString());
       String err = Console.stderr(() -> assertEquals(1, Main.run("transcribe", a)));
-      assertTrue(err.contains("is not a directory"), err);
+      assertTrue(err.contains("no such model directory") && err.contains(DefaultModel.ENVIRONMENT), err);
     } finally {
       System.clearProperty(DefaultModel.PROPERTY);
     }
