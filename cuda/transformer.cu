@@ -61,16 +61,24 @@ __global__ void scale_shift_kernel(const float* x, int64_t n, int64_t channels, 
   }
 }
 
-// Shared memory: queries [kQueryTile, dim], keys and values [kKeyTile, dim], probabilities
-// [kQueryTile, kKeyTile]. Warp w owns query rows 4w .. 4w + 3; lane j owns key j of the tile for the
-// scores and output columns j, j + 32, ... for the accumulation.
+// Rows of the shared key tile are one float longer than a key: lane j reads row j at the same
+// column, and with rows of 32k floats all lanes would hit one bank (a 32-way conflict).
+__host__ __device__ constexpr int64_t key_row(int64_t dim) { return dim + 1; }
+
+__host__ __device__ constexpr int64_t attention_shared_floats(int64_t dim) {
+  return kQueryTile * dim + kKeyTile * key_row(dim) + kKeyTile * dim + kQueryTile * kKeyTile;
+}
+
+// Shared memory: queries [kQueryTile, dim], keys [kKeyTile, key_row(dim)], values [kKeyTile, dim],
+// probabilities [kQueryTile, kKeyTile]. Warp w owns query rows 4w .. 4w + 3; lane j owns key j of
+// the tile for the scores and output columns j, j + 32, ... for the accumulation.
 __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const float* q, int64_t ld_q,
                                  const float* k, int64_t ld_k, const float* v, int64_t ld_v, float* out,
                                  int64_t ld_out) {
   extern __shared__ float shared[];
   float* qs = shared;
   float* ks = qs + kQueryTile * dim;
-  float* vs = ks + kKeyTile * dim;
+  float* vs = ks + kKeyTile * key_row(dim);
   float* ps = vs + kKeyTile * dim;
   const int64_t h = blockIdx.y, i0 = int64_t(blockIdx.x) * kQueryTile;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -91,7 +99,7 @@ __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const 
     for (int64_t e = threadIdx.x; e < kKeyTile * dim; e += blockDim.x) {
       const int64_t j = e / dim, d = e % dim;
       const bool in = j0 + j < steps;
-      ks[e] = in ? k[(j0 + j) * ld_k + h * dim + d] : 0.0f;
+      ks[j * key_row(dim) + d] = in ? k[(j0 + j) * ld_k + h * dim + d] : 0.0f;
       vs[e] = in ? v[(j0 + j) * ld_v + h * dim + d] : 0.0f;
     }
     __syncthreads();
@@ -99,7 +107,7 @@ __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const 
     for (int r = 0; r < kRowsPerWarp; ++r) {
       const int i = warp * kRowsPerWarp + r;
       float s = 0.0f;
-      for (int64_t d = 0; d < dim; ++d) s += qs[i * dim + d] * ks[lane * dim + d];
+      for (int64_t d = 0; d < dim; ++d) s += qs[i * dim + d] * ks[lane * key_row(dim) + d];
       s = key_in ? s : -INFINITY;
       float block_max = s;
       for (int offset = 16; offset > 0; offset /= 2) block_max = fmaxf(block_max, __shfl_xor_sync(0xffffffffu, block_max, offset));
@@ -180,7 +188,7 @@ int ctc4jcu_attention(int device, int64_t steps, int64_t heads, int64_t head_dim
                                          ", got " + std::to_string(head_dim));
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     if (steps == 0) return;
-    const size_t shared = sizeof(float) * ((kQueryTile + 2 * kKeyTile) * head_dim + kQueryTile * kKeyTile);
+    const size_t shared = sizeof(float) * attention_shared_floats(head_dim);
     const dim3 grid(static_cast<unsigned>((steps + kQueryTile - 1) / kQueryTile), static_cast<unsigned>(heads));
     attention_kernel<<<grid, kAttentionThreads, shared, cudaStreamPerThread>>>(steps, head_dim, scale, q, ld_q, k,
                                                                                ld_k, v, ld_v, out, ld_out);
