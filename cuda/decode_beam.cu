@@ -20,9 +20,9 @@ namespace {
 constexpr int kThreads = 256;  // also the radix histogram's size: one bin per thread
 using BlockScan = cub::BlockScan<int, kThreads>;
 
-// Device tables and the storage they point into (one cudaMalloc).
+// Device tables and the storage they point into (one allocation).
 struct DeviceTables {
-  void* storage = nullptr;
+  DeviceBuffer<unsigned char> storage;
   NgramTableView lm{};
   WordModel words{};
 };
@@ -296,49 +296,6 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
   if (threadIdx.x == 0) s.hyp_count[b] = min(sh.count, s.c.n_best);
 }
 
-// Copies host arrays into one device allocation; each call reserves, then `place` copies.
-class DeviceArena {
- public:
-  template <class T>
-  void reserve(size_t count) {
-    bytes_ += (count * sizeof(T) + 255) / 256 * 256;
-  }
-  void allocate() { CTC4J_CUDA_CHECK(cudaMalloc(&storage_, std::max<size_t>(bytes_, 1))); }
-  template <class T>
-  T* place(const T* host, size_t count) {
-    T* at = reinterpret_cast<T*>(static_cast<char*>(storage_) + used_);
-    if (count > 0) CTC4J_CUDA_CHECK(cudaMemcpy(at, host, count * sizeof(T), cudaMemcpyHostToDevice));
-    used_ += (count * sizeof(T) + 255) / 256 * 256;
-    return at;
-  }
-  void* storage() const { return storage_; }
-
- private:
-  void* storage_ = nullptr;
-  size_t bytes_ = 0, used_ = 0;
-};
-
-// A stream-ordered device array, freed with its scope.
-template <class T>
-class Scratch {
- public:
-  explicit Scratch(size_t count) {
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&data_, std::max<size_t>(1, count) * sizeof(T), cudaStreamPerThread));
-  }
-  ~Scratch() { cudaFreeAsync(data_, cudaStreamPerThread); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  T* get() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-};
-
-template <class T>
-void to_host(T* host, const Scratch<T>& device, size_t count) {
-  CTC4J_CUDA_CHECK(cudaMemcpyAsync(host, device.get(), count * sizeof(T), cudaMemcpyDeviceToHost, cudaStreamPerThread));
-}
-
 size_t shared_bytes(int beam, int table_capacity) {
   return 2 * sizeof(BeamEntry) * beam + sizeof(float) * beam + sizeof(int32_t) * table_capacity;
 }
@@ -357,9 +314,9 @@ int ctc4jcu_lm_upload(const NgramTableView* host, int device, void** out) {
     for (int k = 0; k < host->order; ++k) arena.reserve<NgramEntry>(host->capacity[k]);
     arena.allocate();
     auto tables = std::make_unique<DeviceTables>();
-    tables->storage = arena.storage();
     tables->lm = *host;
     for (int k = 0; k < host->order; ++k) tables->lm.tables[k] = arena.place(host->tables[k], host->capacity[k]);
+    tables->storage = arena.take();
     *out = tables.release();
   });
 }
@@ -375,13 +332,13 @@ int ctc4jcu_words_upload(const WordModel* host, int trie_nodes, int trie_edges, 
     arena.reserve<int32_t>(token_words);
     arena.allocate();
     auto tables = std::make_unique<DeviceTables>();
-    tables->storage = arena.storage();
     WordModel& w = tables->words;
     w = *host;
     w.words.first = arena.place(host->words.first, trie_nodes + 1);
     w.words.edges = arena.place(host->words.edges, trie_edges);
     w.word_of = arena.place(host->word_of, trie_nodes);
     w.token_word = token_words > 0 ? arena.place(host->token_word, token_words) : nullptr;
+    tables->storage = arena.take();
     *out = tables.release();
   });
 }
@@ -390,7 +347,7 @@ int ctc4jcu_decode_tables_release(int device, void* tables) {
   return guarded([&] {
     std::unique_ptr<DeviceTables> owned(static_cast<DeviceTables*>(tables));
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
-    CTC4J_CUDA_CHECK(cudaFree(owned->storage));
+    owned.reset();
   });
 }
 
@@ -418,19 +375,17 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     int64_t nodes = 0;
     for (int b = 0; b < batch; ++b) node_offset[b] = nodes, nodes += 1 + c.beam * lengths[b];
 
-    Scratch<int64_t> d_lengths(batch), d_offset(batch);
-    Scratch<Prefix> d_nodes(nodes);
-    Scratch<Candidate> d_candidates(batch * s.candidate_stride);
-    Scratch<uint32_t> d_keys(batch * s.key_stride);
-    Scratch<int32_t> d_tokens(static_cast<size_t>(batch) * c.classes), d_chosen(static_cast<size_t>(batch) * c.beam);
-    Scratch<Hypothesis> d_finals(static_cast<size_t>(batch) * c.beam);
+    const DeviceBuffer<int64_t> d_lengths(lengths, batch), d_offset(node_offset);
+    const DeviceBuffer<Prefix> d_nodes(nodes);
+    const DeviceBuffer<Candidate> d_candidates(batch * s.candidate_stride);
+    const DeviceBuffer<uint32_t> d_keys(batch * s.key_stride);
+    const DeviceBuffer<int32_t> d_tokens(static_cast<size_t>(batch) * c.classes);
+    const DeviceBuffer<int32_t> d_chosen(static_cast<size_t>(batch) * c.beam);
+    const DeviceBuffer<Hypothesis> d_finals(static_cast<size_t>(batch) * c.beam);
     const size_t slots = static_cast<size_t>(batch) * c.n_best;
-    Scratch<int32_t> d_count(batch), d_hyp_lengths(slots), d_out_tokens(slots * max_frames);
-    Scratch<float> d_scores(3 * slots);
+    const DeviceBuffer<int32_t> d_count(batch), d_hyp_lengths(slots), d_out_tokens(slots * max_frames);
+    const DeviceBuffer<float> d_scores(3 * slots);
     cudaStream_t stream = cudaStreamPerThread;
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(d_lengths.get(), lengths, sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
-    CTC4J_CUDA_CHECK(
-        cudaMemcpyAsync(d_offset.get(), node_offset.data(), sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
     s.lengths = d_lengths.get(), s.node_offset = d_offset.get(), s.nodes = d_nodes.get();
     s.candidates = d_candidates.get(), s.keys = d_keys.get(), s.tokens = d_tokens.get(), s.chosen = d_chosen.get();
     s.finals = d_finals.get(), s.hyp_count = d_count.get(), s.scores = d_scores.get();
@@ -441,10 +396,10 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
                                           static_cast<int>(shared)));
     beam_search_kernel<<<batch, kThreads, shared, stream>>>(s);
     CTC4J_CUDA_CHECK_LAUNCH();
-    to_host(hyp_count, d_count, batch);
-    to_host(scores, d_scores, 3 * slots);
-    to_host(hyp_lengths, d_hyp_lengths, slots);
-    to_host(tokens, d_out_tokens, slots * max_frames);
+    d_count.copy_to(hyp_count, batch);
+    d_scores.copy_to(scores, 3 * slots);
+    d_hyp_lengths.copy_to(hyp_lengths, slots);
+    d_out_tokens.copy_to(tokens, slots * max_frames);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }

@@ -12,8 +12,8 @@ namespace {
 constexpr int kWarpsPerBlock = 8;
 
 __global__ void argmax_kernel(const float* emissions, const int64_t* lengths, int64_t max_frames, int classes,
-                              int32_t* best, float* value) {
-  const int b = blockIdx.y;
+                              int32_t* best, float* value, int first_b) {
+  const int b = first_b + blockIdx.y;
   const int64_t t = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   if (t >= lengths[b]) return;
   const float* row = emissions + (b * max_frames + t) * classes;
@@ -35,30 +35,28 @@ __global__ void argmax_kernel(const float* emissions, const int64_t* lengths, in
 
 using namespace ctc4j;
 
-extern "C" int ctc4jcu_argmax_frames(int device, const float* emissions, const int64_t* lengths, int batch,
-                                     int64_t max_frames, int classes, int32_t* best, float* value) {
+extern "C" {
+
+int ctc4jcu_argmax_frames(int device, const float* emissions, const int64_t* lengths, int batch, int64_t max_frames,
+                          int classes, int32_t* best, float* value) {
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
     const size_t cells = static_cast<size_t>(batch) * max_frames;
-    int64_t* d_lengths = nullptr;
-    int32_t* d_best = nullptr;
-    float* d_value = nullptr;
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_lengths, sizeof(int64_t) * batch, stream));
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_best, sizeof(int32_t) * std::max<size_t>(1, cells), stream));
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_value, sizeof(float) * std::max<size_t>(1, cells), stream));
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(d_lengths, lengths, sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
+    const DeviceBuffer<int64_t> d_lengths(lengths, batch);
+    const DeviceBuffer<int32_t> d_best(cells);
+    const DeviceBuffer<float> d_value(cells);
     if (max_frames > 0) {
-      const dim3 grid(static_cast<unsigned>((max_frames + kWarpsPerBlock - 1) / kWarpsPerBlock), batch);
-      argmax_kernel<<<grid, 32 * kWarpsPerBlock, 0, stream>>>(emissions, d_lengths, max_frames, classes, d_best,
-                                                               d_value);
-      CTC4J_CUDA_CHECK_LAUNCH();
+      const unsigned frame_blocks = grid_x((max_frames + kWarpsPerBlock - 1) / kWarpsPerBlock);
+      launch_rows(batch, [&](unsigned rows, int64_t first) {
+        argmax_kernel<<<dim3(frame_blocks, rows), 32 * kWarpsPerBlock, 0, stream>>>(
+            emissions, d_lengths.get(), max_frames, classes, d_best.get(), d_value.get(), static_cast<int>(first));
+      });
     }
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(best, d_best, sizeof(int32_t) * cells, cudaMemcpyDeviceToHost, stream));
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(value, d_value, sizeof(float) * cells, cudaMemcpyDeviceToHost, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_lengths, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_best, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_value, stream));
+    d_best.copy_to(best, cells);
+    d_value.copy_to(value, cells);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }
+
+}  // extern "C"

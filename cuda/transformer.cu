@@ -74,13 +74,13 @@ __host__ __device__ constexpr int64_t attention_shared_floats(int64_t dim) {
 // the tile for the scores and output columns j, j + 32, ... for the accumulation.
 __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const float* q, int64_t ld_q,
                                  const float* k, int64_t ld_k, const float* v, int64_t ld_v, float* out,
-                                 int64_t ld_out) {
+                                 int64_t ld_out, int64_t first_head) {
   extern __shared__ float shared[];
   float* qs = shared;
   float* ks = qs + kQueryTile * dim;
   float* vs = ks + kKeyTile * key_row(dim);
   float* ps = vs + kKeyTile * dim;
-  const int64_t h = blockIdx.y, i0 = int64_t(blockIdx.x) * kQueryTile;
+  const int64_t h = first_head + blockIdx.y, i0 = int64_t(blockIdx.x) * kQueryTile;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   constexpr int kRowsPerWarp = kQueryTile / (kAttentionThreads / 32);
   constexpr int kColsPerLane = kMaxHeadDim / 32;
@@ -164,18 +164,16 @@ int ctc4jcu_group_norm_time_major(int device, const float* x, int64_t steps, int
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
-    float* affine = nullptr;  // scale [channels], then shift [channels]
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&affine, 2 * channels * sizeof(float), stream));
-    group_stats_kernel<<<static_cast<unsigned>(groups), kThreads, 0, stream>>>(
-        x, steps, channels, channels / groups, gamma, beta, eps, affine, affine + channels);
-    cudaError_t launch = cudaGetLastError();
+    const DeviceBuffer<float> affine(2 * channels);  // scale [channels], then shift [channels]
+    group_stats_kernel<<<grid_x(groups), kThreads, 0, stream>>>(x, steps, channels, channels / groups, gamma, beta,
+                                                                eps, affine.get(), affine.get() + channels);
+    CTC4J_CUDA_CHECK_LAUNCH();
     const int64_t n = steps * channels;
-    if (launch == cudaSuccess && n > 0) {
-      scale_shift_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, affine, affine + channels, gelu, y);
-      launch = cudaGetLastError();
+    if (n > 0) {
+      scale_shift_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, affine.get(), affine.get() + channels,
+                                                                 gelu, y);
+      CTC4J_CUDA_CHECK_LAUNCH();
     }
-    cudaFreeAsync(affine, stream);
-    CTC4J_CUDA_CHECK(launch);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }
@@ -189,10 +187,11 @@ int ctc4jcu_attention(int device, int64_t steps, int64_t heads, int64_t head_dim
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     if (steps == 0) return;
     const size_t shared = sizeof(float) * attention_shared_floats(head_dim);
-    const dim3 grid(static_cast<unsigned>((steps + kQueryTile - 1) / kQueryTile), static_cast<unsigned>(heads));
-    attention_kernel<<<grid, kAttentionThreads, shared, cudaStreamPerThread>>>(steps, head_dim, scale, q, ld_q, k,
-                                                                               ld_k, v, ld_v, out, ld_out);
-    CTC4J_CUDA_CHECK_LAUNCH();
+    const unsigned query_blocks = grid_x((steps + kQueryTile - 1) / kQueryTile);
+    launch_rows(heads, [&](unsigned rows, int64_t first) {
+      attention_kernel<<<dim3(query_blocks, rows), kAttentionThreads, shared, cudaStreamPerThread>>>(
+          steps, head_dim, scale, q, ld_q, k, ld_k, v, ld_v, out, ld_out, first);
+    });
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
   });
 }
