@@ -371,8 +371,8 @@ void cpu_beam_decode(const ctc4j_beam_decoder& d, const EmissionsView& e, const 
   });
 }
 
-// The search runs on the device (cuda/decode_beam.cu). The emissions are also copied to the host,
-// to be validated and to align the n-best there (a small copy beside the search).
+// The search and the emissions check run on the device (cuda/decode_beam.cu, decode_greedy.cu).
+// The emissions are also copied to the host, to align the n-best there.
 void gpu_beam_decode(const ctc4j_beam_decoder& d, int device, const EmissionsView& e, const SearchSettings& settings,
                      const OutputView& o, int32_t* hyp_count) {
   require(d.hot_end.empty(), "hotword boosting is not supported by the GPU beam search; decode on the CPU");
@@ -380,11 +380,11 @@ void gpu_beam_decode(const ctc4j_beam_decoder& d, int device, const EmissionsVie
                                             std::to_string(kMaxGpuBeam) + ", got " + std::to_string(settings.beam));
   cuda::require_device(device);
   if (e.batch == 0) return;
+  check_device_emissions(e, device);
   std::vector<float> host(static_cast<size_t>(e.batch) * e.max_frames * e.classes);
   CTC4J_CUDA_CALL(ctc4jcu_copy, host.data(), e.data, host.size() * sizeof(float));
   EmissionsView on_host = e;
   on_host.data = host.data();
-  check_emissions(on_host, true);
   const BeamSearchConfig config{d.classes, d.blank, e.log_probs, d.alpha, d.beta, d.lm_view.oov_log10, settings.beam,
                                 settings.top_k, settings.token_min_log_prob, settings.blank_skip_log_prob,
                                 settings.n_best};
