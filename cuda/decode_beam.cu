@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "check.cuh"
@@ -296,8 +297,31 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
   if (threadIdx.x == 0) s.hyp_count[b] = min(sh.count, s.c.n_best);
 }
 
-size_t shared_bytes(int beam, int table_capacity) {
-  return 2 * sizeof(BeamEntry) * beam + sizeof(float) * beam + sizeof(int32_t) * table_capacity;
+int table_capacity(int beam) {
+  int capacity = 1;
+  while (capacity < 2 * beam) capacity *= 2;
+  return capacity;
+}
+
+size_t shared_bytes(int beam) {
+  return 2 * sizeof(BeamEntry) * beam + sizeof(float) * beam + sizeof(int32_t) * table_capacity(beam);
+}
+
+// The dynamic shared memory a launch may use on `device` (the current one). The kernel's limit is
+// raised once per device, to what kMaxGpuBeam needs or the device's opt-in maximum if less: a
+// per-call setting would race between threads decoding with different beams.
+size_t shared_limit(int device) {
+  static PerDevice<size_t> limits;
+  return limits.get(device, [&] {
+    int optin = 0;
+    CTC4J_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    cudaFuncAttributes kernel{};
+    CTC4J_CUDA_CHECK(cudaFuncGetAttributes(&kernel, beam_search_kernel));
+    const size_t limit = std::min(shared_bytes(kMaxGpuBeam), static_cast<size_t>(optin) - kernel.sharedSizeBytes);
+    CTC4J_CUDA_CHECK(cudaFuncSetAttribute(beam_search_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          static_cast<int>(limit)));
+    return limit;
+  });
 }
 
 }  // namespace
@@ -358,6 +382,10 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     if (batch == 0) return;
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     const BeamSearchConfig& c = *config;
+    const size_t shared = shared_bytes(c.beam), shared_allowed = shared_limit(device);
+    require(shared <= shared_allowed, "the GPU beam search with beam " + std::to_string(c.beam) + " needs " +
+                                          std::to_string(shared) + " bytes of shared memory per block; this device " +
+                                          "allows " + std::to_string(shared_allowed) + ": lower the beam");
     Search s{};
     s.c = c;
     s.words = static_cast<const DeviceTables*>(words)->words;
@@ -369,8 +397,7 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     const int tokens_per_frame = c.top_k > 0 ? std::min(c.top_k, c.classes - 1) : c.classes - 1;
     s.candidate_stride = static_cast<int64_t>(c.beam) * (1 + tokens_per_frame);
     s.key_stride = std::max<int64_t>(s.candidate_stride, c.classes);
-    s.table_capacity = 1;
-    while (s.table_capacity < 2 * c.beam) s.table_capacity *= 2;
+    s.table_capacity = table_capacity(c.beam);
     std::vector<int64_t> node_offset(batch);
     int64_t nodes = 0;
     for (int b = 0; b < batch; ++b) node_offset[b] = nodes, nodes += 1 + c.beam * lengths[b];
@@ -391,9 +418,6 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     s.finals = d_finals.get(), s.hyp_count = d_count.get(), s.scores = d_scores.get();
     s.hyp_lengths = d_hyp_lengths.get(), s.out_tokens = d_out_tokens.get();
 
-    const size_t shared = shared_bytes(c.beam, s.table_capacity);
-    CTC4J_CUDA_CHECK(cudaFuncSetAttribute(beam_search_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                          static_cast<int>(shared)));
     beam_search_kernel<<<batch, kThreads, shared, stream>>>(s);
     CTC4J_CUDA_CHECK_LAUNCH();
     d_count.copy_to(hyp_count, batch);

@@ -136,8 +136,6 @@ class ChildIndex {
   size_t size_ = 0;
 };
 
-constexpr int kMaxGpuBeam = 2048;  // the GPU beam lives in shared memory (about 60 bytes per entry)
-
 struct SearchSettings {
   int beam, top_k, n_best;
   float token_min_log_prob, blank_skip_log_prob;

@@ -10,6 +10,9 @@
 
 namespace ctc4j {
 
+// The widest GPU beam: the beam lives in shared memory (about 60 bytes per entry).
+constexpr int kMaxGpuBeam = 2048;
+
 // Whether an emission is a value the decoders accept: a log-probability (at most 1e-3 for
 // rounding, not NaN or +inf) or a probability in [0, 1.001]. The CPU check and the device one
 // share it, so both refuse the same values.
