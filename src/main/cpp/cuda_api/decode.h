@@ -20,6 +20,13 @@ CTC4J_HD bool valid_emission(float v, bool log_probs) {
   return log_probs ? (v <= 1e-3f && !isnan(v) && v != INFINITY) : (v >= 0.0f && v <= 1.001f);
 }
 
+// One utterance's part of a column gather: `columns` classes from column_offset in the class
+// list, over its first `frames` frames, written as [frames, columns] at out_offset.
+struct ColumnGather {
+  int32_t utterance, columns;
+  int64_t frames, column_offset, out_offset;
+};
+
 // The settings of one batched GPU prefix beam search (the frame-independent part).
 struct BeamSearchConfig {
   int classes, blank;
@@ -60,4 +67,10 @@ CTC4J_API int ctc4jcu_beam_search(const ctc4j::BeamSearchConfig* config, const v
                                   int device, const float* emissions, const int64_t* lengths, int batch,
                                   int64_t max_frames, int32_t* hyp_count, float* scores, int32_t* hyp_lengths,
                                   int32_t* tokens);
+
+// Copies, per part, emissions[utterance, 0..frames, class_list[column_offset ..]] (emissions
+// [batch, max_frames, classes] on `device`) into the host array out [out_count] at out_offset.
+CTC4J_API int ctc4jcu_gather_columns(int device, const float* emissions, int64_t max_frames, int classes,
+                                     const ctc4j::ColumnGather* parts, int n_parts, const int32_t* class_list,
+                                     int64_t n_classes, float* out, int64_t out_count);
 }
