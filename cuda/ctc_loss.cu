@@ -64,9 +64,9 @@ __device__ void clear_row(float* padded, int width) {
   __syncthreads();
 }
 
-__global__ void log_softmax_kernel(CtcBatch b, const int64_t* frames, float* out) {
+__global__ void log_softmax_kernel(CtcBatch b, const int64_t* frames, float* out, int first_u) {
   __shared__ float shared[kThreads / 32];
-  const int u = blockIdx.y;
+  const int u = first_u + blockIdx.y;
   const int t = blockIdx.x;
   if (t >= frames[u]) return;
   const int64_t at = t * b.time_stride + u * b.batch_stride;
@@ -83,8 +83,8 @@ __global__ void log_softmax_kernel(CtcBatch b, const int64_t* frames, float* out
 
 // First NaN among the frames read, as (utterance * max_time + frame) * alphabet + class; atomicMin
 // on integers makes the reported position the same on every run.
-__global__ void find_nan_kernel(CtcBatch b, const int64_t* frames, unsigned long long* first) {
-  const int u = blockIdx.y;
+__global__ void find_nan_kernel(CtcBatch b, const int64_t* frames, unsigned long long* first, int first_u) {
+  const int u = first_u + blockIdx.y;
   for (int t = blockIdx.x; t < frames[u]; t += gridDim.x) {
     const float* row = b.inputs + t * b.time_stride + u * b.batch_stride;
     for (int c = threadIdx.x; c < b.alphabet; c += blockDim.x) {
@@ -196,39 +196,6 @@ __global__ void ctc_kernel(CtcBatch b, const float* log_probs, const UtteranceLa
   }
 }
 
-template <class T>
-T* device_copy(const std::vector<T>& host, cudaStream_t stream) {
-  T* d = nullptr;
-  CTC4J_CUDA_CHECK(cudaMallocAsync(&d, std::max<size_t>(1, host.size()) * sizeof(T), stream));
-  CTC4J_CUDA_CHECK(cudaMemcpyAsync(d, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, stream));
-  return d;
-}
-
-template <class T>
-T* device_alloc(size_t count, cudaStream_t stream) {
-  T* d = nullptr;
-  CTC4J_CUDA_CHECK(cudaMallocAsync(&d, std::max<size_t>(1, count) * sizeof(T), stream));
-  return d;
-}
-
-// Frees stream-ordered allocations when the call ends, also on errors.
-class StreamAllocations {
- public:
-  explicit StreamAllocations(cudaStream_t stream) : stream_(stream) {}
-  ~StreamAllocations() {
-    for (void* p : owned_) cudaFreeAsync(p, stream_);
-  }
-  template <class T>
-  T* own(T* p) {
-    owned_.push_back(p);
-    return p;
-  }
-
- private:
-  cudaStream_t stream_;
-  std::vector<void*> owned_;
-};
-
 void throw_nan(const CtcBatch& b, unsigned long long at, bool activations) {
   const unsigned long long c = at % b.alphabet, t = (at / b.alphabet) % b.max_time, u = at / b.alphabet / b.max_time;
   throw Error(CTC4J_INVALID_ARGUMENT, "utterance " + std::to_string(u) + ": " +
@@ -249,7 +216,6 @@ int ctc4jcu_ctc_loss(const CtcBatch* batch, int device, int activations, int zer
     const CtcBatch& b = *batch;
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
-    StreamAllocations allocations(stream);
 
     std::vector<UtteranceLayout> layouts(b.batch);
     std::vector<int32_t> targets, label_next;  // label_next: the next target with the same label, or -1
@@ -275,24 +241,28 @@ int ctc4jcu_ctc_loss(const CtcBatch* batch, int device, int activations, int zer
       offsets_size += std::max<int64_t>(1, frames[u]);
     }
 
-    int64_t* d_frames = allocations.own(device_copy(frames, stream));
-    unsigned long long* d_nan = allocations.own(device_alloc<unsigned long long>(1, stream));
-    CTC4J_CUDA_CHECK(cudaMemsetAsync(d_nan, 0xff, sizeof(unsigned long long), stream));
+    const DeviceBuffer<int64_t> d_frames(frames);
+    const DeviceBuffer<unsigned long long> d_nan(1);
+    CTC4J_CUDA_CHECK(cudaMemsetAsync(d_nan.get(), 0xff, sizeof(unsigned long long), stream));
     const unsigned max_time = static_cast<unsigned>(std::max(1, b.max_time));
-    find_nan_kernel<<<dim3(std::min(max_time, 1024u), b.batch), kThreads, 0, stream>>>(b, d_frames, d_nan);
-    CTC4J_CUDA_CHECK_LAUNCH();
+    launch_rows(b.batch, [&](unsigned rows, int64_t first) {
+      find_nan_kernel<<<dim3(std::min(max_time, 1024u), rows), kThreads, 0, stream>>>(b, d_frames.get(), d_nan.get(),
+                                                                                       static_cast<int>(first));
+    });
     unsigned long long nan_at = 0;
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(&nan_at, d_nan, sizeof nan_at, cudaMemcpyDeviceToHost, stream));
+    d_nan.copy_to(&nan_at, 1);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
     if (nan_at != ~0ull) throw_nan(b, nan_at, activations != 0);
 
     const float* log_probs = b.inputs;
+    DeviceBuffer<float> normalised;
     if (activations) {
-      float* normalised = allocations.own(
-          device_alloc<float>(static_cast<size_t>(b.max_time) * b.batch * b.alphabet, stream));
-      log_softmax_kernel<<<dim3(max_time, b.batch), kThreads, 0, stream>>>(b, d_frames, normalised);
-      CTC4J_CUDA_CHECK_LAUNCH();
-      log_probs = normalised;
+      normalised = DeviceBuffer<float>(static_cast<size_t>(b.max_time) * b.batch * b.alphabet);
+      launch_rows(b.batch, [&](unsigned rows, int64_t first) {
+        log_softmax_kernel<<<dim3(max_time, rows), kThreads, 0, stream>>>(b, d_frames.get(), normalised.get(),
+                                                                          static_cast<int>(first));
+      });
+      log_probs = normalised.get();
     }
     if (grad != nullptr) {
       CTC4J_CUDA_CHECK(
@@ -300,18 +270,18 @@ int ctc4jcu_ctc_loss(const CtcBatch* batch, int device, int activations, int zer
     }
     std::vector<float> scales(b.batch, 1.0f);
     if (grad_scales != nullptr) scales.assign(grad_scales, grad_scales + b.batch);
-    GradientArgs g{grad, allocations.own(device_copy(scales, stream)), zero_infinity};
-    double* d_likelihoods = allocations.own(device_alloc<double>(b.batch, stream));
-    ctc_kernel<<<b.batch, kThreads, 0, stream>>>(
-        b, log_probs, allocations.own(device_copy(layouts, stream)), allocations.own(device_copy(targets, stream)),
-        allocations.own(device_copy(label_next, stream)), allocations.own(device_copy(label_first, stream)),
-        allocations.own(device_alloc<float>(alpha_size, stream)),
-        allocations.own(device_alloc<float>(rows_size, stream)), allocations.own(device_alloc<double>(offsets_size, stream)),
-        d_likelihoods, g);
+    const DeviceBuffer<float> d_scales(scales);
+    const DeviceBuffer<UtteranceLayout> d_layouts(layouts);
+    const DeviceBuffer<int32_t> d_targets(targets), d_label_next(label_next);
+    const DeviceBuffer<int8_t> d_label_first(label_first);
+    const DeviceBuffer<float> d_alpha(alpha_size), d_rows(rows_size);
+    const DeviceBuffer<double> d_offsets(offsets_size), d_likelihoods(b.batch);
+    ctc_kernel<<<b.batch, kThreads, 0, stream>>>(b, log_probs, d_layouts.get(), d_targets.get(), d_label_next.get(),
+                                                 d_label_first.get(), d_alpha.get(), d_rows.get(), d_offsets.get(),
+                                                 d_likelihoods.get(), GradientArgs{grad, d_scales.get(), zero_infinity});
     CTC4J_CUDA_CHECK_LAUNCH();
     std::vector<double> likelihoods(b.batch);
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(likelihoods.data(), d_likelihoods, sizeof(double) * b.batch,
-                                     cudaMemcpyDeviceToHost, stream));
+    d_likelihoods.copy_to(likelihoods.data(), b.batch);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
     for (int u = 0; u < b.batch; ++u) {
       losses[u] = std::isinf(likelihoods[u]) ? (zero_infinity ? 0.0f : std::numeric_limits<float>::infinity())

@@ -5,10 +5,13 @@
 // table), and (3) keeps the best `beam` by a radix select on the scores. Prefixes live in a
 // per-utterance node pool in global memory (parent + token + word/LM state), so none is copied; the
 // word and LM logic is common/prefix_search.h, shared with the CPU decoder (cpu/decode_beam.cpp).
+// A batch whose scratch exceeds a memory budget runs in chunks of utterances (blocks never share
+// data, so the results are those of one launch).
 #include <cub/block/block_scan.cuh>
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "check.cuh"
@@ -20,9 +23,9 @@ namespace {
 constexpr int kThreads = 256;  // also the radix histogram's size: one bin per thread
 using BlockScan = cub::BlockScan<int, kThreads>;
 
-// Device tables and the storage they point into (one cudaMalloc).
+// Device tables and the storage they point into (one allocation).
 struct DeviceTables {
-  void* storage = nullptr;
+  DeviceBuffer<unsigned char> storage;
   NgramTableView lm{};
   WordModel words{};
 };
@@ -296,51 +299,115 @@ __global__ void __launch_bounds__(kThreads) beam_search_kernel(const __grid_cons
   if (threadIdx.x == 0) s.hyp_count[b] = min(sh.count, s.c.n_best);
 }
 
-// Copies host arrays into one device allocation; each call reserves, then `place` copies.
-class DeviceArena {
- public:
-  template <class T>
-  void reserve(size_t count) {
-    bytes_ += (count * sizeof(T) + 255) / 256 * 256;
+// Rows [0, frames) of one utterance's emissions at the columns of a class list (see ColumnGather).
+__global__ void gather_columns_kernel(const float* emissions, int64_t max_frames, int classes,
+                                      const ColumnGather* parts, const int32_t* class_list, float* out,
+                                      int64_t first_part) {
+  const ColumnGather g = parts[first_part + blockIdx.y];
+  const float* u = emissions + g.utterance * max_frames * classes;
+  const int32_t* columns = class_list + g.column_offset;
+  const int64_t n = g.frames * g.columns;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    out[g.out_offset + i] = u[(i / g.columns) * classes + columns[i % g.columns]];
   }
-  void allocate() { CTC4J_CUDA_CHECK(cudaMalloc(&storage_, std::max<size_t>(bytes_, 1))); }
-  template <class T>
-  T* place(const T* host, size_t count) {
-    T* at = reinterpret_cast<T*>(static_cast<char*>(storage_) + used_);
-    if (count > 0) CTC4J_CUDA_CHECK(cudaMemcpy(at, host, count * sizeof(T), cudaMemcpyHostToDevice));
-    used_ += (count * sizeof(T) + 255) / 256 * 256;
-    return at;
-  }
-  void* storage() const { return storage_; }
-
- private:
-  void* storage_ = nullptr;
-  size_t bytes_ = 0, used_ = 0;
-};
-
-// A stream-ordered device array, freed with its scope.
-template <class T>
-class Scratch {
- public:
-  explicit Scratch(size_t count) {
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&data_, std::max<size_t>(1, count) * sizeof(T), cudaStreamPerThread));
-  }
-  ~Scratch() { cudaFreeAsync(data_, cudaStreamPerThread); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  T* get() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-};
-
-template <class T>
-void to_host(T* host, const Scratch<T>& device, size_t count) {
-  CTC4J_CUDA_CHECK(cudaMemcpyAsync(host, device.get(), count * sizeof(T), cudaMemcpyDeviceToHost, cudaStreamPerThread));
 }
 
-size_t shared_bytes(int beam, int table_capacity) {
-  return 2 * sizeof(BeamEntry) * beam + sizeof(float) * beam + sizeof(int32_t) * table_capacity;
+int table_capacity(int beam) {
+  int capacity = 1;
+  while (capacity < 2 * beam) capacity *= 2;
+  return capacity;
+}
+
+size_t shared_bytes(int beam) {
+  return 2 * sizeof(BeamEntry) * beam + sizeof(float) * beam + sizeof(int32_t) * table_capacity(beam);
+}
+
+// The dynamic shared memory a launch may use on `device` (the current one). The kernel's limit is
+// raised once per device, to what kMaxGpuBeam needs or the device's opt-in maximum if less: a
+// per-call setting would race between threads decoding with different beams.
+size_t shared_limit(int device) {
+  static PerDevice<size_t> limits;
+  return limits.get(device, [&] {
+    int optin = 0;
+    CTC4J_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    cudaFuncAttributes kernel{};
+    CTC4J_CUDA_CHECK(cudaFuncGetAttributes(&kernel, beam_search_kernel));
+    const size_t limit = std::min(shared_bytes(kMaxGpuBeam), static_cast<size_t>(optin) - kernel.sharedSizeBytes);
+    CTC4J_CUDA_CHECK(cudaFuncSetAttribute(beam_search_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          static_cast<int>(limit)));
+    return limit;
+  });
+}
+
+// The device memory one launch may take for its scratch: half of what is free, at most 4 GiB
+// (which also keeps node indices, int32, far from overflowing).
+size_t scratch_budget() {
+  size_t free = 0, total = 0;
+  CTC4J_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return std::min<size_t>(free / 2, size_t{4} << 30);
+}
+
+// The scratch of a search and the bytes each utterance takes of it (the allocations of
+// run_chunk, per utterance).
+struct ScratchLayout {
+  int64_t candidate_stride;  // beam * (1 + tokens per frame)
+  int64_t key_stride;        // max(candidate_stride, classes)
+
+  explicit ScratchLayout(const BeamSearchConfig& c) {
+    const int tokens_per_frame = c.top_k > 0 ? std::min(c.top_k, c.classes - 1) : c.classes - 1;
+    candidate_stride = static_cast<int64_t>(c.beam) * (1 + tokens_per_frame);
+    key_stride = std::max<int64_t>(candidate_stride, c.classes);
+  }
+
+  static int64_t nodes(const BeamSearchConfig& c, int64_t frames) { return 1 + c.beam * frames; }
+
+  size_t bytes(const BeamSearchConfig& c, int64_t frames, int64_t max_frames) const {
+    const size_t search = sizeof(Prefix) * nodes(c, frames) + sizeof(Candidate) * candidate_stride +
+                          sizeof(uint32_t) * key_stride + sizeof(int32_t) * (c.classes + c.beam) +
+                          sizeof(Hypothesis) * c.beam + 2 * sizeof(int64_t);
+    const size_t results = sizeof(int32_t) + c.n_best * (3 * sizeof(float) + sizeof(int32_t) * (1 + max_frames));
+    return search + results;
+  }
+};
+
+// Where the results of utterances [first, first + count) go in the caller's host arrays.
+struct HostResults {
+  int32_t* hyp_count;
+  float* scores;
+  int32_t* hyp_lengths;
+  int32_t* tokens;
+};
+
+// Searches utterances [first, first + count) in one launch and copies their results to the host.
+void run_chunk(Search s, const ScratchLayout& layout, const int64_t* lengths, int first, int count,
+               size_t shared, const HostResults& out) {
+  const BeamSearchConfig& c = s.c;
+  std::vector<int64_t> node_offset(count);
+  int64_t nodes = 0;
+  for (int b = 0; b < count; ++b) node_offset[b] = nodes, nodes += ScratchLayout::nodes(c, lengths[first + b]);
+  const size_t slots = static_cast<size_t>(count) * c.n_best;
+  const DeviceBuffer<int64_t> d_lengths(lengths + first, count), d_offset(node_offset);
+  const DeviceBuffer<Prefix> d_nodes(nodes);
+  const DeviceBuffer<Candidate> d_candidates(count * layout.candidate_stride);
+  const DeviceBuffer<uint32_t> d_keys(count * layout.key_stride);
+  const DeviceBuffer<int32_t> d_tokens(static_cast<size_t>(count) * c.classes);
+  const DeviceBuffer<int32_t> d_chosen(static_cast<size_t>(count) * c.beam);
+  const DeviceBuffer<Hypothesis> d_finals(static_cast<size_t>(count) * c.beam);
+  const DeviceBuffer<int32_t> d_count(count), d_hyp_lengths(slots), d_out_tokens(slots * s.max_frames);
+  const DeviceBuffer<float> d_scores(3 * slots);
+  s.emissions += static_cast<int64_t>(first) * s.max_frames * c.classes;
+  s.lengths = d_lengths.get(), s.node_offset = d_offset.get(), s.nodes = d_nodes.get();
+  s.candidates = d_candidates.get(), s.keys = d_keys.get(), s.tokens = d_tokens.get(), s.chosen = d_chosen.get();
+  s.finals = d_finals.get(), s.hyp_count = d_count.get(), s.scores = d_scores.get();
+  s.hyp_lengths = d_hyp_lengths.get(), s.out_tokens = d_out_tokens.get();
+  beam_search_kernel<<<count, kThreads, shared, cudaStreamPerThread>>>(s);
+  CTC4J_CUDA_CHECK_LAUNCH();
+  const size_t first_slot = static_cast<size_t>(first) * c.n_best;
+  d_count.copy_to(out.hyp_count + first, count);
+  d_scores.copy_to(out.scores + 3 * first_slot, 3 * slots);
+  d_hyp_lengths.copy_to(out.hyp_lengths + first_slot, slots);
+  d_out_tokens.copy_to(out.tokens + first_slot * s.max_frames, slots * s.max_frames);
+  CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
 }
 
 }  // namespace
@@ -357,9 +424,9 @@ int ctc4jcu_lm_upload(const NgramTableView* host, int device, void** out) {
     for (int k = 0; k < host->order; ++k) arena.reserve<NgramEntry>(host->capacity[k]);
     arena.allocate();
     auto tables = std::make_unique<DeviceTables>();
-    tables->storage = arena.storage();
     tables->lm = *host;
     for (int k = 0; k < host->order; ++k) tables->lm.tables[k] = arena.place(host->tables[k], host->capacity[k]);
+    tables->storage = arena.take();
     *out = tables.release();
   });
 }
@@ -375,13 +442,13 @@ int ctc4jcu_words_upload(const WordModel* host, int trie_nodes, int trie_edges, 
     arena.reserve<int32_t>(token_words);
     arena.allocate();
     auto tables = std::make_unique<DeviceTables>();
-    tables->storage = arena.storage();
     WordModel& w = tables->words;
     w = *host;
     w.words.first = arena.place(host->words.first, trie_nodes + 1);
     w.words.edges = arena.place(host->words.edges, trie_edges);
     w.word_of = arena.place(host->word_of, trie_nodes);
     w.token_word = token_words > 0 ? arena.place(host->token_word, token_words) : nullptr;
+    tables->storage = arena.take();
     *out = tables.release();
   });
 }
@@ -390,7 +457,7 @@ int ctc4jcu_decode_tables_release(int device, void* tables) {
   return guarded([&] {
     std::unique_ptr<DeviceTables> owned(static_cast<DeviceTables*>(tables));
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
-    CTC4J_CUDA_CHECK(cudaFree(owned->storage));
+    owned.reset();
   });
 }
 
@@ -401,6 +468,21 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     if (batch == 0) return;
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     const BeamSearchConfig& c = *config;
+    const size_t shared = shared_bytes(c.beam), shared_allowed = shared_limit(device);
+    require(shared <= shared_allowed, "the GPU beam search with beam " + std::to_string(c.beam) + " needs " +
+                                          std::to_string(shared) + " bytes of shared memory per block; this device " +
+                                          "allows " + std::to_string(shared_allowed) + ": lower the beam");
+    const ScratchLayout layout(c);
+    const size_t budget = scratch_budget();
+    std::vector<size_t> bytes(batch);
+    for (int b = 0; b < batch; ++b) {
+      bytes[b] = layout.bytes(c, lengths[b], max_frames);
+      require(bytes[b] <= budget, "the GPU beam search of utterance " + std::to_string(b) + " (beam " +
+                                      std::to_string(c.beam) + ", " + std::to_string(c.classes) + " classes, top_k " +
+                                      std::to_string(c.top_k) + ", " + std::to_string(lengths[b]) + " frames) needs " +
+                                      std::to_string(bytes[b]) + " bytes of device memory, more than the " +
+                                      std::to_string(budget) + " it may use; lower the beam or top_k");
+    }
     Search s{};
     s.c = c;
     s.words = static_cast<const DeviceTables*>(words)->words;
@@ -409,43 +491,36 @@ int ctc4jcu_beam_search(const BeamSearchConfig* config, const void* words, const
     s.lm.oov_log10 = c.oov_log10;
     s.emissions = emissions;
     s.max_frames = max_frames;
-    const int tokens_per_frame = c.top_k > 0 ? std::min(c.top_k, c.classes - 1) : c.classes - 1;
-    s.candidate_stride = static_cast<int64_t>(c.beam) * (1 + tokens_per_frame);
-    s.key_stride = std::max<int64_t>(s.candidate_stride, c.classes);
-    s.table_capacity = 1;
-    while (s.table_capacity < 2 * c.beam) s.table_capacity *= 2;
-    std::vector<int64_t> node_offset(batch);
-    int64_t nodes = 0;
-    for (int b = 0; b < batch; ++b) node_offset[b] = nodes, nodes += 1 + c.beam * lengths[b];
+    s.candidate_stride = layout.candidate_stride;
+    s.key_stride = layout.key_stride;
+    s.table_capacity = table_capacity(c.beam);
+    const HostResults out{hyp_count, scores, hyp_lengths, tokens};
+    for (int first = 0, end = 0; first < batch; first = end) {
+      size_t chunk = 0;
+      for (; end < batch && (end == first || chunk + bytes[end] <= budget); ++end) chunk += bytes[end];
+      run_chunk(s, layout, lengths, first, end - first, shared, out);
+    }
+  });
+}
 
-    Scratch<int64_t> d_lengths(batch), d_offset(batch);
-    Scratch<Prefix> d_nodes(nodes);
-    Scratch<Candidate> d_candidates(batch * s.candidate_stride);
-    Scratch<uint32_t> d_keys(batch * s.key_stride);
-    Scratch<int32_t> d_tokens(static_cast<size_t>(batch) * c.classes), d_chosen(static_cast<size_t>(batch) * c.beam);
-    Scratch<Hypothesis> d_finals(static_cast<size_t>(batch) * c.beam);
-    const size_t slots = static_cast<size_t>(batch) * c.n_best;
-    Scratch<int32_t> d_count(batch), d_hyp_lengths(slots), d_out_tokens(slots * max_frames);
-    Scratch<float> d_scores(3 * slots);
-    cudaStream_t stream = cudaStreamPerThread;
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(d_lengths.get(), lengths, sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
-    CTC4J_CUDA_CHECK(
-        cudaMemcpyAsync(d_offset.get(), node_offset.data(), sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
-    s.lengths = d_lengths.get(), s.node_offset = d_offset.get(), s.nodes = d_nodes.get();
-    s.candidates = d_candidates.get(), s.keys = d_keys.get(), s.tokens = d_tokens.get(), s.chosen = d_chosen.get();
-    s.finals = d_finals.get(), s.hyp_count = d_count.get(), s.scores = d_scores.get();
-    s.hyp_lengths = d_hyp_lengths.get(), s.out_tokens = d_out_tokens.get();
-
-    const size_t shared = shared_bytes(c.beam, s.table_capacity);
-    CTC4J_CUDA_CHECK(cudaFuncSetAttribute(beam_search_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                          static_cast<int>(shared)));
-    beam_search_kernel<<<batch, kThreads, shared, stream>>>(s);
-    CTC4J_CUDA_CHECK_LAUNCH();
-    to_host(hyp_count, d_count, batch);
-    to_host(scores, d_scores, 3 * slots);
-    to_host(hyp_lengths, d_hyp_lengths, slots);
-    to_host(tokens, d_out_tokens, slots * max_frames);
-    CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
+int ctc4jcu_gather_columns(int device, const float* emissions, int64_t max_frames, int classes,
+                           const ColumnGather* parts, int n_parts, const int32_t* class_list, int64_t n_classes,
+                           float* out, int64_t out_count) {
+  return guarded([&] {
+    if (out_count == 0) return;
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    int64_t largest = 0;
+    for (int i = 0; i < n_parts; ++i) largest = std::max(largest, parts[i].frames * parts[i].columns);
+    const DeviceBuffer<ColumnGather> d_parts(parts, n_parts);
+    const DeviceBuffer<int32_t> d_classes(class_list, n_classes);
+    const DeviceBuffer<float> d_out(out_count);
+    const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((largest + kThreads - 1) / kThreads, 1024));
+    launch_rows(n_parts, [&](unsigned rows, int64_t first) {
+      gather_columns_kernel<<<dim3(blocks, rows), kThreads, 0, cudaStreamPerThread>>>(
+          emissions, max_frames, classes, d_parts.get(), d_classes.get(), d_out.get(), first);
+    });
+    d_out.copy_to(out, out_count);
+    CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
   });
 }
 

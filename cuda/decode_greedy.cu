@@ -1,5 +1,5 @@
 // CUDA greedy decoding: one warp per frame finds the most probable class; the host collapses the
-// paths (cpu/decode_greedy.cpp).
+// paths (cpu/decode_greedy.cpp). Also the emissions check both GPU decoders run first.
 #include <algorithm>
 #include <climits>
 
@@ -10,10 +10,25 @@ namespace ctc4j {
 namespace {
 
 constexpr int kWarpsPerBlock = 8;
+constexpr int kThreads = 256;
+constexpr int64_t kCheckBlocks = 4096;  // enough to fill any device; blocks stride over the rows
+
+// The first invalid value's index (b * max_frames + t) * classes + c: atomicMin on the index makes
+// the reported value the same on every run, whatever the order blocks run in.
+__global__ void find_invalid_kernel(const float* emissions, const int64_t* lengths, int batch, int64_t max_frames,
+                                    int classes, bool log_probs, unsigned long long* first) {
+  for (int64_t row = blockIdx.x; row < batch * max_frames; row += gridDim.x) {
+    if (row % max_frames >= lengths[row / max_frames]) continue;
+    const float* x = emissions + row * classes;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) {
+      if (!valid_emission(x[c], log_probs)) atomicMin(first, static_cast<unsigned long long>(row * classes + c));
+    }
+  }
+}
 
 __global__ void argmax_kernel(const float* emissions, const int64_t* lengths, int64_t max_frames, int classes,
-                              int32_t* best, float* value) {
-  const int b = blockIdx.y;
+                              int32_t* best, float* value, int first_b) {
+  const int b = first_b + blockIdx.y;
   const int64_t t = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / 32;
   if (t >= lengths[b]) return;
   const float* row = emissions + (b * max_frames + t) * classes;
@@ -35,30 +50,51 @@ __global__ void argmax_kernel(const float* emissions, const int64_t* lengths, in
 
 using namespace ctc4j;
 
-extern "C" int ctc4jcu_argmax_frames(int device, const float* emissions, const int64_t* lengths, int batch,
-                                     int64_t max_frames, int classes, int32_t* best, float* value) {
+extern "C" {
+
+int ctc4jcu_find_invalid_emission(int device, const float* emissions, const int64_t* lengths, int batch,
+                                  int64_t max_frames, int classes, int log_probs, int64_t* index, float* value) {
+  return guarded([&] {
+    *index = -1;
+    const int64_t rows = static_cast<int64_t>(batch) * max_frames;
+    if (rows == 0) return;
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    cudaStream_t stream = cudaStreamPerThread;
+    const DeviceBuffer<int64_t> d_lengths(lengths, batch);
+    const DeviceBuffer<unsigned long long> d_first(1);
+    CTC4J_CUDA_CHECK(cudaMemsetAsync(d_first.get(), 0xff, sizeof(unsigned long long), stream));
+    find_invalid_kernel<<<static_cast<unsigned>(std::min(rows, kCheckBlocks)), kThreads, 0, stream>>>(
+        emissions, d_lengths.get(), batch, max_frames, classes, log_probs != 0, d_first.get());
+    CTC4J_CUDA_CHECK_LAUNCH();
+    unsigned long long first = 0;
+    d_first.copy_to(&first, 1);
+    CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
+    if (first == ~0ull) return;
+    *index = static_cast<int64_t>(first);
+    CTC4J_CUDA_CHECK(cudaMemcpy(value, emissions + first, sizeof(float), cudaMemcpyDeviceToHost));
+  });
+}
+
+int ctc4jcu_argmax_frames(int device, const float* emissions, const int64_t* lengths, int batch, int64_t max_frames,
+                          int classes, int32_t* best, float* value) {
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
     const size_t cells = static_cast<size_t>(batch) * max_frames;
-    int64_t* d_lengths = nullptr;
-    int32_t* d_best = nullptr;
-    float* d_value = nullptr;
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_lengths, sizeof(int64_t) * batch, stream));
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_best, sizeof(int32_t) * std::max<size_t>(1, cells), stream));
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&d_value, sizeof(float) * std::max<size_t>(1, cells), stream));
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(d_lengths, lengths, sizeof(int64_t) * batch, cudaMemcpyHostToDevice, stream));
+    const DeviceBuffer<int64_t> d_lengths(lengths, batch);
+    const DeviceBuffer<int32_t> d_best(cells);
+    const DeviceBuffer<float> d_value(cells);
     if (max_frames > 0) {
-      const dim3 grid(static_cast<unsigned>((max_frames + kWarpsPerBlock - 1) / kWarpsPerBlock), batch);
-      argmax_kernel<<<grid, 32 * kWarpsPerBlock, 0, stream>>>(emissions, d_lengths, max_frames, classes, d_best,
-                                                               d_value);
-      CTC4J_CUDA_CHECK_LAUNCH();
+      const unsigned frame_blocks = grid_x((max_frames + kWarpsPerBlock - 1) / kWarpsPerBlock);
+      launch_rows(batch, [&](unsigned rows, int64_t first) {
+        argmax_kernel<<<dim3(frame_blocks, rows), 32 * kWarpsPerBlock, 0, stream>>>(
+            emissions, d_lengths.get(), max_frames, classes, d_best.get(), d_value.get(), static_cast<int>(first));
+      });
     }
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(best, d_best, sizeof(int32_t) * cells, cudaMemcpyDeviceToHost, stream));
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(value, d_value, sizeof(float) * cells, cudaMemcpyDeviceToHost, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_lengths, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_best, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_value, stream));
+    d_best.copy_to(best, cells);
+    d_value.copy_to(value, cells);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }
+
+}  // extern "C"

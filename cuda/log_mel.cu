@@ -18,16 +18,8 @@ constexpr size_t kSharedBudget = 48 * 1024;
 
 struct DevicePlan {
   MelPlanView view;  // pointers into `storage`
-  void* storage;
+  DeviceBuffer<unsigned char> storage;
 };
-
-template <class T>
-const T* upload(char*& cursor, const T* host, size_t count) {
-  const T* at = reinterpret_cast<const T*>(cursor);
-  CTC4J_CUDA_CHECK(cudaMemcpy(cursor, host, count * sizeof(T), cudaMemcpyHostToDevice));
-  cursor += (count * sizeof(T) + 255) / 256 * 256;
-  return at;
-}
 
 int frames_per_block(const MelPlanView& p) {
   const size_t per_frame = 2 * sizeof(Cpx) * std::max(p.fft_size, p.n_bins);
@@ -46,9 +38,9 @@ __device__ void fft_stage(const MelPlanView& p, const FftStage& stage, const Cpx
 }
 
 __global__ void log_mel_kernel(MelPlanView p, const float* audio, const int64_t* lengths, const int64_t* frames,
-                               int64_t audio_stride, float* out, int64_t max_frames, int per_block) {
+                               int64_t audio_stride, float* out, int64_t max_frames, int per_block, int first_b) {
   extern __shared__ Cpx shared[];
-  const int b = blockIdx.y;
+  const int b = first_b + blockIdx.y;
   const int64_t t0 = static_cast<int64_t>(blockIdx.x) * per_block;
   if (t0 >= frames[b]) return;
   const int count = static_cast<int>(min(static_cast<int64_t>(per_block), frames[b] - t0));
@@ -99,8 +91,9 @@ __global__ void log_mel_kernel(MelPlanView p, const float* audio, const int64_t*
 }
 
 // One block per (utterance, row group): rows [row, row + rows) of n_mels, frames [0, frames[b]).
-__global__ void normalize_kernel(float* out, const int64_t* frames, int n_mels, int64_t max_frames, int rows) {
-  const int b = blockIdx.y, row = blockIdx.x * rows;
+__global__ void normalize_kernel(float* out, const int64_t* frames, int n_mels, int64_t max_frames, int rows,
+                                 int first_b) {
+  const int b = first_b + blockIdx.y, row = blockIdx.x * rows;
   float* x = out + static_cast<int64_t>(b) * n_mels * max_frames;
   const int64_t n = frames[b];
   const int64_t total = static_cast<int64_t>(rows) * n;
@@ -126,8 +119,9 @@ __global__ void normalize_kernel(float* out, const int64_t* frames, int n_mels, 
   }
 }
 
-__global__ void mask_kernel(float* features, int n_mels, int64_t max_frames, const int32_t* masks, float value) {
-  const int32_t* mk = masks + 4 * blockIdx.y;
+__global__ void mask_kernel(float* features, int n_mels, int64_t max_frames, const int32_t* masks, float value,
+                            int64_t first_mask) {
+  const int32_t* mk = masks + 4 * (first_mask + blockIdx.y);
   float* x = features + static_cast<int64_t>(mk[0]) * n_mels * max_frames;
   const int64_t area = mk[1] == 0 ? mk[3] * max_frames : static_cast<int64_t>(n_mels) * mk[3];
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < area; i += int64_t{gridDim.x} * blockDim.x) {
@@ -137,15 +131,6 @@ __global__ void mask_kernel(float* features, int n_mels, int64_t max_frames, con
       x[(i / mk[3]) * max_frames + mk[2] + i % mk[3]] = value;
     }
   }
-}
-
-// Device copy of a small host array, freed with the stream's pool.
-template <class T>
-T* to_device(const T* host, size_t count) {
-  T* d = nullptr;
-  CTC4J_CUDA_CHECK(cudaMallocAsync(&d, std::max<size_t>(1, count) * sizeof(T), cudaStreamPerThread));
-  CTC4J_CUDA_CHECK(cudaMemcpyAsync(d, host, count * sizeof(T), cudaMemcpyHostToDevice, cudaStreamPerThread));
-  return d;
 }
 
 }  // namespace
@@ -159,32 +144,34 @@ int ctc4jcu_mel_upload(const MelPlanView* host, int device, void** out) {
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     const size_t n_twiddles = host->n_twiddles;
-    auto padded = [](size_t bytes) { return (bytes + 255) / 256 * 256; };
-    const size_t bytes = padded(sizeof(float) * host->n_fft) + padded(sizeof(Cpx) * n_twiddles) +
-                         padded(sizeof(Cpx) * kMaxRadix * kMaxRadix) + padded(sizeof(Cpx) * host->n_bins) +
-                         padded(sizeof(int) * (host->n_mels + 1)) + padded(sizeof(int) * host->filter_nnz) +
-                         padded(sizeof(float) * host->filter_nnz);
-    auto plan = std::make_unique<DevicePlan>(DevicePlan{*host, nullptr});
-    CTC4J_CUDA_CHECK(cudaMalloc(&plan->storage, bytes));
-    char* cursor = static_cast<char*>(plan->storage);
+    DeviceArena arena;
+    arena.reserve<float>(host->n_fft);
+    arena.reserve<Cpx>(n_twiddles);
+    arena.reserve<Cpx>(kMaxRadix * kMaxRadix);
+    arena.reserve<Cpx>(host->n_bins);
+    arena.reserve<int>(host->n_mels + 1);
+    arena.reserve<int>(host->filter_nnz);
+    arena.reserve<float>(host->filter_nnz);
+    arena.allocate();
+    auto plan = std::make_unique<DevicePlan>(DevicePlan{*host, {}});
     MelPlanView& v = plan->view;
-    v.window = upload(cursor, host->window, host->n_fft);
-    v.twiddles = upload(cursor, host->twiddles, n_twiddles);
-    v.roots = upload(cursor, host->roots, kMaxRadix * kMaxRadix);
-    v.post_twiddles = upload(cursor, host->post_twiddles, host->n_bins);
-    v.filter_offsets = upload(cursor, host->filter_offsets, host->n_mels + 1);
-    v.filter_bins = upload(cursor, host->filter_bins, host->filter_nnz);
-    v.filter_weights = upload(cursor, host->filter_weights, host->filter_nnz);
+    v.window = arena.place(host->window, host->n_fft);
+    v.twiddles = arena.place(host->twiddles, n_twiddles);
+    v.roots = arena.place(host->roots, kMaxRadix * kMaxRadix);
+    v.post_twiddles = arena.place(host->post_twiddles, host->n_bins);
+    v.filter_offsets = arena.place(host->filter_offsets, host->n_mels + 1);
+    v.filter_bins = arena.place(host->filter_bins, host->filter_nnz);
+    v.filter_weights = arena.place(host->filter_weights, host->filter_nnz);
+    plan->storage = arena.take();
     *out = plan.release();
   });
 }
 
 int ctc4jcu_mel_release(int device, void* device_plan) {
   return guarded([&] {
-    auto* plan = static_cast<DevicePlan*>(device_plan);
+    std::unique_ptr<DevicePlan> plan(static_cast<DevicePlan*>(device_plan));
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
-    cudaFree(plan->storage);
-    delete plan;
+    plan.reset();
   });
 }
 
@@ -195,26 +182,25 @@ int ctc4jcu_log_mel(const void* device_plan, int device, const float* audio, con
     const MelPlanView& p = static_cast<const DevicePlan*>(device_plan)->view;
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
-    int64_t* d_lengths = to_device(lengths, batch);
-    int64_t* d_frames = to_device(frames, batch);
+    const DeviceBuffer<int64_t> d_lengths(lengths, batch), d_frames(frames, batch);
     CTC4J_CUDA_CHECK(cudaMemsetAsync(out, 0, sizeof(float) * batch * p.n_mels * max_frames, stream));
     const int per_block = frames_per_block(p);
     const int64_t longest = *std::max_element(frames, frames + batch);
     if (longest > 0) {
       const size_t shared = 2 * sizeof(Cpx) * per_block * std::max(p.fft_size, p.n_bins);
-      dim3 grid(static_cast<unsigned>((longest + per_block - 1) / per_block), batch);
-      log_mel_kernel<<<grid, kThreads, shared, stream>>>(p, audio, d_lengths, d_frames, audio_stride, out,
-                                                         max_frames, per_block);
-      CTC4J_CUDA_CHECK_LAUNCH();
+      const unsigned frame_blocks = grid_x((longest + per_block - 1) / per_block);
+      launch_rows(batch, [&](unsigned rows, int64_t first) {
+        log_mel_kernel<<<dim3(frame_blocks, rows), kThreads, shared, stream>>>(
+            p, audio, d_lengths.get(), d_frames.get(), audio_stride, out, max_frames, per_block, static_cast<int>(first));
+      });
       if (normalize != 0) {
-        const int rows = normalize == 1 ? p.n_mels : 1;
-        normalize_kernel<<<dim3(p.n_mels / rows, batch), kThreads, 0, stream>>>(out, d_frames, p.n_mels, max_frames,
-                                                                                  rows);
-        CTC4J_CUDA_CHECK_LAUNCH();
+        const int rows_per_block = normalize == 1 ? p.n_mels : 1;
+        launch_rows(batch, [&](unsigned rows, int64_t first) {
+          normalize_kernel<<<dim3(p.n_mels / rows_per_block, rows), kThreads, 0, stream>>>(
+              out, d_frames.get(), p.n_mels, max_frames, rows_per_block, static_cast<int>(first));
+        });
       }
     }
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_lengths, stream));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_frames, stream));
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }
@@ -224,10 +210,10 @@ int ctc4jcu_mask_features(int device, float* features, int batch, int n_mels, in
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
-    int32_t* d_masks = to_device(masks, 4 * static_cast<size_t>(n_masks));
-    mask_kernel<<<dim3(64, n_masks), kThreads, 0, stream>>>(features, n_mels, max_frames, d_masks, value);
-    CTC4J_CUDA_CHECK_LAUNCH();
-    CTC4J_CUDA_CHECK(cudaFreeAsync(d_masks, stream));
+    const DeviceBuffer<int32_t> d_masks(masks, 4 * static_cast<size_t>(n_masks));
+    launch_rows(n_masks, [&](unsigned rows, int64_t first) {
+      mask_kernel<<<dim3(64, rows), kThreads, 0, stream>>>(features, n_mels, max_frames, d_masks.get(), value, first);
+    });
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }

@@ -86,14 +86,11 @@ int ctc4jcu_sum_squares(int device, const float* x, int64_t n, double* out) {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     if (n == 0) return;
     const unsigned blocks = blocks_for(n);
-    double* partial = nullptr;
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&partial, blocks * sizeof(double), cudaStreamPerThread));
-    sum_squares_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, n, partial);
+    const DeviceBuffer<double> partial(blocks);
+    sum_squares_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, n, partial.get());
     CTC4J_CUDA_CHECK_LAUNCH();
     std::vector<double> host(blocks);
-    CTC4J_CUDA_CHECK(cudaMemcpyAsync(host.data(), partial, blocks * sizeof(double), cudaMemcpyDeviceToHost,
-                                     cudaStreamPerThread));
-    CTC4J_CUDA_CHECK(cudaFreeAsync(partial, cudaStreamPerThread));
+    partial.copy_to(host.data(), blocks);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
     for (double p : host) *out += p;
   });

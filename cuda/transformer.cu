@@ -61,18 +61,26 @@ __global__ void scale_shift_kernel(const float* x, int64_t n, int64_t channels, 
   }
 }
 
-// Shared memory: queries [kQueryTile, dim], keys and values [kKeyTile, dim], probabilities
-// [kQueryTile, kKeyTile]. Warp w owns query rows 4w .. 4w + 3; lane j owns key j of the tile for the
-// scores and output columns j, j + 32, ... for the accumulation.
+// Rows of the shared key tile are one float longer than a key: lane j reads row j at the same
+// column, and with rows of 32k floats all lanes would hit one bank (a 32-way conflict).
+__host__ __device__ constexpr int64_t key_row(int64_t dim) { return dim + 1; }
+
+__host__ __device__ constexpr int64_t attention_shared_floats(int64_t dim) {
+  return kQueryTile * dim + kKeyTile * key_row(dim) + kKeyTile * dim + kQueryTile * kKeyTile;
+}
+
+// Shared memory: queries [kQueryTile, dim], keys [kKeyTile, key_row(dim)], values [kKeyTile, dim],
+// probabilities [kQueryTile, kKeyTile]. Warp w owns query rows 4w .. 4w + 3; lane j owns key j of
+// the tile for the scores and output columns j, j + 32, ... for the accumulation.
 __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const float* q, int64_t ld_q,
                                  const float* k, int64_t ld_k, const float* v, int64_t ld_v, float* out,
-                                 int64_t ld_out) {
+                                 int64_t ld_out, int64_t first_head) {
   extern __shared__ float shared[];
   float* qs = shared;
   float* ks = qs + kQueryTile * dim;
-  float* vs = ks + kKeyTile * dim;
+  float* vs = ks + kKeyTile * key_row(dim);
   float* ps = vs + kKeyTile * dim;
-  const int64_t h = blockIdx.y, i0 = int64_t(blockIdx.x) * kQueryTile;
+  const int64_t h = first_head + blockIdx.y, i0 = int64_t(blockIdx.x) * kQueryTile;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   constexpr int kRowsPerWarp = kQueryTile / (kAttentionThreads / 32);
   constexpr int kColsPerLane = kMaxHeadDim / 32;
@@ -91,7 +99,7 @@ __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const 
     for (int64_t e = threadIdx.x; e < kKeyTile * dim; e += blockDim.x) {
       const int64_t j = e / dim, d = e % dim;
       const bool in = j0 + j < steps;
-      ks[e] = in ? k[(j0 + j) * ld_k + h * dim + d] : 0.0f;
+      ks[j * key_row(dim) + d] = in ? k[(j0 + j) * ld_k + h * dim + d] : 0.0f;
       vs[e] = in ? v[(j0 + j) * ld_v + h * dim + d] : 0.0f;
     }
     __syncthreads();
@@ -99,7 +107,7 @@ __global__ void attention_kernel(int64_t steps, int64_t dim, float scale, const 
     for (int r = 0; r < kRowsPerWarp; ++r) {
       const int i = warp * kRowsPerWarp + r;
       float s = 0.0f;
-      for (int64_t d = 0; d < dim; ++d) s += qs[i * dim + d] * ks[lane * dim + d];
+      for (int64_t d = 0; d < dim; ++d) s += qs[i * dim + d] * ks[lane * key_row(dim) + d];
       s = key_in ? s : -INFINITY;
       float block_max = s;
       for (int offset = 16; offset > 0; offset /= 2) block_max = fmaxf(block_max, __shfl_xor_sync(0xffffffffu, block_max, offset));
@@ -156,18 +164,16 @@ int ctc4jcu_group_norm_time_major(int device, const float* x, int64_t steps, int
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
-    float* affine = nullptr;  // scale [channels], then shift [channels]
-    CTC4J_CUDA_CHECK(cudaMallocAsync(&affine, 2 * channels * sizeof(float), stream));
-    group_stats_kernel<<<static_cast<unsigned>(groups), kThreads, 0, stream>>>(
-        x, steps, channels, channels / groups, gamma, beta, eps, affine, affine + channels);
-    cudaError_t launch = cudaGetLastError();
+    const DeviceBuffer<float> affine(2 * channels);  // scale [channels], then shift [channels]
+    group_stats_kernel<<<grid_x(groups), kThreads, 0, stream>>>(x, steps, channels, channels / groups, gamma, beta,
+                                                                eps, affine.get(), affine.get() + channels);
+    CTC4J_CUDA_CHECK_LAUNCH();
     const int64_t n = steps * channels;
-    if (launch == cudaSuccess && n > 0) {
-      scale_shift_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, affine, affine + channels, gelu, y);
-      launch = cudaGetLastError();
+    if (n > 0) {
+      scale_shift_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, affine.get(), affine.get() + channels,
+                                                                 gelu, y);
+      CTC4J_CUDA_CHECK_LAUNCH();
     }
-    cudaFreeAsync(affine, stream);
-    CTC4J_CUDA_CHECK(launch);
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));
   });
 }
@@ -180,11 +186,12 @@ int ctc4jcu_attention(int device, int64_t steps, int64_t heads, int64_t head_dim
                                          ", got " + std::to_string(head_dim));
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     if (steps == 0) return;
-    const size_t shared = sizeof(float) * ((kQueryTile + 2 * kKeyTile) * head_dim + kQueryTile * kKeyTile);
-    const dim3 grid(static_cast<unsigned>((steps + kQueryTile - 1) / kQueryTile), static_cast<unsigned>(heads));
-    attention_kernel<<<grid, kAttentionThreads, shared, cudaStreamPerThread>>>(steps, head_dim, scale, q, ld_q, k,
-                                                                               ld_k, v, ld_v, out, ld_out);
-    CTC4J_CUDA_CHECK_LAUNCH();
+    const size_t shared = sizeof(float) * attention_shared_floats(head_dim);
+    const unsigned query_blocks = grid_x((steps + kQueryTile - 1) / kQueryTile);
+    launch_rows(heads, [&](unsigned rows, int64_t first) {
+      attention_kernel<<<dim3(query_blocks, rows), kAttentionThreads, shared, cudaStreamPerThread>>>(
+          steps, head_dim, scale, q, ld_q, k, ld_k, v, ld_v, out, ld_out, first);
+    });
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
   });
 }

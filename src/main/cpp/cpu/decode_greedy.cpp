@@ -47,6 +47,7 @@ extern "C" int ctc4j_greedy_decode(int device, const float* emissions, const int
       });
     } else {
       cuda::require_device(device);
+      check_device_emissions(e, device);
       CTC4J_CUDA_CALL(ctc4jcu_argmax_frames, device, emissions, lengths, batch, max_frames, classes, best.data(),
                       value.data());
     }

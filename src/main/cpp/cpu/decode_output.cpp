@@ -3,9 +3,22 @@
 #include <cmath>
 #include <string>
 
+#include "cpu/cuda_backend.h"
 #include "cpu/error.h"
+#include "cuda_api/decode.h"
 
 namespace ctc4j {
+namespace {
+
+[[noreturn]] void throw_invalid(const EmissionsView& e, int64_t index, float v) {
+  const int64_t row = index / e.classes;
+  throw Error(CTC4J_INVALID_ARGUMENT, "utterance " + std::to_string(row / e.max_frames) + ", frame " +
+                                          std::to_string(row % e.max_frames) + ", class " +
+                                          std::to_string(index % e.classes) + ": " + std::to_string(v) +
+                                          " is not a " + (e.log_probs ? "log-probability" : "probability"));
+}
+
+}  // namespace
 
 void check_emissions(const EmissionsView& e, bool values_on_host) {
   require(e.batch >= 0 && e.max_frames >= 0, "negative batch or frame count");
@@ -18,17 +31,19 @@ void check_emissions(const EmissionsView& e, bool values_on_host) {
             "utterance " + std::to_string(b) + ": length " + std::to_string(e.lengths[b]) + " outside [0, " +
                 std::to_string(e.max_frames) + "]");
     if (!values_on_host) continue;
-    const float* u = e.data + b * e.max_frames * e.classes;
+    const int64_t first = b * e.max_frames * e.classes;
     for (int64_t i = 0; i < e.lengths[b] * e.classes; ++i) {
-      const float v = u[i];
-      const bool ok = e.log_probs ? (v <= 1e-3f && !std::isnan(v) && v != INFINITY) : (v >= 0.0f && v <= 1.001f);
-      if (!ok) {  // the message is built only on failure: this loop is hot
-        throw Error(CTC4J_INVALID_ARGUMENT, "utterance " + std::to_string(b) + ", frame " + std::to_string(i / e.classes) + ", class " +
-                      std::to_string(i % e.classes) + ": " + std::to_string(v) + " is not a " +
-                      (e.log_probs ? "log-probability" : "probability"));
-      }
+      if (!valid_emission(e.data[first + i], e.log_probs)) throw_invalid(e, first + i, e.data[first + i]);
     }
   }
+}
+
+void check_device_emissions(const EmissionsView& e, int device) {
+  int64_t index = -1;
+  float value = 0.0f;
+  CTC4J_CUDA_CALL(ctc4jcu_find_invalid_emission, device, e.data, e.lengths, e.batch, e.max_frames, e.classes,
+                  e.log_probs ? 1 : 0, &index, &value);
+  if (index >= 0) throw_invalid(e, index, value);
 }
 
 void check_output(const OutputView& o, int batch) {

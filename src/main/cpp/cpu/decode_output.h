@@ -33,8 +33,10 @@ struct ScoredTokens {
 };
 
 // Checks shapes, lengths, the blank index and that every valid value is a finite log-probability
-// (or a probability in [0, 1]); names the offending utterance and frame.
+// (or a probability in [0, 1]); names the offending utterance and frame. Values on a device are
+// not read: check_device_emissions checks them there, with the same message.
 void check_emissions(const EmissionsView& e, bool values_on_host);
+void check_device_emissions(const EmissionsView& e, int device);
 void check_output(const OutputView& o, int batch);
 
 // Utterance b's frames as natural-log probabilities [frames, classes] (a view when already log).

@@ -1,12 +1,31 @@
 // libctc4j_cuda's decoding entry points (see include/ctc4j/decode.h for the semantics).
 #pragma once
+#include <math.h>
 #include <stdint.h>
 
+#include "common/hd.h"
 #include "common/ngram.h"
 #include "common/prefix_search.h"
 #include "ctc4j/core.h"
 
 namespace ctc4j {
+
+// The widest GPU beam: the beam lives in shared memory (about 60 bytes per entry).
+constexpr int kMaxGpuBeam = 2048;
+
+// Whether an emission is a value the decoders accept: a log-probability (at most 1e-3 for
+// rounding, not NaN or +inf) or a probability in [0, 1.001]. The CPU check and the device one
+// share it, so both refuse the same values.
+CTC4J_HD bool valid_emission(float v, bool log_probs) {
+  return log_probs ? (v <= 1e-3f && !isnan(v) && v != INFINITY) : (v >= 0.0f && v <= 1.001f);
+}
+
+// One utterance's part of a column gather: `columns` classes from column_offset in the class
+// list, over its first `frames` frames, written as [frames, columns] at out_offset.
+struct ColumnGather {
+  int32_t utterance, columns;
+  int64_t frames, column_offset, out_offset;
+};
 
 // The settings of one batched GPU prefix beam search (the frame-independent part).
 struct BeamSearchConfig {
@@ -21,6 +40,13 @@ struct BeamSearchConfig {
 }  // namespace ctc4j
 
 extern "C" {
+// The first value among the valid frames of emissions (on `device`; lengths a host array) that
+// valid_emission refuses, as its index (b * max_frames + t) * classes + c and value; *index = -1
+// when there is none.
+CTC4J_API int ctc4jcu_find_invalid_emission(int device, const float* emissions, const int64_t* lengths, int batch,
+                                            int64_t max_frames, int classes, int log_probs, int64_t* index,
+                                            float* value);
+
 // Per frame of each utterance, the most probable class and its value, written to host arrays
 // [batch, max_frames]; emissions live on `device`, lengths is a host array.
 CTC4J_API int ctc4jcu_argmax_frames(int device, const float* emissions, const int64_t* lengths, int batch,
@@ -41,4 +67,10 @@ CTC4J_API int ctc4jcu_beam_search(const ctc4j::BeamSearchConfig* config, const v
                                   int device, const float* emissions, const int64_t* lengths, int batch,
                                   int64_t max_frames, int32_t* hyp_count, float* scores, int32_t* hyp_lengths,
                                   int32_t* tokens);
+
+// Copies, per part, emissions[utterance, 0..frames, class_list[column_offset ..]] (emissions
+// [batch, max_frames, classes] on `device`) into the host array out [out_count] at out_offset.
+CTC4J_API int ctc4jcu_gather_columns(int device, const float* emissions, int64_t max_frames, int classes,
+                                     const ctc4j::ColumnGather* parts, int n_parts, const int32_t* class_list,
+                                     int64_t n_classes, float* out, int64_t out_count);
 }
