@@ -54,9 +54,11 @@ summarize() {
 }
 
 build_native() {
-  local generator=() cuda=ON arch=()
+  local generator=() cuda=ON
   command -v ninja >/dev/null && generator=(-G Ninja)
-  if [ $dry = 1 ]; then cuda=AUTO; else arch=(-DCMAKE_CUDA_ARCHITECTURES=90); fi
+  [ $dry = 1 ] && cuda=AUTO  # the dry run compiles the CUDA library too where nvcc is found
+  # sm_90 only, the H200's: one compilation per kernel (the Maven build compiles every architecture).
+  local arch=(-DCMAKE_CUDA_ARCHITECTURES=90)
   { cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCTC4J_HARNESS=ON -DCTC4J_CUDA=$cuda \
       "${arch[@]}" -DCMAKE_INSTALL_PREFIX="$build/install" &&
     cmake --build "$build" --parallel "$(nproc)" && cmake --install "$build" >/dev/null; } > "$out/build.log" 2>&1

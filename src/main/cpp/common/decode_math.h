@@ -10,6 +10,13 @@ namespace ctc4j {
 constexpr float kLnZero = -INFINITY;  // ln 0, exact (common/ctc.h's kLogZero is a finite stand-in)
 constexpr float kLn10 = 2.302585092994046f;
 
+// Whether an emission is a value the decoders accept: a log-probability (at most 1e-3 for
+// rounding, not NaN or +inf) or a probability in [0, 1.001]. The CPU check and the device one
+// share it, so both refuse the same values.
+CTC4J_HD bool valid_emission(float v, bool log_probs) {
+  return log_probs ? (v <= 1e-3f && !isnan(v) && v != INFINITY) : (v >= 0.0f && v <= 1.001f);
+}
+
 // ln(e^a + e^b) without overflow; exact when either side is -inf.
 CTC4J_HD float log_add_exp(float a, float b) {
   if (a < b) {

@@ -1,9 +1,8 @@
 // libctc4j_cuda's decoding entry points (see include/ctc4j/decode.h for the semantics).
 #pragma once
-#include <math.h>
 #include <stdint.h>
 
-#include "common/hd.h"
+#include "common/decode_math.h"
 #include "common/ngram.h"
 #include "common/prefix_search.h"
 #include "ctc4j/core.h"
@@ -12,13 +11,6 @@ namespace ctc4j {
 
 // The widest GPU beam: the beam lives in shared memory (about 60 bytes per entry).
 constexpr int kMaxGpuBeam = 2048;
-
-// Whether an emission is a value the decoders accept: a log-probability (at most 1e-3 for
-// rounding, not NaN or +inf) or a probability in [0, 1.001]. The CPU check and the device one
-// share it, so both refuse the same values.
-CTC4J_HD bool valid_emission(float v, bool log_probs) {
-  return log_probs ? (v <= 1e-3f && !isnan(v) && v != INFINITY) : (v >= 0.0f && v <= 1.001f);
-}
 
 // One utterance's part of a column gather: `columns` classes from column_offset in the class
 // list, over its first `frames` frames, written as [frames, columns] at out_offset.

@@ -25,7 +25,7 @@ class GpuHarnessDryRunTest {
   private static final List<String> COVERED = List.of("library.abi_and_device", "ctc.small.log_probs",
       "ctc.small.activations", "ctc.T10000.S1000.C5000", "ctc.rejects_nan", "log_mel.small", "log_mel.30min",
       "log_mel.B32x16s", "mask_features.small", "greedy.small", "greedy.B128x1000x5000", "greedy.rejects_nan",
-      "beam.small.lm", "beam.B32x500.lm.beam32", "beam.C5000.beam16", "beam.rejects_nan", "optim.sgd.nesterov.n10M",
+      "beam.small.lm", "beam.B32x500.lm.beam32", "beam.C5000.beam16", "beam.rejects_nan", "beam.gpu_equals_cpu.4x100x29", "optim.sgd.nesterov.n10M",
       "optim.adamw.n10M", "optim.reductions.n10M", "gelu.n10M", "group_norm.wav2vec2_conv0", "attention.1500x12x64",
       "sanitizer.memcheck", "sanitizer.racecheck", "sanitizer.synccheck");
 
@@ -53,7 +53,7 @@ class GpuHarnessDryRunTest {
     assertFalse(names.stream().noneMatch(n -> n.startsWith("peer.")), "the peers wrote no checks");
     List<String> benchmarks = new ArrayList<>();
     summary.get("benchmarks").forEach(b -> benchmarks.add(b.get("name").asText()));
-    for (String prefix : List.of("ctc_loss_grad.", "log_mel.", "beam.")) {
+    for (String prefix : List.of("ctc_loss_grad.", "log_mel.", "greedy.", "beam_search.")) {
       assertTrue(benchmarks.stream().anyMatch(n -> n.startsWith(prefix)), "no benchmark " + prefix + "* in " + benchmarks);
     }
     for (String file : List.of("summary.json", "verify.log", "build.log", "checks.jsonl", "peers.jsonl", "steps.jsonl")) {
