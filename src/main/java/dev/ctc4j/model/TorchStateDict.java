@@ -98,7 +98,12 @@ public final class TorchStateDict {
     long compressed = 0;
     Set<String> names = new HashSet<>();
     for (Enumeration<? extends ZipEntry> it = zip.entries(); it.hasMoreElements(); ) {
-      ZipEntry e = it.nextElement();
+      ZipEntry e;
+      try {
+        e = it.nextElement();
+      } catch (IllegalArgumentException malformed) { // ZipFile's way of saying a name is not UTF-8
+        throw bad(file, "a zip entry's name or comment is not UTF-8");
+      }
       String name = e.getName();
       checkName(file, name);
       if (!names.add(name)) throw bad(file, "zip entry " + TorchPickle.printable(name) + " appears twice");
