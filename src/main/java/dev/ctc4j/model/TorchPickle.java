@@ -2,6 +2,7 @@ package dev.ctc4j.model;
 
 import dev.ctc4j.InvalidInputException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -145,55 +146,55 @@ final class TorchPickle {
         long length = int64();
         if (length < 0 || length > data.length - pos) throw bad("frame of " + length + " bytes past the end");
       }
-      case '(' -> {
+      case '(' -> { // MARK
         if (marks.size() == MAX_MARKS) throw bad("MARKs nested deeper than " + MAX_MARKS);
         marks.push(stack.size());
       }
-      case '}' -> stack.add(new LinkedHashMap<>());
-      case ']' -> stack.add(new ArrayList<>());
-      case ')' -> stack.add(new Tuple(List.of()));
-      case 't' -> stack.add(new Tuple(popMark()));
-      case 0x85 -> stack.add(tuple(1));
-      case 0x86 -> stack.add(tuple(2));
-      case 0x87 -> stack.add(tuple(3));
-      case 'a' -> {
+      case '}' -> stack.add(new LinkedHashMap<>()); // EMPTY_DICT
+      case ']' -> stack.add(new ArrayList<>()); // EMPTY_LIST
+      case ')' -> stack.add(new Tuple(List.of())); // EMPTY_TUPLE
+      case 't' -> stack.add(new Tuple(popMark())); // TUPLE
+      case 0x85 -> stack.add(tuple(1)); // TUPLE1
+      case 0x86 -> stack.add(tuple(2)); // TUPLE2
+      case 0x87 -> stack.add(tuple(3)); // TUPLE3
+      case 'a' -> { // APPEND
         Object item = pop();
         list(peek("APPEND")).add(item);
       }
-      case 'e' -> {
+      case 'e' -> { // APPENDS
         List<Object> items = popMark();
         list(peek("APPENDS")).addAll(items);
       }
-      case 's' -> {
+      case 's' -> { // SETITEM
         Object value = pop(), key = pop();
         put(dict(peek("SETITEM")), key, value);
       }
-      case 'u' -> setItems();
-      case 'q' -> memoize(u8());
-      case 'r' -> memoize(uint32());
-      case 0x94 -> memoize(memo.size());
-      case 'h' -> stack.add(recall(u8()));
-      case 'j' -> stack.add(recall(uint32()));
-      case 'X' -> stack.add(utf8(uint32()));
-      case 0x8c -> stack.add(utf8(u8()));
-      case 0x8d -> stack.add(utf8(int64()));
-      case 'c' -> stack.add(global(line(), line()));
-      case 0x93 -> {
+      case 'u' -> setItems(); // SETITEMS
+      case 'q' -> memoize(u8()); // BINPUT
+      case 'r' -> memoize(uint32()); // LONG_BINPUT
+      case 0x94 -> memoize(memo.size()); // MEMOIZE
+      case 'h' -> stack.add(recall(u8())); // BINGET
+      case 'j' -> stack.add(recall(uint32())); // LONG_BINGET
+      case 'X' -> stack.add(utf8(uint32())); // BINUNICODE
+      case 0x8c -> stack.add(utf8(u8())); // SHORT_BINUNICODE
+      case 0x8d -> stack.add(utf8(int64())); // BINUNICODE8
+      case 'c' -> stack.add(global(line(), line())); // GLOBAL
+      case 0x93 -> { // STACK_GLOBAL
         Object name = pop(), module = pop();
         if (!(module instanceof String m) || !(name instanceof String n)) throw bad("STACK_GLOBAL of non-strings");
         stack.add(global(m, n));
       }
-      case 'Q' -> stack.add(persistentLoad(pop()));
-      case 'J' -> stack.add((long) bytes(4).getInt());
-      case 'K' -> stack.add((long) u8());
-      case 'M' -> stack.add((long) (bytes(2).getShort() & 0xffff));
-      case 0x8a -> stack.add(long1());
-      case 'N' -> stack.add(None.NONE);
-      case 0x88 -> stack.add(Boolean.TRUE);
-      case 0x89 -> stack.add(Boolean.FALSE);
-      case 'G' -> stack.add(bytes(8).order(java.nio.ByteOrder.BIG_ENDIAN).getDouble());
-      case 'R' -> reduce();
-      case 'b' -> build();
+      case 'Q' -> stack.add(persistentLoad(pop())); // BINPERSID
+      case 'J' -> stack.add((long) bytes(4).getInt()); // BININT
+      case 'K' -> stack.add((long) u8()); // BININT1
+      case 'M' -> stack.add((long) (bytes(2).getShort() & 0xffff)); // BININT2
+      case 0x8a -> stack.add(long1()); // LONG1
+      case 'N' -> stack.add(None.NONE); // NONE
+      case 0x88 -> stack.add(Boolean.TRUE); // NEWTRUE
+      case 0x89 -> stack.add(Boolean.FALSE); // NEWFALSE
+      case 'G' -> stack.add(bytes(8).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
+      case 'R' -> reduce(); // REDUCE
+      case 'b' -> build(); // BUILD
       default -> throw bad(String.format("opcode 0x%02x is not one a state dict uses", op));
     }
   }
@@ -282,7 +283,9 @@ final class TorchPickle {
     if (numel < 0) throw bad("storage '" + printable(key) + "' has " + numel + " elements");
     Storage storage = new Storage(key, dtype, numel);
     Storage known = storages.putIfAbsent(key, storage);
-    if (known != null && !known.equals(storage)) throw bad("storage '" + printable(key) + "' is declared twice, differently");
+    if (known != null && !known.equals(storage)) {
+      throw bad("storage '" + printable(key) + "' is declared twice, differently");
+    }
     return known != null ? known : storage;
   }
 
@@ -332,10 +335,14 @@ final class TorchPickle {
   }
 
   private long[] dims(Object value, String what) {
-    if (!(value instanceof Tuple t) || t.items().size() > MAX_DIMS) throw bad("tensor " + what + " is not a tuple of at most " + MAX_DIMS);
+    if (!(value instanceof Tuple t) || t.items().size() > MAX_DIMS) {
+      throw bad("tensor " + what + " is not a tuple of at most " + MAX_DIMS);
+    }
     long[] out = new long[t.items().size()];
     for (int i = 0; i < out.length; i++) {
-      if (!(t.items().get(i) instanceof Long d) || d < 0) throw bad("tensor " + what + " has a negative or non-integer entry");
+      if (!(t.items().get(i) instanceof Long d) || d < 0) {
+        throw bad("tensor " + what + " has a negative or non-integer entry");
+      }
       out[i] = d;
     }
     return out;
@@ -343,8 +350,8 @@ final class TorchPickle {
 
   /** Python sets an OrderedDict's attributes (a state dict's _metadata) by BUILD; we drop them. */
   private void build() {
-    Object state = pop();
-    if (!(peek("BUILD") instanceof OrderedDict)) throw bad("BUILD on " + typeName(peek("BUILD")));
+    Object state = pop(), target = peek("BUILD");
+    if (!(target instanceof OrderedDict)) throw bad("BUILD on " + typeName(target));
     if (!(state instanceof Map)) throw bad("BUILD state is " + typeName(state) + ", not a dict");
   }
 
@@ -357,7 +364,7 @@ final class TorchPickle {
 
   private ByteBuffer bytes(int n) {
     if (n > data.length - pos) throw bad("truncated: " + n + " bytes needed, " + (data.length - pos) + " left");
-    ByteBuffer b = ByteBuffer.wrap(data, pos, n).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = ByteBuffer.wrap(data, pos, n).slice().order(ByteOrder.LITTLE_ENDIAN);
     pos += n;
     return b;
   }

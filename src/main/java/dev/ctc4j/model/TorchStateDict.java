@@ -187,7 +187,8 @@ public final class TorchStateDict {
       if (!view.storage().dtype().floating) continue;
       ByteBuffer storage = open.get(key);
       if (storage == null) {
-        storage = ByteBuffer.wrap(entryBytes(file, zip, prefix + "data/" + key, MAX_ARRAY)).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] bytes = entryBytes(file, zip, prefix + "data/" + key, MAX_ARRAY);
+        storage = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         open.put(key, storage);
       }
       out.put(e.getKey(), new SafeTensors.Entry(view.size().clone(), gather(view, storage)));
@@ -200,14 +201,14 @@ public final class TorchStateDict {
   private static long checkView(Path file, ZipFile zip, String prefix, String name, View view) {
     Storage s = view.storage();
     String tensor = "tensor '" + TorchPickle.printable(name) + "'";
-    if (!s.key().matches("[0-9A-Za-z_]{1,64}")) throw bad(file, tensor + " names a storage key that is not a plain name");
+    if (!s.key().matches("[0-9A-Za-z_]{1,64}")) throw bad(file, tensor + "'s storage key is not a plain name");
     ZipEntry entry = zip.getEntry(prefix + "data/" + s.key());
     if (entry == null) throw bad(file, tensor + " refers to storage " + s.key() + ", which the archive lacks");
     try {
       long bytes = Math.multiplyExact(s.numel(), s.dtype().bytes);
       if (bytes != entry.getSize()) {
-        throw bad(file, "storage " + s.key() + " declares " + s.numel() + " elements (" + bytes + " bytes), its entry has "
-            + entry.getSize() + " bytes");
+        throw bad(file, "storage " + s.key() + " declares " + s.numel() + " elements (" + bytes
+            + " bytes), its entry has " + entry.getSize() + " bytes");
       }
       if (bytes > MAX_ARRAY) throw bad(file, "storage " + s.key() + " is over 2 GiB, which is not supported");
       long numel = 1, last = view.offset();

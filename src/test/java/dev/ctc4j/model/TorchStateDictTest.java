@@ -232,7 +232,8 @@ class TorchStateDictTest {
     byte[] pickle = stateDict("w", tensor("0", "FloatStorage", 4, 0, new long[] {4}, new long[] {1})).bytes();
     expect(zip(Map.of("archive/data.pkl", pickle, "archive/data/0", new byte[16], "../evil", new byte[1])),
         "zip entry name ../evil is not a plain relative path");
-    expect(zip(Map.of("archive/data.pkl", pickle, "archive/../../etc/passwd", new byte[1])), "not a plain relative path");
+    expect(zip(Map.of("archive/data.pkl", pickle, "archive/../../etc/passwd", new byte[1])),
+        "not a plain relative path");
     expect(zip(Map.of("archive/data.pkl", pickle, "other/data/0", new byte[16])), "not all under one folder");
     expect(zip(Map.of("archive/version", "3".getBytes(UTF_8))), "no archive/data.pkl in the archive");
 
