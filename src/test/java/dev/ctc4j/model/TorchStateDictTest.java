@@ -257,7 +257,7 @@ class TorchStateDictTest {
     Map<String, byte[]> entries = entries(real);
     byte[] pickle = entries.get("module_state_dict/data.pkl"), file = Files.readAllBytes(real);
     Path corrupt = dir.resolve("corrupt.pt");
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 250; i++) {
       byte[] p = mutate(pickle, rng);
       Map<String, byte[]> changed = new LinkedHashMap<>(entries);
       changed.put("module_state_dict/data.pkl", p);

@@ -178,12 +178,18 @@ class Wav2Vec2ImportTest {
 
     assertImportMatches(config, source, TinyModels.waveform(rng, 1999), "--from", bin.toString());
     Wav2Vec2Import.run(safetensors, dir.resolve("twin"), Wav2Vec2Import.Options.DEFAULTS);
-    Map<String, SafeTensors.Entry> fromBin = SafeTensors.read(dir.resolve("imported/model.safetensors"), n -> false),
-        fromSafetensors = SafeTensors.read(dir.resolve("twin/model.safetensors"), n -> false);
-    assertEquals(fromSafetensors.keySet(), fromBin.keySet());
-    fromSafetensors.forEach((name, e) -> {
-      assertArrayEquals(e.shape(), fromBin.get(name).shape(), name);
-      assertArrayEquals(e.values(), fromBin.get(name).values(), name);
+    assertSameCheckpoint(dir.resolve("twin"), dir.resolve("imported"));
+  }
+
+  /** The same configuration and the same tensors, bit for bit. */
+  private static void assertSameCheckpoint(Path expected, Path actual) throws IOException {
+    assertEquals(Files.readString(expected.resolve("config.json")), Files.readString(actual.resolve("config.json")));
+    Map<String, SafeTensors.Entry> want = SafeTensors.read(expected.resolve("model.safetensors"), n -> false),
+        got = SafeTensors.read(actual.resolve("model.safetensors"), n -> false);
+    assertEquals(want.keySet(), got.keySet());
+    want.forEach((name, e) -> {
+      assertArrayEquals(e.shape(), got.get(name).shape(), name);
+      assertArrayEquals(e.values(), got.get(name).values(), name);
     });
   }
 
@@ -216,6 +222,10 @@ class Wav2Vec2ImportTest {
     source.write(file, name -> name, Map.of());
 
     assertImportMatches(config, source, TinyModels.waveform(rng, 2345), "--from", file.toString(), "--heads", "4");
+    Path pt = dir.resolve("wav2vec2_large_lv60k_asr.pt"); // the same state dict as torch.save writes it
+    source.writeTorch(pt, name -> name);
+    Wav2Vec2Import.run(pt, dir.resolve("from-pt"), new Wav2Vec2Import.Options(null, 4, null, null));
+    assertSameCheckpoint(dir.resolve("imported"), dir.resolve("from-pt"));
   }
 
   @Test
