@@ -16,12 +16,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true, subcommands = ImportCommand.Wav2Vec2.class)
 public final class ImportCommand {
 
-  /** A Hugging Face Wav2Vec2ForCTC folder or a torchaudio state dict saved with safetensors. */
+  /** A Hugging Face Wav2Vec2ForCTC folder or a torchaudio state dict (safetensors or torch.save). */
   @Command(name = "wav2vec2", mixinStandardHelpOptions = true,
-      description = "Import wav2vec2 CTC weights: a Hugging Face folder (config.json, model.safetensors, vocab.json) "
-          + "or a torchaudio state dict (.safetensors). See docs/wav2vec2.md.")
+      description = "Import wav2vec2 CTC weights: a Hugging Face folder (config.json, model.safetensors or "
+          + "pytorch_model.bin, vocab.json) or a torchaudio state dict (.safetensors, or torch.save's .pt/.pth/.bin). "
+          + "See docs/wav2vec2.md.")
   static final class Wav2Vec2 implements Callable<Integer> {
-    @Option(names = "--from", required = true, description = "the Hugging Face folder or torchaudio .safetensors")
+    @Option(names = "--from", required = true, description = "the Hugging Face folder or torchaudio state dict file")
     Path from;
 
     @Option(names = {"-o", "--output"}, required = true, description = "the checkpoint folder to write")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.model.SafeTensors;
+import dev.ctc4j.model.TorchStateDict;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,12 +21,15 @@ import java.util.Map;
  * Imports wav2vec2 CTC weights into our checkpoint format (config.json + model.safetensors under
  * torchaudio's names, see {@link Wav2Vec2Model}):
  * <ul>
- *   <li>a Hugging Face Wav2Vec2ForCTC folder: config.json, model.safetensors, vocab.json (and
- *       optionally tokenizer_config.json for the word delimiter, preprocessor_config.json for
- *       {@code do_normalize}); a pytorch_model.bin must first be converted (docs/wav2vec2.md);
- *   <li>a torchaudio state dict saved with safetensors (a .safetensors file, or a folder holding
- *       model.safetensors without config.json): the architecture is read from the tensor shapes.
+ *   <li>a Hugging Face Wav2Vec2ForCTC folder: config.json, model.safetensors or (without it)
+ *       pytorch_model.bin, vocab.json (and optionally tokenizer_config.json for the word delimiter,
+ *       preprocessor_config.json for {@code do_normalize});
+ *   <li>a torchaudio state dict: a .safetensors file, a torch.save file (.pt, .pth, .bin: any other
+ *       name), or a folder holding model.safetensors or pytorch_model.bin without config.json; the
+ *       architecture is read from the tensor shapes.
  * </ul>
+ * torch.save files are read by {@link TorchStateDict}, which executes nothing; float16, bfloat16
+ * and float64 weights become float32.
  * Every tensor is renamed, its shape checked against the configuration (an error names the
  * tensor), and the positional convolution's weight norm ({@code weight_g, weight_v} or
  * {@code parametrizations.weight.original0, original1}) folded into one weight.
@@ -33,6 +37,7 @@ import java.util.Map;
 public final class Wav2Vec2Import {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String POS_CONV = "encoder.transformer.pos_conv_embed.conv.";
+  private static final String PYTORCH_WEIGHTS = "pytorch_model.bin";
   /** Hugging Face model types with wav2vec2's CTC network (HuBERT differs only in pretraining), and their tensor prefixes. */
   static final List<String> HF_MODEL_TYPES = List.of("wav2vec2", "hubert");
 
@@ -58,20 +63,36 @@ public final class Wav2Vec2Import {
   /** Reads {@code from}, writes the checkpoint folder {@code to}, and returns its configuration. */
   public static Wav2Vec2Config run(Path from, Path to, Options options) throws IOException {
     boolean huggingFace = Files.isDirectory(from) && Files.exists(from.resolve(Checkpoint.CONFIG));
-    Path weights = Files.isDirectory(from) ? from.resolve(Checkpoint.WEIGHTS) : from;
-    if (!Files.exists(weights)) {
-      String hint = Files.exists(from.resolve("pytorch_model.bin"))
-          ? " (found pytorch_model.bin: convert it to model.safetensors first, see docs/wav2vec2.md)" : "";
-      throw new InvalidInputException("no " + weights + hint);
-    }
+    Path weights = weightsFile(from);
     Map<String, SafeTensors.Entry> renamed = new LinkedHashMap<>();
-    SafeTensors.read(weights, name -> false).forEach((name, e) -> {
+    readWeights(weights).forEach((name, e) -> {
       String ours = huggingFace ? fromHuggingFace(name) : name;
       if (ours != null) renamed.put(ours, e);
     });
     Wav2Vec2Config config = huggingFace ? huggingFaceConfig(from) : torchaudioConfig(renamed, options);
     write(config, foldWeightNorm(renamed), weights + (huggingFace ? " (Hugging Face names as torchaudio's)" : ""), to);
     return config;
+  }
+
+  /** In a folder, model.safetensors or else pytorch_model.bin; a file as given. */
+  private static Path weightsFile(Path from) {
+    if (!Files.isDirectory(from)) {
+      if (!Files.exists(from)) throw new InvalidInputException("no " + from);
+      return from;
+    }
+    for (String name : List.of(Checkpoint.WEIGHTS, PYTORCH_WEIGHTS)) {
+      if (Files.exists(from.resolve(name))) return from.resolve(name);
+    }
+    boolean sharded = Files.exists(from.resolve(Checkpoint.WEIGHTS + ".index.json"))
+        || Files.exists(from.resolve(PYTORCH_WEIGHTS + ".index.json"));
+    throw new InvalidInputException("no " + Checkpoint.WEIGHTS + " or " + PYTORCH_WEIGHTS + " in " + from
+        + (sharded ? " (sharded checkpoints are not supported)" : ""));
+  }
+
+  /** A *.safetensors file as safetensors, anything else (.bin, .pt, .pth) as torch.save's zip. */
+  private static Map<String, SafeTensors.Entry> readWeights(Path file) throws IOException {
+    return file.getFileName().toString().endsWith(".safetensors") ? SafeTensors.read(file, name -> false)
+        : TorchStateDict.read(file);
   }
 
   // ---- names and weight norm ---------------------------------------------------------------------

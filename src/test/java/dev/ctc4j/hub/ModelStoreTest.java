@@ -124,15 +124,14 @@ class ModelStoreTest {
     assertFalse(Files.exists(store.folder(REPO)));
   }
 
+  /** A repository that ships only pytorch_model.bin (torch.save's format, written by libtorch) pulls and imports. */
   @Test
-  void aRepositoryWithOnlyPytorchWeightsIsDownloadedButNotYetImported() throws IOException {
+  void aRepositoryWithOnlyPytorchWeightsPullsAndGivesLibtorchsLogits() throws IOException {
     Path repo = dir.resolve("bin-repo");
-    TinyHubModel.write(repo, rng);
-    Files.move(repo.resolve(WEIGHTS), repo.resolve("pytorch_model.bin"));
+    TinyHubModel served = TinyHubModel.write(repo, rng, true);
+    assertFalse(Files.exists(repo.resolve(WEIGHTS)));
     hub.addRepo("acme/bin-only", COMMIT, repo);
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> store.pull(
-        new HubClient(hub.endpoint(), null, HubClientTest.ONCE), "acme/bin-only", null, DownloadProgress.NONE));
-    assertTrue(e.getMessage().contains("found pytorch_model.bin"), e.getMessage());
-    assertFalse(Files.exists(store.folder("acme/bin-only")));
+    store.pull(new HubClient(hub.endpoint(), null, HubClientTest.ONCE), "acme/bin-only", null, DownloadProgress.NONE);
+    served.assertImported(store.folder("acme/bin-only"), rng);
   }
 }

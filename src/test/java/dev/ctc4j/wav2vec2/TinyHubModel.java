@@ -32,15 +32,21 @@ public final class TinyHubModel {
     this.source = source;
   }
 
-  /** Writes the repository's files into {@code folder} (a few hundred KB). */
+  /** Writes the repository's files into {@code folder} (a few hundred KB), the weights as model.safetensors. */
   public static TinyHubModel write(Path folder, SplittableRandom rng) throws IOException {
+    return write(folder, rng, false);
+  }
+
+  /** The same, the weights as model.safetensors or, with {@code pytorchBin}, as libtorch-written pytorch_model.bin. */
+  public static TinyHubModel write(Path folder, SplittableRandom rng, boolean pytorchBin) throws IOException {
     List<String> vocab = Wav2Vec2ImportTest.vocab(12);
     List<String> labels = new ArrayList<>(vocab);
     labels.set(4, " ");
     Wav2Vec2Config config = Wav2Vec2ImportTest.withVocab(TinyModels.base(), labels, true);
     Wav2Vec2ImportTest.Source source = Wav2Vec2ImportTest.Source.random(config, rng, "weight_g", "weight_v");
     Files.createDirectories(folder);
-    source.write(folder.resolve("model.safetensors"), Wav2Vec2ImportTest::huggingFaceName, Map.of());
+    if (pytorchBin) source.writeTorch(folder.resolve("pytorch_model.bin"), Wav2Vec2ImportTest::huggingFaceName);
+    else source.write(folder.resolve("model.safetensors"), Wav2Vec2ImportTest::huggingFaceName, Map.of());
     Wav2Vec2ImportTest.writeHuggingFaceConfig(folder, config, vocab);
     return new TinyHubModel(config, source);
   }

@@ -1,5 +1,6 @@
 package dev.ctc4j.wav2vec2;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,8 @@ import dev.ctc4j.nn.TorchCheck;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.Seeds;
+import dev.ctc4j.testing.Torch;
+import dev.ctc4j.testing.TorchSave;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +70,18 @@ class Wav2Vec2ImportTest {
       values.forEach((name, v) -> out.put(rename.apply(name), new SafeTensors.Entry(shapes.get(name), v)));
       out.putAll(extra);
       SafeTensors.write(file, out, Map.of("format", "pt"));
+    }
+
+    /** The same tensors through libtorch's torch.save writer, 2-D ones as transposed (strided) views. */
+    void writeTorch(Path file, java.util.function.UnaryOperator<String> rename) throws IOException {
+      try (PointerScope scope = new PointerScope()) {
+        Map<String, org.bytedeco.pytorch.Tensor> out = new LinkedHashMap<>();
+        values.forEach((name, v) -> {
+          org.bytedeco.pytorch.Tensor t = Torch.floats(v, shapes.get(name));
+          out.put(rename.apply(name), t.dim() == 2 ? t.t().contiguous().t() : t);
+        });
+        TorchSave.write(file, out);
+      }
     }
 
     double[] referenceLogits(Wav2Vec2Config config, float[] waveform) {
@@ -163,6 +178,42 @@ class Wav2Vec2ImportTest {
     assertImportMatches(config, source, TinyModels.waveform(rng, 2001), "--from", hf.toString());
   }
 
+  /**
+   * A Hugging Face folder with pytorch_model.bin (written by libtorch) and no model.safetensors
+   * imports to the same tensors as its safetensors twin, and to libtorch's logits.
+   */
+  @Test
+  void huggingFacePytorchModelBinImportsLikeItsSafetensorsTwin() throws IOException {
+    SplittableRandom rng = Seeds.random("Wav2Vec2ImportTest.pytorchModelBin");
+    List<String> vocab = vocab(12);
+    List<String> labels = new ArrayList<>(vocab);
+    labels.set(4, " ");
+    Wav2Vec2Config config = withVocab(TinyModels.base(), labels, true);
+    Source source = Source.random(config, rng, "weight_g", "weight_v");
+    Path bin = Files.createDirectories(dir.resolve("hf-bin"));
+    source.writeTorch(bin.resolve("pytorch_model.bin"), Wav2Vec2ImportTest::huggingFaceName);
+    writeHuggingFaceConfig(bin, config, vocab);
+    Path safetensors = Files.createDirectories(dir.resolve("hf-safetensors"));
+    source.write(safetensors.resolve("model.safetensors"), Wav2Vec2ImportTest::huggingFaceName, Map.of());
+    writeHuggingFaceConfig(safetensors, config, vocab);
+
+    assertImportMatches(config, source, TinyModels.waveform(rng, 1999), "--from", bin.toString());
+    Wav2Vec2Import.run(safetensors, dir.resolve("twin"), Wav2Vec2Import.Options.DEFAULTS);
+    assertSameCheckpoint(dir.resolve("twin"), dir.resolve("imported"));
+  }
+
+  /** The same configuration and the same tensors, bit for bit. */
+  private static void assertSameCheckpoint(Path expected, Path actual) throws IOException {
+    assertEquals(Files.readString(expected.resolve("config.json")), Files.readString(actual.resolve("config.json")));
+    Map<String, SafeTensors.Entry> want = SafeTensors.read(expected.resolve("model.safetensors"), n -> false),
+        got = SafeTensors.read(actual.resolve("model.safetensors"), n -> false);
+    assertEquals(want.keySet(), got.keySet());
+    want.forEach((name, e) -> {
+      assertArrayEquals(e.shape(), got.get(name).shape(), name);
+      assertArrayEquals(e.values(), got.get(name).values(), name);
+    });
+  }
+
   /** Runs the import command, loads the result and compares its config and logits with the source's. */
   private void assertImportMatches(Wav2Vec2Config config, Source source, float[] waveform, String... args)
       throws IOException {
@@ -192,6 +243,10 @@ class Wav2Vec2ImportTest {
     source.write(file, name -> name, Map.of());
 
     assertImportMatches(config, source, TinyModels.waveform(rng, 2345), "--from", file.toString(), "--heads", "4");
+    Path pt = dir.resolve("wav2vec2_large_lv60k_asr.pt"); // the same state dict as torch.save writes it
+    source.writeTorch(pt, name -> name);
+    Wav2Vec2Import.run(pt, dir.resolve("from-pt"), new Wav2Vec2Import.Options(null, 4, null, null));
+    assertSameCheckpoint(dir.resolve("imported"), dir.resolve("from-pt"));
   }
 
   @Test
@@ -228,7 +283,7 @@ class Wav2Vec2ImportTest {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     writeHuggingFaceConfig(bin, config, vocab);
     Files.write(bin.resolve("pytorch_model.bin"), new byte[16]);
-    expect("convert it to model.safetensors first", bin);
+    expect("pytorch_model.bin: not a valid torch.save state dict: not a zip archive", bin);
   }
 
   private void expect(String message, Path from) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * With real weights (CTC4J_WAV2VEC2_DIR: our checkpoint folder, a Hugging Face folder such as
- * facebook/wav2vec2-base-960h, or a torchaudio .safetensors state dict), the VOiCES clip of the
+ * facebook/wav2vec2-base-960h, or a torchaudio state dict as .safetensors or torch.save file), the VOiCES clip of the
  * shared LibriSpeech samples is transcribed exactly — "I HAD THAT CURIOSITY BESIDE ME AT THIS
  * MOMENT" — through the Transcriber in one pass and in 1 s chunks. Skipped where no weights are present (none can be
  * downloaded here).
