@@ -48,11 +48,8 @@ class ModelCommandsTest {
   void wav2vec2FolderRunsThroughEvalTranscribeAndAlign() throws Exception {
     TinyTraining.config(dir, 4, 100); // writes the manifests and their audio
     Path model = dir.resolve("w2v");
-    Wav2Vec2Config b = TinyModels.base(); // with character labels, so that a transcript can be aligned
     List<String> labels = List.of("<pad>", " ", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
-    Wav2Vec2Config config = new Wav2Vec2Config(b.formatVersion(), b.architecture(), labels, 0, b.convLayers(), b.convBias(),
-        b.extractorMode(), b.embedDim(), b.ffnDim(), b.layers(), b.heads(), b.posConvKernel(), b.posConvGroups(),
-        b.layerNormFirst(), b.normalizeWaveform(), b.sampleRate());
+    Wav2Vec2Config config = TinyModels.withLabels(TinyModels.base(), labels);
     try (Wav2Vec2Model w = TinyModels.create(config, Seeds.random("ModelCommandsTest.wav2vec2"))) {
       w.save(model);
     }

@@ -149,10 +149,7 @@ class WaveformModelTest {
   void unicodeVocabularyStaysInItsOwnCharacters() throws IOException {
     SplittableRandom rng = Seeds.random("WaveformModelTest.unicode");
     List<String> labels = List.of("<pad>", " ", "ä", "ö", "ü", "ß", "é", "ñ", "ç", "ø", "å", "ł");
-    Wav2Vec2Config b = TinyModels.base();
-    Path folder = save(new Wav2Vec2Config(b.formatVersion(), b.architecture(), labels, 0, b.convLayers(), b.convBias(),
-        b.extractorMode(), b.embedDim(), b.ffnDim(), b.layers(), b.heads(), b.posConvKernel(), b.posConvGroups(),
-        b.layerNormFirst(), b.normalizeWaveform(), b.sampleRate()), rng);
+    Path folder = save(TinyModels.withLabels(TinyModels.base(), labels), rng);
     float[] audio = TinyModels.waveform(rng, 24_000);
     try (Transcriber t = Transcriber.builder(folder).build()) {
       String text = t.transcribe(audio, 16000).text();

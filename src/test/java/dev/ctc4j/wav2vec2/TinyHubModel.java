@@ -10,7 +10,6 @@ import dev.ctc4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -40,9 +39,7 @@ public final class TinyHubModel {
   /** The same, the weights as model.safetensors or, with {@code pytorchBin}, as libtorch-written pytorch_model.bin. */
   public static TinyHubModel write(Path folder, SplittableRandom rng, boolean pytorchBin) throws IOException {
     List<String> vocab = Wav2Vec2ImportTest.vocab(12);
-    List<String> labels = new ArrayList<>(vocab);
-    labels.set(4, " ");
-    Wav2Vec2Config config = Wav2Vec2ImportTest.withVocab(TinyModels.base(), labels, true);
+    Wav2Vec2Config config = Wav2Vec2ImportTest.withHuggingFaceVocab(TinyModels.base(), vocab);
     Wav2Vec2ImportTest.Source source = Wav2Vec2ImportTest.Source.random(config, rng, "weight_g", "weight_v");
     Files.createDirectories(folder);
     if (pytorchBin) source.writeTorch(folder.resolve("pytorch_model.bin"), Wav2Vec2ImportTest::huggingFaceName);

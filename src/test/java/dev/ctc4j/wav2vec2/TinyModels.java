@@ -44,6 +44,18 @@ public final class TinyModels {
         Wav2Vec2Config.LAYER_NORM, 32, 48, 0, 4, 16, 4, true, false, 16000);
   }
 
+  /** {@code c} with other labels (blank first). */
+  public static Wav2Vec2Config withLabels(Wav2Vec2Config c, List<String> labels) {
+    return withLabels(c, labels, c.normalizeWaveform());
+  }
+
+  /** {@code c} with other labels (blank first) and waveform normalisation. */
+  public static Wav2Vec2Config withLabels(Wav2Vec2Config c, List<String> labels, boolean normalize) {
+    return new Wav2Vec2Config(c.formatVersion(), c.architecture(), labels, 0, c.convLayers(), c.convBias(),
+        c.extractorMode(), c.embedDim(), c.ffnDim(), c.layers(), c.heads(), c.posConvKernel(), c.posConvGroups(),
+        c.layerNormFirst(), normalize, c.sampleRate());
+  }
+
   /** A model whose norm scales and shifts are random too (default init leaves them 1 and 0). */
   public static Wav2Vec2Model create(Wav2Vec2Config config, SplittableRandom rng) {
     Wav2Vec2Model model = Wav2Vec2Model.create(config, Device.CPU, rng.nextLong());

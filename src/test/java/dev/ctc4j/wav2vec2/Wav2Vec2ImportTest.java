@@ -133,19 +133,19 @@ class Wav2Vec2ImportTest {
     return out;
   }
 
-  static Wav2Vec2Config withVocab(Wav2Vec2Config c, List<String> labels, boolean normalize) {
-    return new Wav2Vec2Config(c.formatVersion(), c.architecture(), labels, 0, c.convLayers(), c.convBias(),
-        c.extractorMode(), c.embedDim(), c.ffnDim(), c.layers(), c.heads(), c.posConvKernel(), c.posConvGroups(),
-        c.layerNormFirst(), normalize, c.sampleRate());
+  /** {@code c} with the classes of a Hugging Face vocabulary: its word delimiter "|" (id 4) as " ", normalised input. */
+  static Wav2Vec2Config withHuggingFaceVocab(Wav2Vec2Config c, List<String> vocab) {
+    List<String> labels = new ArrayList<>(vocab);
+    labels.set(vocab.indexOf("|"), " ");
+    return TinyModels.withLabels(c, labels, true);
   }
+
 
   @Test
   void huggingFaceFolderImportsWithWeightNormFoldedAndVocabularyLabels() throws IOException {
     SplittableRandom rng = Seeds.random("Wav2Vec2ImportTest.huggingFace");
     List<String> vocab = vocab(12);
-    List<String> labels = new ArrayList<>(vocab);
-    labels.set(4, " ");
-    Wav2Vec2Config config = withVocab(TinyModels.base(), labels, true);
+    Wav2Vec2Config config = withHuggingFaceVocab(TinyModels.base(), vocab);
     Source source = Source.random(config, rng, "weight_g", "weight_v");
     Path hf = Files.createDirectories(dir.resolve("hf"));
     source.write(hf.resolve("model.safetensors"), Wav2Vec2ImportTest::huggingFaceName,
@@ -162,9 +162,7 @@ class Wav2Vec2ImportTest {
   void hubertFolderImportsAsTheSameNetwork() throws IOException {
     SplittableRandom rng = Seeds.random("Wav2Vec2ImportTest.hubert");
     List<String> vocab = vocab(10);
-    List<String> labels = new ArrayList<>(vocab);
-    labels.set(4, " ");
-    Wav2Vec2Config config = withVocab(TinyModels.large(), labels, true); // large: layer-norm encoder, pre-LN
+    Wav2Vec2Config config = withHuggingFaceVocab(TinyModels.large(), vocab); // large: layer-norm encoder, pre-LN
     Source source = Source.random(config, rng, "weight_g", "weight_v");
     Path hf = Files.createDirectories(dir.resolve("hubert"));
     source.write(hf.resolve("model.safetensors"), name -> huggingFaceName(name).replaceFirst("^wav2vec2\\.", "hubert."),
@@ -186,9 +184,7 @@ class Wav2Vec2ImportTest {
   void huggingFacePytorchModelBinImportsLikeItsSafetensorsTwin() throws IOException {
     SplittableRandom rng = Seeds.random("Wav2Vec2ImportTest.pytorchModelBin");
     List<String> vocab = vocab(12);
-    List<String> labels = new ArrayList<>(vocab);
-    labels.set(4, " ");
-    Wav2Vec2Config config = withVocab(TinyModels.base(), labels, true);
+    Wav2Vec2Config config = withHuggingFaceVocab(TinyModels.base(), vocab);
     Source source = Source.random(config, rng, "weight_g", "weight_v");
     Path bin = Files.createDirectories(dir.resolve("hf-bin"));
     source.writeTorch(bin.resolve("pytorch_model.bin"), Wav2Vec2ImportTest::huggingFaceName);
@@ -253,7 +249,7 @@ class Wav2Vec2ImportTest {
   void badCheckpointsAreRejectedNamingTheTensor() throws IOException {
     SplittableRandom rng = Seeds.random("Wav2Vec2ImportTest.rejects");
     List<String> vocab = vocab(12);
-    Wav2Vec2Config config = withVocab(TinyModels.base(), vocab.stream().map(l -> l.equals("|") ? " " : l).toList(), false);
+    Wav2Vec2Config config = TinyModels.withLabels(TinyModels.base(), vocab.stream().map(l -> l.equals("|") ? " " : l).toList(), false);
     Source source = Source.random(config, rng, "weight_g", "weight_v");
 
     Path wrongShape = Files.createDirectories(dir.resolve("shape"));
