@@ -27,17 +27,23 @@ CTC4J_HD float fast_erf(float a) {
   return r < -1.0f ? -1.0f : (r > 1.0f ? 1.0f : r);  // near +-4 the rational overshoots +-1 by an ulp
 }
 
-// erfc(t) for t >= 1 by its continued fraction erfc(t) = e^(-t^2) / sqrt(pi) / (t + (1/2) / (t + 1 / (t +
-// (3/2) / ...))), cut after 28 levels and evaluated by the convergents' recurrence (one division).
-// Meaningless (possibly inf or NaN) for small t: callers select.
+// erfc(t) for t >= 1.06 as e^(-t^2) / (t sqrt(pi)) f(1 / t^2), with f a degree-10 polynomial fitted for
+// ctc4j (least squares on Chebyshev nodes, float64) to erfc(t) t sqrt(pi) e^(t^2) over t in [1.06, 9.5]:
+// GELU below x = -1.5 through it is within 2e-7 of float64. Meaningless for small t: callers select.
 CTC4J_HD float erfc_tail(float t) {
-  float a_prev = 1.0f, a = t, b_prev = 0.0f, b = 1.0f;  // the convergents a / b of the fraction
-  for (int k = 1; k <= 28; ++k) {
-    const float ak = 0.5f * static_cast<float>(k);
-    const float a_next = t * a + ak * a_prev, b_next = t * b + ak * b_prev;
-    a_prev = a, a = a_next, b_prev = b, b = b_next;
-  }
-  return fast_exp(-t * t) * 0.56418958354775628f * b / a;
+  const float r = 1.0f / t, u = r * r;
+  float f = 1.7140311f;
+  f = f * u - 8.33607292f;
+  f = f * u + 17.7806530f;
+  f = f * u - 22.0204792f;
+  f = f * u + 17.7802334f;
+  f = f * u - 10.1064835f;
+  f = f * u + 4.41105318f;
+  f = f * u - 1.70700574f;
+  f = f * u + 0.742131054f;
+  f = f * u - 0.499819756f;
+  f = f * u + 0.999998569f;
+  return fast_exp(-t * t) * 0.56418958354775628f * r * f;
 }
 
 // GELU in the exact form x * Phi(x) (torch.nn.functional.gelu's default). Below x = -1.5, 1 + erf(x / sqrt 2)
