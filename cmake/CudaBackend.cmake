@@ -2,6 +2,46 @@
 # library loads on machines without a driver and reports the reason instead of failing to load.
 # (enable_language must run at file scope, hence no function here.)
 set(CTC4J_CUDA_ENABLED OFF)
+
+# cuBLAS and cuDNN headers, only for the static checks of our own declarations in cuda/libraries.cu
+# (the libraries are opened at run time, never linked): CTC4J_NVIDIA_INCLUDE_DIRS when given (the GPU
+# harness passes the pip wheels' include folders), else the include folders of the nvidia-cublas and
+# nvidia-cudnn-cu13 wheels where the machine image keeps them on disk, extracted into the build folder.
+# Without either the checks are skipped (__has_include).
+set(CTC4J_NVIDIA_INCLUDE_DIRS "" CACHE STRING "cuBLAS/cuDNN include folders for the declaration checks")
+set(CTC4J_NVIDIA_WHEELS /opt/pypi-more/files /opt/pypi/files CACHE STRING "folders searched for nvidia-* wheels")
+function(ctc4j_nvidia_headers out)
+  if(CTC4J_NVIDIA_INCLUDE_DIRS)
+    set(${out} ${CTC4J_NVIDIA_INCLUDE_DIRS} PARENT_SCOPE)
+    return()
+  endif()
+  find_program(UNZIP unzip)
+  set(root ${CMAKE_BINARY_DIR}/nvidia-headers)
+  foreach(spec "nvidia_cublas-*.whl|nvidia/cu13/include/cublas*|nvidia/cu13/include"
+                "nvidia_cudnn_cu13-*.whl|nvidia/cudnn/include/*|nvidia/cudnn/include")
+    string(REPLACE "|" ";" parts "${spec}")
+    list(GET parts 0 pattern)
+    list(GET parts 1 members)
+    list(GET parts 2 folder)
+    set(wheel "")
+    foreach(dir ${CTC4J_NVIDIA_WHEELS})
+      file(GLOB found ${dir}/${pattern})
+      if(found AND NOT wheel)
+        list(GET found 0 wheel)
+      endif()
+    endforeach()
+    if(wheel AND UNZIP)
+      if(NOT EXISTS ${root}/${folder})
+        execute_process(COMMAND ${UNZIP} -o -q ${wheel} ${members} -d ${root} RESULT_VARIABLE rc)
+      endif()
+      if(EXISTS ${root}/${folder})
+        list(APPEND dirs ${root}/${folder})
+        message(STATUS "ctc4j: declaration checks against the headers of ${wheel}")
+      endif()
+    endif()
+  endforeach()
+  set(${out} ${dirs} PARENT_SCOPE)
+endfunction()
 if(CTC4J_CUDA STREQUAL "OFF")
   message(STATUS "ctc4j: CUDA backend disabled (CTC4J_CUDA=OFF)")
 else()
@@ -31,6 +71,8 @@ if(CTC4J_CUDA_ENABLED)
   target_compile_options(ctc4j_cuda PRIVATE
                          $<$<COMPILE_LANGUAGE:CUDA>:--default-stream=per-thread -O3 -Xcompiler=-fvisibility=hidden>)
   target_link_libraries(ctc4j_cuda PRIVATE -static-libstdc++ -static-libgcc)
+  ctc4j_nvidia_headers(nvidia_include_dirs)
+  target_include_directories(ctc4j_cuda PRIVATE ${nvidia_include_dirs})
   install(TARGETS ctc4j_cuda LIBRARY DESTINATION lib)
   message(STATUS "ctc4j: CUDA backend enabled (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
                  "architectures ${CMAKE_CUDA_ARCHITECTURES})")

@@ -53,12 +53,31 @@ summarize() {
     --out "$out/summary.json" "$out/steps.jsonl" "$out/checks.jsonl" "$out/peers.jsonl"
 }
 
+# The cuBLAS and cuDNN headers of the pip wheels next to torch, copied apart (only cublas*.h and cudnn*.h,
+# so that the wheels' CUDA runtime headers cannot shadow nvcc's) for the build's declaration checks.
+nvidia_headers() {
+  python3 - "$build/nvidia-headers" <<'PY' 2>/dev/null
+import glob, os, shutil, site, sys
+out, dirs = sys.argv[1], []
+roots = site.getsitepackages() + [site.getusersitepackages()]
+for name, pattern in (("cublas", "nvidia/*/include/cublas*.h"), ("cudnn", "nvidia/cudnn/include/cudnn*.h")):
+    files = [f for root in roots for f in glob.glob(os.path.join(root, pattern))]
+    if files:
+        os.makedirs(os.path.join(out, name), exist_ok=True)
+        for f in files: shutil.copy(f, os.path.join(out, name))
+        dirs.append(os.path.join(out, name))
+print(";".join(dirs))
+PY
+}
+
 build_native() {
   local generator=() cuda=ON
   command -v ninja >/dev/null && generator=(-G Ninja)
   [ $dry = 1 ] && cuda=AUTO  # the dry run compiles the CUDA library too where nvcc is found
   # sm_90 only, the H200's: one compilation per kernel (the Maven build compiles every architecture).
-  local arch=(-DCMAKE_CUDA_ARCHITECTURES=90)
+  local arch=(-DCMAKE_CUDA_ARCHITECTURES=90) headers
+  headers=$(nvidia_headers)
+  [ -n "$headers" ] && arch+=("-DCTC4J_NVIDIA_INCLUDE_DIRS=$headers")
   { cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCTC4J_HARNESS=ON -DCTC4J_CUDA=$cuda \
       "${arch[@]}" -DCMAKE_INSTALL_PREFIX="$build/install" &&
     cmake --build "$build" --parallel "$(nproc)" && cmake --install "$build" >/dev/null; } > "$out/build.log" 2>&1
@@ -135,7 +154,7 @@ mkdir -p "$build"
 deadline=$(( started + ${CTC4J_VERIFY_SECONDS:-540} ))  # the whole run, under the device tool's 10 minutes
 device=$(device_name)
 export root dry lm build seed out
-export -f build_native checks sanitize peers python_for_peers language_model
+export -f build_native nvidia_headers checks sanitize peers python_for_peers language_model
 if step build 300 build_native; then
   step checks.small 120 checks small
   for tool in memcheck racecheck synccheck; do step "sanitizer.$tool" 120 sanitize "$tool"; done

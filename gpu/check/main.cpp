@@ -65,6 +65,12 @@ Result library_check(const Options& o, int device, JsonLine& info) {
     r.require(pools != nullptr && pools(device, &supported) == CTC4J_OK, "cannot query memory-pool support");
     info.boolean("memory_pools", supported != 0);
     r.detail += supported ? "; memory pools supported" : "; memory pools NOT supported (cudaMallocAsync falls back)";
+    // The machine has torch's pip wheels of cuBLAS and cuDNN: the run-time search must find both.
+    const std::string libraries = ctc4j_cuda_libraries();
+    info.text("cuda_libraries", libraries);
+    r.detail += "; " + libraries;
+    r.require(libraries.find(" not found") == std::string::npos && libraries.find("cuBLAS ") == 0,
+              "cuBLAS or cuDNN not found by the run-time search");
   }
   return r;
 }
@@ -113,6 +119,7 @@ int run(const Options& o) {
   add_decode_checks(checks);
   add_optim_checks(checks);
   add_transformer_checks(checks);
+  add_library_checks(checks);
   int failed = 0;
   for (size_t i = 0; i < checks.size(); ++i) {
     const Check& check = checks[i];

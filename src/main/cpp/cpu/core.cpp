@@ -151,6 +151,15 @@ int ctc4j_cuda_device_count(int* count) {
   return guarded([&] { *count = cuda::device_count(); });
 }
 const char* ctc4j_cuda_status(void) { return cuda::status().c_str(); }
+const char* ctc4j_cuda_libraries(void) {
+  thread_local std::string text;
+  if (cuda::device_count() == 0) return (text = "no CUDA backend: " + cuda::status()).c_str();
+  char found[4096];
+  if (guarded([&] { CTC4J_CUDA_CALL(ctc4jcu_library_status, found, static_cast<int>(sizeof found)); }) != CTC4J_OK) {
+    return (text = std::string("cannot tell: ") + ctc4j_last_error()).c_str();
+  }
+  return (text = found).c_str();
+}
 int ctc4j_cuda_device_name(int device, char* name, int capacity) {
   return guarded([&] {
     cuda::require_device(device);

@@ -118,7 +118,12 @@ void write_hypothesis(const OutputView& o, int b, int rank, const ScoredTokens& 
     o.ends[base + k] = static_cast<int32_t>(t);
     mass += std::exp(path.log_probs[t]);
   }
-  finish();
+  if (k >= 0) finish();
+  // A path whose scores all reached -inf (finite emissions near -3e38 summed over frames) spells nothing:
+  // refuse it rather than leave token slots unwritten.
+  require(k + 1 == static_cast<int64_t>(h.tokens.size()),
+          "utterance " + std::to_string(b) + ": no alignment of hypothesis " + std::to_string(rank) +
+              " has a finite score (emissions too close to -inf)");
 }
 
 }  // namespace ctc4j

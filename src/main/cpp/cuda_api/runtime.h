@@ -13,6 +13,8 @@ extern "C" {
 CTC4J_API uint64_t ctc4jcu_abi_fingerprint(void);
 /* 1 when the device supports stream-ordered allocation (cudaMallocAsync memory pools). */
 CTC4J_API int ctc4jcu_memory_pools_supported(int device, int* supported);
+/* Which cuBLAS and cuDNN were opened (version and path), or what is missing and every place looked. */
+CTC4J_API int ctc4jcu_library_status(char* out, int capacity);
 CTC4J_API const char* ctc4jcu_last_error(void);
 CTC4J_API int ctc4jcu_device_count(int* count);
 CTC4J_API int ctc4jcu_device_name(int device, char* name, int capacity);

@@ -40,6 +40,10 @@ CTC4J_API int ctc4j_num_threads(void);
  * ("not built", "no driver: ...", "no device", ...). The CUDA library is loaded on first call. */
 CTC4J_API int ctc4j_cuda_device_count(int* count);
 CTC4J_API const char* ctc4j_cuda_status(void);
+/* The run-time libraries the CUDA backend opens (it never links them): the cuBLAS and cuDNN found, with
+ * version and path, or for each missing one every place looked (CTC4J_CUBLAS_PATH / CTC4J_CUDNN_PATH,
+ * LD_LIBRARY_PATH and the system, pip nvidia-* folders); "no CUDA backend: <why>" without a usable device. */
+CTC4J_API const char* ctc4j_cuda_libraries(void);
 CTC4J_API int ctc4j_cuda_device_name(int device, char* name, int capacity);
 
 /* Memory on a device (64-byte aligned on the CPU). Freeing NULL is a no-op. */

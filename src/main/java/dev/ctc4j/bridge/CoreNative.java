@@ -55,6 +55,7 @@ public final class CoreNative {
   public static native int ctc4j_cuda_device_count(IntPointer count);
 
   public static native @Cast("const char*") BytePointer ctc4j_cuda_status();
+  public static native @Cast("const char*") BytePointer ctc4j_cuda_libraries();
 
   public static native int ctc4j_cuda_device_name(int device, @Cast("char*") BytePointer name, int capacity);
 

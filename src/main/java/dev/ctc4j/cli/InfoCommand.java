@@ -21,6 +21,7 @@ final class InfoCommand implements Callable<Integer> {
       System.out.println("cuda: none (" + Device.cudaStatus() + ")");
     } else {
       for (int i = 0; i < gpus.size(); i++) System.out.println("cuda:" + i + ": " + gpus.get(i));
+      System.out.println("cuda libraries: " + Device.cudaLibraries());
     }
     return 0;
   }

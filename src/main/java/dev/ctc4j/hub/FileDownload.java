@@ -3,6 +3,7 @@ package dev.ctc4j.hub;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,7 +16,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One file downloaded into a partial file that outlives interruptions: a later try asks for the
@@ -26,6 +31,18 @@ import java.util.concurrent.Flow;
  * <p>Stateless; {@link HubClient#download} is the way in.
  */
 final class FileDownload {
+  /**
+   * A body that sends nothing for this long (60 s; the property {@value #IDLE_PROPERTY} in ms) is
+   * abandoned and the try fails as a timeout, which is retried and resumed: the HTTP client's own
+   * timeout covers only the wait for the headers.
+   */
+  static final String IDLE_PROPERTY = "ctc4j.hub.idleMillis";
+  private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "ctc4j-download-watchdog");
+    t.setDaemon(true);
+    return t;
+  });
+
   private FileDownload() {}
 
   static String fetch(HubClient hub, URI uri, Path partial, long size, String sha256, DownloadProgress progress) {
@@ -57,7 +74,7 @@ final class FileDownload {
       Files.delete(partial);
       have = 0;
     }
-    if (size >= 0 && have == size) return null; // complete from an earlier try; the caller checks it
+    if (size >= 0 && have == size && Files.exists(partial)) return null; // complete from an earlier try; the caller checks it
     long offset = have;
     progress.start(partial.getFileName().toString(), offset, size);
     try {
@@ -115,6 +132,8 @@ final class FileDownload {
     private long position;
     private FileChannel channel;
     private Flow.Subscription subscription;
+    private ScheduledFuture<?> idle;
+    private final long idleMillis = Long.getLong(IDLE_PROPERTY, 60_000);
 
     /** Appends when {@code offset} is positive, else replaces the file. */
     PartialFileWriter(Path file, long offset, DownloadProgress progress) {
@@ -134,7 +153,17 @@ final class FileDownload {
         return;
       }
       subscription = s;
+      watch();
       s.request(1);
+    }
+
+    /** (Re)arms the idle watchdog: no bytes for IDLE, and the body is cancelled as a timeout. */
+    private synchronized void watch() {
+      if (idle != null) idle.cancel(false);
+      idle = WATCHDOG.schedule(() -> {
+        subscription.cancel();
+        finish(new HttpTimeoutException("no data for " + idleMillis + " ms from the server"));
+      }, idleMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -149,6 +178,7 @@ final class FileDownload {
         return;
       }
       progress.advance(position);
+      watch();
       subscription.request(1);
     }
 
@@ -162,9 +192,15 @@ final class FileDownload {
       finish(null);
     }
 
-    private void finish(Throwable failure) {
+    /** Once: the watchdog or the client may both end the body. The bytes are on disk before it completes. */
+    private synchronized void finish(Throwable failure) {
+      if (written.isDone()) return;
+      if (idle != null) idle.cancel(false);
       try {
-        if (channel != null) channel.close();
+        if (channel != null) {
+          if (failure == null) channel.force(true); // renamed into the store next: durable first
+          channel.close();
+        }
       } catch (IOException e) {
         if (failure == null) failure = e;
       }

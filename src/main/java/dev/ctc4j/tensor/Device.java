@@ -82,6 +82,14 @@ public record Device(Kind kind, int index) {
     return CoreNative.ctc4j_cuda_status().getString();
   }
 
+  /**
+   * The cuBLAS and cuDNN the CUDA backend opened at run time (version, path), or for each missing one
+   * every place it looked; "no CUDA backend: ..." where there is no usable device. Never throws.
+   */
+  public static String cudaLibraries() {
+    return CoreNative.ctc4j_cuda_libraries().getString();
+  }
+
   /** Names of the usable CUDA devices, e.g. "NVIDIA H100 80GB HBM3 (sm_90, 81008 MiB)". */
   public static List<String> cudaDeviceNames() {
     List<String> names = new ArrayList<>();

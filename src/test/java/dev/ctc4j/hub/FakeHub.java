@@ -46,6 +46,12 @@ public final class FakeHub implements AutoCloseable {
   private final Map<String, Repo> repos = new ConcurrentHashMap<>();
   private final Map<String, Blob> blobs = new ConcurrentHashMap<>();
   private final Map<String, Integer> cuts = new ConcurrentHashMap<>();
+  private final Map<String, Integer> stalls = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "fake-hub");
+    t.setDaemon(true);
+    return t;
+  });
   private final Map<String, Integer> corruptions = new ConcurrentHashMap<>();
   private final Map<String, int[]> failures = new ConcurrentHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -56,6 +62,7 @@ public final class FakeHub implements AutoCloseable {
   public FakeHub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    server.setExecutor(handlers); // a stalled response must not hold up the next request
     server.start();
   }
 
@@ -84,6 +91,11 @@ public final class FakeHub implements AutoCloseable {
   }
 
   /** The next response carrying {@code file}'s bytes stops after {@code bytes} of them and drops the connection. */
+  /** The next response for {@code file} sends {@code bytes} of its body, then nothing more, holding the connection. */
+  public void stallAfter(String file, int bytes) {
+    stalls.put(file, bytes);
+  }
+
   public void cutAfter(String file, int bytes) {
     cuts.put(file, bytes);
   }
@@ -115,6 +127,7 @@ public final class FakeHub implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    handlers.shutdownNow();
   }
 
   static boolean isLfs(String name) {
@@ -216,6 +229,17 @@ public final class FakeHub implements AutoCloseable {
     if (from > 0) x.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
     x.sendResponseHeaders(from > 0 ? 206 : 200, body.length - from);
     OutputStream out = x.getResponseBody();
+    Integer stall = stalls.remove(name);
+    if (stall != null && stall < body.length - from) {
+      out.write(body, from, stall);
+      out.flush();
+      try {
+        Thread.sleep(30_000); // a server that stops sending; the client must give up first
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IOException("FakeHub stalled on purpose");
+    }
     Integer cut = cuts.remove(name);
     if (cut != null && cut < body.length - from) {
       out.write(body, from, cut);

@@ -92,6 +92,22 @@ class HubClientTest {
     assertEquals(java.util.Arrays.asList(null, "bytes=100000-"), rangesAsked());
   }
 
+  /** A server that stops sending mid-body (connection held open) is given up on and resumed, not waited on forever. */
+  @Test
+  void aStalledDownloadTimesOutAndIsResumed() throws IOException {
+    hub.stallAfter(WEIGHTS, 50_000);
+    long start = System.nanoTime();
+    System.setProperty(FileDownload.IDLE_PROPERTY, "300");
+    try {
+      assertEquals(FakeHub.sha256(weights), fetchWeights(new HubClient(hub.endpoint(), null, FAST)));
+    } finally {
+      System.clearProperty(FileDownload.IDLE_PROPERTY);
+    }
+    assertTrue(System.nanoTime() - start < 25_000_000_000L, "the stall was waited out instead of cut short");
+    assertArrayEquals(weights, Files.readAllBytes(partial()));
+    assertEquals(java.util.Arrays.asList(null, "bytes=50000-"), rangesAsked());
+  }
+
   @Test
   void aCutDownloadIsResumedByTheRetries() throws IOException {
     hub.cutAfter(WEIGHTS, 123_456);
