@@ -61,12 +61,12 @@ public final class SpeechModel implements AutoCloseable {
 
   /** Takes ownership of {@code acoustic}; switches it to inference mode. */
   public SpeechModel(AcousticModel acoustic, MelConfig features, Device device) {
-    this(new LogMelNetwork(acoustic, features, device, true), englishLabels(acoustic), device);
+    this(new LogMelNetwork(acoustic, features, device, true), trainedLabels(acoustic), device);
   }
 
   /** A view of a model its caller keeps owning (a trainer evaluating between epochs); close frees only the front end. */
   public static SpeechModel borrowing(AcousticModel acoustic, MelConfig features, Device device) {
-    return new SpeechModel(new LogMelNetwork(acoustic, features, device, false), englishLabels(acoustic), device);
+    return new SpeechModel(new LogMelNetwork(acoustic, features, device, false), trainedLabels(acoustic), device);
   }
 
   /** Takes ownership of a wav2vec2-family model. */
@@ -74,15 +74,22 @@ public final class SpeechModel implements AutoCloseable {
     this(new WaveformNetwork(waveformModel), waveformModel.config().decoderLabels(), waveformModel.device());
   }
 
+  /** Closes the network (and with it what it owns) if the rest of the model cannot be built. */
   private SpeechModel(Network network, Labels labels, Device device) {
+    try {
+      this.greedyDecoder = new GreedyDecoder(labels, network.input().frameSeconds());
+      this.textNormalizer = TextNormalizer.forLabels(labels);
+    } catch (RuntimeException e) {
+      network.close();
+      throw e;
+    }
     this.network = network;
     this.labels = labels;
     this.device = device;
-    this.greedyDecoder = new GreedyDecoder(labels, network.input().frameSeconds());
-    this.textNormalizer = TextNormalizer.forLabels(labels);
   }
 
-  private static Labels englishLabels(AcousticModel acoustic) {
+  /** The labels of a model trained here: its config's, the blank first. */
+  private static Labels trainedLabels(AcousticModel acoustic) {
     List<String> tokens = acoustic.config().labels();
     return new Labels(tokens, 0, tokens.indexOf(" "));
   }
@@ -90,14 +97,14 @@ public final class SpeechModel implements AutoCloseable {
   /** Loads any model folder: its config.json's architecture says which family it is. */
   public static SpeechModel load(Path dir, Device device) throws IOException {
     if (Wav2Vec2Config.ARCHITECTURE.equals(Checkpoint.architecture(dir))) {
-      return new SpeechModel(Wav2Vec2Model.load(dir, device));
+      return new SpeechModel(Wav2Vec2Model.load(dir, device)); // the constructor closes what it took on failure
     }
     MelConfig features = readFeatures(dir);
     AcousticModel acoustic = Checkpoint.load(dir, device);
     try {
       return new SpeechModel(acoustic, features, device);
     } catch (RuntimeException e) {
-      acoustic.close();
+      acoustic.close(); // closing twice is harmless where the network already closed it
       throw e;
     }
   }

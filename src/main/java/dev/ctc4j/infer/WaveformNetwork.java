@@ -38,6 +38,10 @@ final class WaveformNetwork implements Network {
       try (Tensor logProbs = model.logProbs(audio.get(b))) {
         rows[b] = logProbs.toFloatArray();
       }
+      if (rows[b].length != lengths[b] * classes) { // the batch's layout relies on the config's frame count
+        throw new IllegalStateException("wav2vec2 gave " + rows[b].length / classes + " frames for "
+            + audio.get(b).length + " samples, its config says " + lengths[b]);
+      }
       longest = Math.max(longest, Math.toIntExact(lengths[b]));
     }
     float[] padded = new float[Math.multiplyExact(Math.multiplyExact(rows.length, longest), classes)];

@@ -167,5 +167,8 @@ class WaveformModelTest {
     assertEquals("HELLO HE'LL", dev.ctc4j.data.TextNormalizer.forLabels(upper).apply("  héllo, he\u2019ll! 42 "));
     Labels german = new Labels(List.of("_", " ", "a", "ä", "s", "ß", "t"), 0, 1);
     assertEquals("ästa ßat", dev.ctc4j.data.TextNormalizer.forLabels(german).apply("Ästa-ßàt"));
+    // A vocabulary with the curly apostrophe keeps it (French and Italian models have one); a no-break space separates.
+    Labels french = new Labels(List.of("_", " ", "l", "\u2019", "h", "o", "m", "e"), 0, 1);
+    assertEquals("l\u2019homme l\u2019homme", dev.ctc4j.data.TextNormalizer.forLabels(french).apply("L\u2019homme\u00a0l'homme"));
   }
 }
