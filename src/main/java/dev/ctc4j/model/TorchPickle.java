@@ -74,6 +74,7 @@ final class TorchPickle {
   private enum None { NONE }
 
   static final int MAX_MARKS = 32;
+  static final int MAX_OPS = 1 << 20;
   static final int MAX_DIMS = 64;
   private static final Map<String, Object> GLOBALS = new HashMap<>();
 
@@ -121,7 +122,9 @@ final class TorchPickle {
   // ---- the machine --------------------------------------------------------------------------------
 
   private Object run() {
-    while (true) {
+    for (int ops = 1; ; ops++) {
+      // Each opcode may build an object (a 1-byte EMPTY_DICT, a 60-byte map): bounding them bounds the heap.
+      if (ops > MAX_OPS) throw bad("more than " + MAX_OPS + " opcodes (a state dict needs about 15 a tensor)");
       opStart = pos;
       int op = u8();
       if (op == '.') return stop();

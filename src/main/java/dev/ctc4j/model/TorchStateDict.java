@@ -49,7 +49,7 @@ import java.util.zip.ZipFile;
  * <p>Stateless and thread-safe.
  */
 public final class TorchStateDict {
-  static final int MAX_PICKLE_BYTES = 256 << 20;
+  static final int MAX_PICKLE_BYTES = 16 << 20; // a state dict of thousands of tensors pickles to well under 1 MiB
   static final int MAX_ENTRIES = 1 << 20;
   static final long MAX_EXPANSION = 8;
   /** The most deflate can compress: about 1032 to 1. */
@@ -181,12 +181,17 @@ public final class TorchStateDict {
     }
     Map<String, SafeTensors.Entry> out = new LinkedHashMap<>();
     Map<String, ByteBuffer> open = new HashMap<>();
+    long storageBytes = 0; // what the storages read inflate to, bounded like the output: a deflated entry may claim 1032x
     for (Map.Entry<String, View> e : views.entrySet()) {
       View view = e.getValue();
       String key = view.storage().key();
       if (!view.storage().dtype().floating) continue;
       ByteBuffer storage = open.get(key);
       if (storage == null) {
+        storageBytes += zip.getEntry(prefix + "data/" + key).getSize();
+        if (storageBytes > MAX_EXPANSION * fileSize) {
+          throw bad(file, "the storages would take more than " + MAX_EXPANSION + " times the file's size");
+        }
         byte[] bytes = entryBytes(file, zip, prefix + "data/" + key, MAX_ARRAY);
         storage = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         open.put(key, storage);
