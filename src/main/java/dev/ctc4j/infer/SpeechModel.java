@@ -115,6 +115,8 @@ public final class SpeechModel implements AutoCloseable {
       return JSON.readValue(file.toFile(), MelConfig.class);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new InvalidInputException(file + ": " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text
+      throw new InvalidInputException(file + ": not JSON text: " + e.getMessage());
     }
   }
 
