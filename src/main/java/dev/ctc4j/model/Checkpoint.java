@@ -85,7 +85,9 @@ public final class Checkpoint {
   /** A model folder's config.json, validated; typed errors for a bad file. */
   public static ModelConfig readConfig(Path dir) throws IOException {
     try {
-      return JSON.readValue(dir.resolve(CONFIG).toFile(), ModelConfig.class);
+      ModelConfig config = JSON.readValue(dir.resolve(CONFIG).toFile(), ModelConfig.class);
+      if (config == null) throw new InvalidInputException(dir.resolve(CONFIG) + ": not a JSON object");
+      return config;
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new InvalidInputException(dir.resolve(CONFIG) + ": " + e.getOriginalMessage());
     } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text

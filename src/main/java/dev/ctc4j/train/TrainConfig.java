@@ -71,6 +71,7 @@ public record TrainConfig(
   public static TrainConfig read(Path file) throws IOException {
     try {
       TrainConfig c = JSON.readValue(file.toFile(), TrainConfig.class);
+      if (c == null) throw new InvalidInputException(file + ": not a JSON object");
       c.validate(file);
       return c;
     } catch (com.fasterxml.jackson.core.JacksonException e) {

@@ -72,7 +72,9 @@ public final class Wav2Vec2Model extends Module {
   /** A wav2vec2 folder's config.json, validated; typed errors for a bad file. */
   public static Wav2Vec2Config readConfig(Path dir) throws IOException {
     try {
-      return JSON.readValue(dir.resolve(Checkpoint.CONFIG).toFile(), Wav2Vec2Config.class);
+      Wav2Vec2Config config = JSON.readValue(dir.resolve(Checkpoint.CONFIG).toFile(), Wav2Vec2Config.class);
+      if (config == null) throw new InvalidInputException(dir.resolve(Checkpoint.CONFIG) + ": not a JSON object");
+      return config;
     } catch (JacksonException e) {
       throw new InvalidInputException(dir.resolve(Checkpoint.CONFIG) + ": " + e.getOriginalMessage());
     } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -23,10 +24,10 @@ public final class ParserContract {
     T run() throws Exception;
   }
 
-  /** The parse's result, or empty when it refused the input with a typed exception. */
+  /** The parse's result, or empty when it refused the input with a typed exception; a null result is a finding. */
   public static <T> Optional<T> parse(Parse<T> parse) throws Exception {
     try {
-      return Optional.ofNullable(parse.run());
+      return Optional.of(Objects.requireNonNull(parse.run(), "the parser returned null"));
     } catch (Ctc4jException refused) {
       return Optional.empty();
     }
