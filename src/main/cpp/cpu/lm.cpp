@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -91,7 +92,8 @@ uint64_t bytes_left(std::FILE* f) {
 
 // The queries index the unigram table by word id and probe the higher orders until an empty slot:
 // a cache whose unigram table is not the vocabulary, or whose hash table is empty or full, would
-// read out of bounds or never stop. A NaN score (which the ARPA reader refuses) means corruption.
+// read out of bounds or never stop. A NaN score (which the ARPA reader refuses), or a probability and
+// backoff that add up to NaN as the queries add them, means corruption.
 template <class Stale>
 void check_tables(const ctc4j_lm& lm, const Stale& stale) {
   if (lm.tables[0].size() != static_cast<size_t>(lm.view.vocab_size)) throw stale("unigram table does not match the vocabulary");
@@ -100,7 +102,7 @@ void check_tables(const ctc4j_lm& lm, const Stale& stale) {
     if (k > 0 && std::none_of(t.begin(), t.end(), [](const NgramEntry& e) { return e.key == 0; })) {
       throw stale(std::to_string(k + 1) + "-gram table has no free slot");
     }
-    if (std::any_of(t.begin(), t.end(), [](const NgramEntry& e) { return e.log10_prob != e.log10_prob || e.log10_backoff != e.log10_backoff; })) {
+    if (std::any_of(t.begin(), t.end(), [](const NgramEntry& e) { return std::isnan(e.log10_prob + e.log10_backoff); })) {
       throw stale(std::to_string(k + 1) + "-gram table holds a NaN score");
     }
   }
@@ -212,8 +214,7 @@ int ctc4j_lm_load(const char* path, uint64_t fingerprint, ctc4j_lm** out) {
     if (header[2] < 1 || header[2] > INT32_MAX) throw stale("bad vocabulary size");
     // Sizes are checked against the bytes left before anything is allocated: a corrupt count must
     // not make a small file allocate gigabytes.
-    uint64_t left = bytes_left(file.f);
-    if (header[3] > left) throw stale("vocabulary of " + std::to_string(header[3]) + " bytes is longer than the file");
+    if (header[3] > bytes_left(file.f)) throw stale("vocabulary of " + std::to_string(header[3]) + " bytes is longer than the file");
     auto lm = std::make_unique<ctc4j_lm>();
     lm->view.order = static_cast<int>(header[1]);
     lm->view.vocab_size = static_cast<int>(header[2]);
