@@ -13,7 +13,7 @@ command -v clang++ >/dev/null || { echo "clang++ not found (apt-get install clan
 mkdir -p "$out/corpus"
 cp "$root"/src/test/resources/dev/ctc4j/lm/LmCacheFuzzTestInputs/load/* "$out/corpus/"
 clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root/src/main/cpp/include" -I"$root/src/main/cpp" -DCTC4J_VERSION='"fuzz"' \
+  -I"$root/src/main/cpp/include" -I"$root/src/main/cpp" \
   "$root/fuzz/lm_cache_fuzzer.cpp" "$root/src/main/cpp/cpu/lm.cpp" -o "$out/lm_cache_fuzzer"
 cd "$out"
 ./lm_cache_fuzzer -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
