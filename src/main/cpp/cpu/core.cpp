@@ -1,5 +1,8 @@
 // The C API's housekeeping: version, errors, threads, CPU features, memory.
+#include <malloc.h>
 #include <sys/mman.h>
+
+#include <atomic>
 
 #include <cstdint>
 #include <cstdlib>
@@ -110,7 +113,11 @@ LargeBlockCache& large_blocks() {
   return *cache;
 }
 
-void* host_take(size_t bytes) {
+// Host bytes handed out by ctc4j_alloc and not yet freed (idle cached blocks excluded), counted by
+// the allocator's usable size so that a block adds and removes the same amount.
+std::atomic<int64_t> host_live_bytes{0};
+
+void* host_block(size_t bytes) {
   if (bytes < kHuge) return host_alloc(bytes);
   if (void* p = large_blocks().take(bytes)) return p;
   void* p = host_alloc(bytes);
@@ -118,7 +125,14 @@ void* host_take(size_t bytes) {
   return p;
 }
 
+void* host_take(size_t bytes) {
+  void* p = host_block(bytes);
+  host_live_bytes += static_cast<int64_t>(malloc_usable_size(p));
+  return p;
+}
+
 void host_give_back(void* p) {
+  host_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
   if (!large_blocks().keep(p)) std::free(p);
 }
 
@@ -195,6 +209,7 @@ int ctc4j_set_host_cache_limit(size_t bytes) {
   return guarded([&] { large_blocks().set_limit(bytes); });
 }
 size_t ctc4j_host_cache_idle_bytes(void) { return large_blocks().idle_bytes(); }
+int64_t ctc4j_host_live_bytes(void) { return host_live_bytes.load(); }
 
 int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
   return guarded([&] {

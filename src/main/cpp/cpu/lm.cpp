@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -77,6 +80,32 @@ void write(std::FILE* f, const T* data, size_t count) {
 template <class T>
 bool read(std::FILE* f, T* data, size_t count) {
   return count == 0 || std::fread(data, sizeof(T), count, f) == count;
+}
+
+uint64_t bytes_left(std::FILE* f) {
+  const long at = std::ftell(f);
+  if (at < 0 || std::fseek(f, 0, SEEK_END) != 0) return 0;
+  const long end = std::ftell(f);
+  std::fseek(f, at, SEEK_SET);
+  return end > at ? static_cast<uint64_t>(end - at) : 0;
+}
+
+// The queries index the unigram table by word id and probe the higher orders until an empty slot:
+// a cache whose unigram table is not the vocabulary, or whose hash table is empty or full, would
+// read out of bounds or never stop. A NaN score (which the ARPA reader refuses), or a probability and
+// backoff that add up to NaN as the queries add them, means corruption.
+template <class Stale>
+void check_tables(const ctc4j_lm& lm, const Stale& stale) {
+  if (lm.tables[0].size() != static_cast<size_t>(lm.view.vocab_size)) throw stale("unigram table does not match the vocabulary");
+  for (size_t k = 0; k < lm.tables.size(); ++k) {
+    const auto& t = lm.tables[k];
+    if (k > 0 && std::none_of(t.begin(), t.end(), [](const NgramEntry& e) { return e.key == 0; })) {
+      throw stale(std::to_string(k + 1) + "-gram table has no free slot");
+    }
+    if (std::any_of(t.begin(), t.end(), [](const NgramEntry& e) { return std::isnan(e.log10_prob + e.log10_backoff); })) {
+      throw stale(std::to_string(k + 1) + "-gram table holds a NaN score");
+    }
+  }
 }
 
 }  // namespace
@@ -177,11 +206,15 @@ int ctc4j_lm_load(const char* path, uint64_t fingerprint, ctc4j_lm** out) {
     if (!file.f) throw Error(CTC4J_UNAVAILABLE, std::string("no LM cache at ") + path);
     char magic[8];
     uint64_t header[4];
-    auto stale = [&](const char* why) { return Error(CTC4J_UNAVAILABLE, std::string(path) + ": " + why); };
+    auto stale = [&](const std::string& why) { return Error(CTC4J_UNAVAILABLE, std::string(path) + ": " + why); };
     if (!read(file.f, magic, 8) || std::memcmp(magic, kMagic, 8) != 0) throw stale("not an LM cache of this version");
     if (!read(file.f, header, 4)) throw stale("truncated header");
     if (header[0] != fingerprint) throw stale("built from another source file");
     if (header[1] < 1 || header[1] > kMaxNgramOrder) throw stale("bad order");
+    if (header[2] < 1 || header[2] > INT32_MAX) throw stale("bad vocabulary size");
+    // Sizes are checked against the bytes left before anything is allocated: a corrupt count must
+    // not make a small file allocate gigabytes.
+    if (header[3] > bytes_left(file.f)) throw stale("vocabulary of " + std::to_string(header[3]) + " bytes is longer than the file");
     auto lm = std::make_unique<ctc4j_lm>();
     lm->view.order = static_cast<int>(header[1]);
     lm->view.vocab_size = static_cast<int>(header[2]);
@@ -191,11 +224,11 @@ int ctc4j_lm_load(const char* path, uint64_t fingerprint, ctc4j_lm** out) {
     lm->tables.resize(lm->view.order);
     for (auto& t : lm->tables) {
       uint64_t n = 0;
-      if (!read(file.f, &n, 1) || n > (uint64_t{1} << 36)) throw stale("bad table size");
+      if (!read(file.f, &n, 1) || n > bytes_left(file.f) / sizeof(NgramEntry)) throw stale("bad table size");
       t.resize(n);
       if (!read(file.f, t.data(), n)) throw stale("truncated table");
     }
-    require(lm->tables[0].size() == static_cast<size_t>(lm->view.vocab_size), "unigram table does not match the vocabulary");
+    check_tables(*lm, stale);
     point_view(*lm);
     *out = lm.release();
   });

@@ -56,6 +56,9 @@ CTC4J_API int ctc4j_zero(int device, void* ptr, size_t bytes);
  * 0 keeps none). Setting the limit frees idle blocks beyond it. */
 CTC4J_API int ctc4j_set_host_cache_limit(size_t bytes);
 CTC4J_API size_t ctc4j_host_cache_idle_bytes(void);
+/* Host bytes allocated by ctc4j_alloc and not yet freed (idle cached blocks are not counted): a leak
+ * check's baseline. Counted in the allocator's usable size, so a little above the bytes asked for. */
+CTC4J_API int64_t ctc4j_host_live_bytes(void);
 
 #ifdef __cplusplus
 }

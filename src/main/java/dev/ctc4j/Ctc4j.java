@@ -39,4 +39,13 @@ public final class Ctc4j {
   public static long hostCacheIdleBytes() {
     return CoreNative.ctc4j_host_cache_idle_bytes();
   }
+
+  /**
+   * Bytes of host memory ctc4j's tensors and workspaces hold now (the allocator's usable size of every
+   * block allocated and not yet freed; idle cached blocks are not counted). A leak check compares it
+   * before and after a piece of work.
+   */
+  public static long hostLiveBytes() {
+    return CoreNative.ctc4j_host_live_bytes();
+  }
 }

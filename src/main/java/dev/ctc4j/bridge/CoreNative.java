@@ -52,6 +52,8 @@ public final class CoreNative {
 
   public static native @Cast("size_t") long ctc4j_host_cache_idle_bytes();
 
+  public static native @Cast("int64_t") long ctc4j_host_live_bytes();
+
   public static native int ctc4j_cuda_device_count(IntPointer count);
 
   public static native @Cast("const char*") BytePointer ctc4j_cuda_status();

@@ -6,6 +6,7 @@ import dev.ctc4j.audio.AudioReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,7 +91,7 @@ public final class CorpusPreparer {
    * must not occur inside fields.
    */
   public List<Utterance> prepareTable(Path table, Path manifest) throws IOException {
-    List<String> lines = Files.readAllLines(table);
+    List<String> lines = Manifest.readLines(table);
     if (lines.isEmpty()) throw new InvalidInputException(table + " is empty");
     String separator = table.toString().endsWith(".tsv") ? "\t" : ",";
     List<String> header = List.of(lines.get(0).trim().toLowerCase(java.util.Locale.ROOT).split(separator));
@@ -104,11 +105,20 @@ public final class CorpusPreparer {
         skip(table + ":" + (i + 1) + ": " + f.length + " fields, expected " + header.size());
         continue;
       }
-      Path audio = table.toAbsolutePath().resolveSibling(f[audioCol].trim());
-      add(utterances, Files.exists(audio) ? audio : null, f[textCol], f[audioCol]);
+      Path audio = resolveAudio(table, f[audioCol].trim());
+      add(utterances, audio != null && Files.exists(audio) ? audio : null, f[textCol], f[audioCol]);
     }
     Manifest.write(manifest, utterances);
     return utterances;
+  }
+
+  /** The audio path of a table row, relative to the table; null when the text is no path (e.g. holds a NUL). */
+  private static Path resolveAudio(Path table, String relative) {
+    try {
+      return table.toAbsolutePath().resolveSibling(relative);
+    } catch (InvalidPathException e) {
+      return null;
+    }
   }
 
   private void add(List<Utterance> out, Path audio, String rawText, String id) {

@@ -9,8 +9,11 @@ import dev.ctc4j.io.AtomicFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +30,7 @@ public final class Manifest {
   public static List<Utterance> read(Path manifest) throws IOException {
     Path dir = manifest.toAbsolutePath().getParent();
     List<Utterance> out = new ArrayList<>();
-    List<String> lines = Files.readAllLines(manifest);
+    List<String> lines = readLines(manifest);
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).trim();
       if (line.isEmpty()) continue;
@@ -47,6 +50,17 @@ public final class Manifest {
       return new Utterance(dir.resolve(audio.asText()).normalize(), text.asText(), duration.asDouble());
     } catch (JsonProcessingException e) {
       throw new InvalidInputException(where + ": not JSON: " + e.getOriginalMessage(), e);
+    } catch (InvalidPathException e) {
+      throw new InvalidInputException(where + ": \"audio\" is not a usable path: " + e.getMessage());
+    }
+  }
+
+  /** The lines of a UTF-8 text file from outside; a typed error when its bytes are not UTF-8. */
+  static List<String> readLines(Path file) throws IOException {
+    try {
+      return Files.readAllLines(file);
+    } catch (MalformedInputException | UnmappableCharacterException e) {
+      throw new InvalidInputException(file + " is not UTF-8 text: " + e.getMessage());
     }
   }
 

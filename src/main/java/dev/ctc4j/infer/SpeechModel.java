@@ -119,9 +119,13 @@ public final class SpeechModel implements AutoCloseable {
     Path file = dir.resolve(FEATURES);
     if (!Files.exists(file)) throw new InvalidInputException(dir + " is not a model directory: " + FEATURES + " is missing");
     try {
-      return JSON.readValue(file.toFile(), MelConfig.class);
+      MelConfig features = JSON.readValue(file.toFile(), MelConfig.class);
+      if (features == null) throw new InvalidInputException(file + ": not a JSON object");
+      return features;
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new InvalidInputException(file + ": " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text
+      throw new InvalidInputException(file + ": not JSON text: " + e.getMessage());
     }
   }
 

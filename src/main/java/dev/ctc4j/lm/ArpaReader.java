@@ -1,6 +1,7 @@
 package dev.ctc4j.lm;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
@@ -10,8 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * Parses an ARPA file (plain or gzip) of any order into native row buffers: the vocabulary (the
@@ -26,6 +29,8 @@ final class ArpaReader implements AutoCloseable {
   final List<IntPointer> ids = new ArrayList<>();
   final List<FloatPointer> probs = new ArrayList<>();
   final List<FloatPointer> backoffs = new ArrayList<>();
+  /** Rows a section's buffers start with; they double up to the header's count as rows arrive. */
+  private static final int INITIAL_ROWS = 1 << 16;
   private ArpaLines lines;
   private int fieldStart;
 
@@ -39,6 +44,9 @@ final class ArpaReader implements AutoCloseable {
       r.lines = new ArpaLines(in);
       r.parse();
       return r;
+    } catch (ZipException | EOFException corrupt) { // only a gzip stream's data raises these
+      r.close();
+      throw r.error("not a valid gzip stream: " + corrupt.getMessage());
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;
@@ -97,20 +105,42 @@ final class ArpaReader implements AutoCloseable {
     } while (lines.isEmpty());
   }
 
+  // The rows go to native buffers that grow as rows arrive, not sized from the header's count up
+  // front: a corrupt count in a tiny file must not allocate gigabytes.
   private void readSection(int k) throws IOException {
     int count = Math.toIntExact(counts.get(k - 1));
-    IntPointer idRows = track(ids, new IntPointer(Math.max(1, (long) count * k)));
-    FloatPointer probRows = track(probs, new FloatPointer(Math.max(1, count)));
-    FloatPointer backoffRows = track(backoffs, new FloatPointer(Math.max(1, count)));
-    IntBuffer idBuffer = idRows.asBuffer();
-    FloatBuffer probBuffer = probRows.asBuffer();
-    FloatBuffer backoffBuffer = backoffRows.asBuffer();
+    int capacity = Math.max(1, Math.min(count, INITIAL_ROWS));
+    ids.add(new IntPointer((long) capacity * k));
+    probs.add(new FloatPointer(capacity));
+    backoffs.add(new FloatPointer(capacity));
+    IntBuffer idBuffer = ids.get(k - 1).asBuffer();
+    FloatBuffer probBuffer = probs.get(k - 1).asBuffer();
+    FloatBuffer backoffBuffer = backoffs.get(k - 1).asBuffer();
     int row = 0;
     while (lines.advance() && !lines.isEmpty()) {
       if (row == count) throw error("more " + k + "-grams than the header's count " + count);
+      if (row == capacity) {
+        capacity = (int) Math.min(count, 2L * capacity);
+        grow(k, capacity);
+        idBuffer = ids.get(k - 1).asBuffer();
+        probBuffer = probs.get(k - 1).asBuffer();
+        backoffBuffer = backoffs.get(k - 1).asBuffer();
+      }
       readRow(k, row++, idBuffer, probBuffer, backoffBuffer);
     }
     if (row != count) throw error("the header promises " + count + " " + k + "-grams, the section has " + row);
+  }
+
+  private void grow(int k, int rows) {
+    ids.set(k - 1, moveInto(ids.get(k - 1), new IntPointer((long) rows * k)));
+    probs.set(k - 1, moveInto(probs.get(k - 1), new FloatPointer(rows)));
+    backoffs.set(k - 1, moveInto(backoffs.get(k - 1), new FloatPointer(rows)));
+  }
+
+  private static <P extends Pointer> P moveInto(P from, P to) {
+    Pointer.memcpy(to, from, from.capacity() * from.sizeof());
+    from.close();
+    return to;
   }
 
   // One "prob w1 .. wk [backoff]" line (a method of its own so that the JIT compiles it early).
@@ -191,19 +221,14 @@ final class ArpaReader implements AutoCloseable {
     for (int i = 1; i < POWERS_OF_TEN.length; i++) POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
   }
 
-  private static <P extends org.bytedeco.javacpp.Pointer> P track(List<P> list, P pointer) {
-    list.add(pointer);
-    return pointer;
-  }
-
   private ArpaFormatException error(String problem) {
-    return new ArpaFormatException(source, lines.number(), problem);
+    return new ArpaFormatException(source, lines == null ? 0 : lines.number(), problem);
   }
 
   @Override
   public void close() {
-    for (List<? extends org.bytedeco.javacpp.Pointer> list : List.of(ids, probs, backoffs)) {
-      list.forEach(org.bytedeco.javacpp.Pointer::close);
+    for (List<? extends Pointer> list : List.of(ids, probs, backoffs)) {
+      list.forEach(Pointer::close);
       list.clear();
     }
   }

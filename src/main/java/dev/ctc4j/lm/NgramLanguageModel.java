@@ -67,7 +67,8 @@ public final class NgramLanguageModel implements AutoCloseable {
     }
   }
 
-  private static long fingerprint(Path arpa) {
+  /** What a cache records of its source file (size and modification time); package-private for the cache's fuzz target. */
+  static long fingerprint(Path arpa) {
     try {
       BasicFileAttributes a = Files.readAttributes(arpa, BasicFileAttributes.class);
       return a.size() * 0x9E3779B97F4A7C15L ^ a.lastModifiedTime().toMillis();

@@ -61,6 +61,8 @@ public final class Checkpoint {
       return root.get("architecture").asText();
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new InvalidInputException(file + ": " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text
+      throw new InvalidInputException(file + ": not JSON text: " + e.getMessage());
     }
   }
 
@@ -70,19 +72,26 @@ public final class Checkpoint {
    * from a checkpoint must pass the seed the run started with to replay the same masks.
    */
   public static AcousticModel load(Path dir, Device device, long seed) throws IOException {
-    ModelConfig config;
-    try {
-      config = JSON.readValue(dir.resolve(CONFIG).toFile(), ModelConfig.class);
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new InvalidInputException(dir.resolve(CONFIG) + ": " + e.getOriginalMessage());
-    }
-    AcousticModel model = AcousticModel.create(config, device, seed);
+    AcousticModel model = AcousticModel.create(readConfig(dir), device, seed);
     try {
       loadWeights(model, dir.resolve(WEIGHTS));
       return model;
     } catch (IOException | RuntimeException e) {
       model.close();
       throw e;
+    }
+  }
+
+  /** A model folder's config.json, validated; typed errors for a bad file. */
+  public static ModelConfig readConfig(Path dir) throws IOException {
+    try {
+      ModelConfig config = JSON.readValue(dir.resolve(CONFIG).toFile(), ModelConfig.class);
+      if (config == null) throw new InvalidInputException(dir.resolve(CONFIG) + ": not a JSON object");
+      return config;
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new InvalidInputException(dir.resolve(CONFIG) + ": " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text
+      throw new InvalidInputException(dir.resolve(CONFIG) + ": not JSON text: " + e.getMessage());
     }
   }
 

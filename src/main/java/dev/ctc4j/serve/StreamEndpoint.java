@@ -11,7 +11,6 @@ import io.javalin.websocket.WsBinaryMessageContext;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsConnectContext;
-import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsErrorContext;
 import io.javalin.websocket.WsMessageContext;
 import java.nio.ByteBuffer;
@@ -84,7 +83,7 @@ final class StreamEndpoint {
       if (!format.equals("pcm") && !format.equals("encoded")) {
         throw new InvalidInputException("format must be pcm or encoded, got " + format);
       }
-      rate = sampleRate(ctx);
+      rate = sampleRate(ctx.queryParam("rate"));
     } catch (InvalidInputException e) {
       ctx.closeSession(StatusCode.POLICY_VIOLATION, e.getMessage());
       return;
@@ -95,8 +94,8 @@ final class StreamEndpoint {
     if (pipe != null) decoders.execute(() -> decode(pipe, stream));
   }
 
-  private static int sampleRate(WsContext ctx) {
-    String rate = ctx.queryParam("rate");
+  /** The {@code ?rate=} query parameter (null: absent); a typed error for anything but a usable rate. */
+  static int sampleRate(String rate) {
     if (rate == null) return Audio.SAMPLE_RATE;
     try {
       int value = Integer.parseInt(rate);
@@ -139,7 +138,8 @@ final class StreamEndpoint {
     }
   }
 
-  private static boolean isEnd(String message) {
+  /** Whether a text frame is the control message {@code {"type":"end"}}; never throws. */
+  static boolean isEnd(String message) {
     try {
       JsonNode node = JSON.readTree(message);
       return node != null && "end".equals(node.path("type").asText());

@@ -105,7 +105,8 @@ final class TranscribeEndpoint {
     return named != null ? named : files.get(0);
   }
 
-  private static float[] decode(byte[] data, String name) {
+  /** An upload's bytes decoded; a 400 {@link ApiError} naming the problem when they are not usable audio. */
+  static float[] decode(byte[] data, String name) {
     try {
       return Audio.read(data, name);
     } catch (InvalidInputException e) {

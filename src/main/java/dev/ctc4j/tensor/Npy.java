@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
+  /** NumPy itself writes headers of a few hundred bytes; a longer one is corrupt. */
+  private static final int MAX_HEADER = 1 << 20;
 
   private Npy() {}
 
@@ -50,23 +52,55 @@ public final class Npy {
       if (magic.length < 8 || !Arrays.equals(Arrays.copyOf(magic, 6), MAGIC)) {
         throw new InvalidInputException(file + " is not a .npy file");
       }
-      int headerLength = magic[6] == 1
-          ? Short.toUnsignedInt(Short.reverseBytes(data.readShort()))
-          : Integer.reverseBytes(data.readInt());
-      String header = new String(data.readNBytes(headerLength), StandardCharsets.ISO_8859_1);
+      String header = readHeader(file, data, magic[6]);
       if (!header.contains("'descr': '<f4'") || header.contains("'fortran_order': True")) {
         throw new InvalidInputException(file + ": only little-endian float32 in C order is supported: " + header.trim());
       }
-      Matcher m = SHAPE.matcher(header);
-      if (!m.find()) throw new InvalidInputException(file + ": no shape in header " + header.trim());
-      long[] shape = Arrays.stream(m.group(1).split(",")).map(String::trim).filter(s -> !s.isEmpty())
-          .mapToLong(Long::parseLong).toArray();
-      int count = Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact));
+      long[] shape = shape(file, header);
+      int count = count(file, shape);
       byte[] bytes = data.readNBytes(count * 4);
       if (bytes.length != count * 4) throw new InvalidInputException(file + " is truncated");
       float[] values = new float[count];
       ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
       return new FloatArray(values, shape);
+    }
+  }
+
+  // Version 1 stores the header length in 2 bytes, versions 2 and 3 in 4; both little-endian.
+  private static String readHeader(Path file, DataInputStream data, byte version) throws IOException {
+    long length;
+    try {
+      length = version == 1 ? Short.toUnsignedInt(Short.reverseBytes(data.readShort()))
+          : Integer.toUnsignedLong(Integer.reverseBytes(data.readInt()));
+    } catch (java.io.EOFException e) {
+      throw new InvalidInputException(file + " is truncated in its header length");
+    }
+    if (length > MAX_HEADER) throw new InvalidInputException(file + ": header of " + length + " bytes is too long");
+    byte[] header = data.readNBytes((int) length);
+    if (header.length != length) throw new InvalidInputException(file + " is truncated in its header");
+    return new String(header, StandardCharsets.ISO_8859_1);
+  }
+
+  private static long[] shape(Path file, String header) {
+    Matcher m = SHAPE.matcher(header);
+    if (!m.find()) throw new InvalidInputException(file + ": no shape in header " + header.trim());
+    try {
+      long[] shape = Arrays.stream(m.group(1).split(",")).map(String::trim).filter(s -> !s.isEmpty())
+          .mapToLong(Long::parseLong).toArray();
+      if (Arrays.stream(shape).anyMatch(d -> d < 0)) throw new NumberFormatException("negative");
+      return shape;
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException(file + ": shape (" + m.group(1) + ") is not a tuple of sizes");
+    }
+  }
+
+  private static int count(Path file, long[] shape) {
+    try {
+      long count = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+      if (count > (Integer.MAX_VALUE - 8) / 4) throw new ArithmeticException();
+      return (int) count;
+    } catch (ArithmeticException e) {
+      throw new InvalidInputException(file + ": shape " + Arrays.toString(shape) + " is too large for one array");
     }
   }
 

@@ -71,10 +71,13 @@ public record TrainConfig(
   public static TrainConfig read(Path file) throws IOException {
     try {
       TrainConfig c = JSON.readValue(file.toFile(), TrainConfig.class);
+      if (c == null) throw new InvalidInputException(file + ": not a JSON object");
       c.validate(file);
       return c;
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new InvalidInputException(file + ": " + key(e) + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text
+      throw new InvalidInputException(file + ": not JSON text: " + e.getMessage());
     }
   }
 
@@ -102,10 +105,10 @@ public record TrainConfig(
     if (epochs < 1 || data.batchSize() < 1 || checkpointEvery < 1 || keepCheckpoints < 1 || evalBatchSize < 1) {
       throw new InvalidInputException(file + ": epochs, batch_size, checkpoint_every, keep_checkpoints, eval_batch_size must be >= 1");
     }
-    if (!List.of("sgd", "adam", "adamw").contains(optimizer.name())) {
+    if (optimizer.name() == null || !List.of("sgd", "adam", "adamw").contains(optimizer.name())) {
       throw new InvalidInputException(file + ": optimizer.name must be sgd, adam or adamw");
     }
-    if (!List.of("constant", "onecycle", "cosine", "step").contains(schedule.name())) {
+    if (schedule.name() == null || !List.of("constant", "onecycle", "cosine", "step").contains(schedule.name())) {
       throw new InvalidInputException(file + ": schedule.name must be constant, onecycle, cosine or step");
     }
   }

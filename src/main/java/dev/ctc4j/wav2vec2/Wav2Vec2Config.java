@@ -64,6 +64,13 @@ public record Wav2Vec2Config(
             + "stride), got " + l);
       }
     }
+    try {
+      hopSamples(convLayers);
+      receptiveField(convLayers);
+    } catch (ArithmeticException e) {
+      throw new InvalidInputException("conv_layers " + convLayers + ": the strides' product or the receptive field "
+          + "overflows an int");
+    }
     if (!GROUP_NORM.equals(extractorMode) && !LAYER_NORM.equals(extractorMode)) {
       throw new InvalidInputException("extractor_mode must be " + GROUP_NORM + " or " + LAYER_NORM + ", got "
           + extractorMode);
@@ -118,15 +125,23 @@ public record Wav2Vec2Config(
 
   /** Samples between output frames: the product of the strides (320, 20 ms at 16 kHz). */
   public int hopSamples() {
+    return hopSamples(convLayers);
+  }
+
+  private static int hopSamples(List<List<Integer>> convLayers) {
     return convLayers.stream().mapToInt(l -> l.get(2)).reduce(1, Math::multiplyExact);
   }
 
   /** Samples one output frame sees: the feature encoder's receptive field (400 for the standard encoder). */
   public int receptiveField() {
+    return receptiveField(convLayers);
+  }
+
+  private static int receptiveField(List<List<Integer>> convLayers) {
     int field = 1, jump = 1;
     for (List<Integer> l : convLayers) {
-      field += (l.get(1) - 1) * jump;
-      jump *= l.get(2);
+      field = Math.addExact(field, Math.multiplyExact(l.get(1) - 1, jump));
+      jump = Math.multiplyExact(jump, l.get(2));
     }
     return field;
   }

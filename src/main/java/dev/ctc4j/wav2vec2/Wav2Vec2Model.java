@@ -59,19 +59,26 @@ public final class Wav2Vec2Model extends Module {
 
   /** Loads a checkpoint folder (config.json + model.safetensors), checking every tensor's name and shape. */
   public static Wav2Vec2Model load(Path dir, Device device) throws IOException {
-    Wav2Vec2Config config;
-    try {
-      config = JSON.readValue(dir.resolve(Checkpoint.CONFIG).toFile(), Wav2Vec2Config.class);
-    } catch (JacksonException e) {
-      throw new InvalidInputException(dir.resolve(Checkpoint.CONFIG) + ": " + e.getOriginalMessage());
-    }
-    Wav2Vec2Model model = new Wav2Vec2Model(config, device, new SplittableRandom(0));
+    Wav2Vec2Model model = new Wav2Vec2Model(readConfig(dir), device, new SplittableRandom(0));
     try {
       Checkpoint.loadWeights(model, dir.resolve(Checkpoint.WEIGHTS));
       return model;
     } catch (IOException | RuntimeException e) {
       model.close();
       throw e;
+    }
+  }
+
+  /** A wav2vec2 folder's config.json, validated; typed errors for a bad file. */
+  public static Wav2Vec2Config readConfig(Path dir) throws IOException {
+    try {
+      Wav2Vec2Config config = JSON.readValue(dir.resolve(Checkpoint.CONFIG).toFile(), Wav2Vec2Config.class);
+      if (config == null) throw new InvalidInputException(dir.resolve(Checkpoint.CONFIG) + ": not a JSON object");
+      return config;
+    } catch (JacksonException e) {
+      throw new InvalidInputException(dir.resolve(Checkpoint.CONFIG) + ": " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // Jackson's encoding detection: bytes that are no Unicode text
+      throw new InvalidInputException(dir.resolve(Checkpoint.CONFIG) + ": not JSON text: " + e.getMessage());
     }
   }
 

@@ -87,6 +87,28 @@ class NgramLanguageModelTest {
     assertMalformed(TestArpa.TEXT.replace("-0.8\tb\t-0.2", "-0.8\ta\t-0.2"), 13, "duplicate unigram");
   }
 
+  @Test
+  void sectionsLongerThanTheFirstBufferGrowAndKeepEveryRow() {
+    int n = 140_000; // the row buffers start at 65,536 rows: this doubles them twice
+    StringBuilder arpa = new StringBuilder("\\data\\\nngram 1=" + n + "\nngram 2=" + (n - 1) + "\n\n\\1-grams:\n");
+    for (int i = 0; i < n; i++) arpa.append("-").append(i % 7 + 1).append(" w").append(i).append(" -0.5\n");
+    arpa.append("\n\\2-grams:\n");
+    for (int i = 0; i + 1 < n; i++) arpa.append("-0.").append(i % 9 + 1).append(" w").append(i).append(" w").append(i + 1).append('\n');
+    arpa.append("\n\\end\\\n");
+    try (NgramLanguageModel lm = NgramLanguageModel.load(TestArpa.write(dir, "long.arpa", arpa.toString()))) {
+      assertEquals(n, lm.vocabularySize());
+      for (int i : new int[] {0, 65_535, 65_536, 131_072, n - 2}) {
+        assertEquals(-(i + 1) % 7 - 1, lm.log10Prob("w" + (i + 1)), EXACT, "unigram w" + (i + 1));
+        assertEquals(-(i % 9 + 1) / 10f, lm.log10Prob("w" + i, "w" + (i + 1)), EXACT, "bigram " + i);
+      }
+    }
+  }
+
+  @Test
+  void aCountTheFileCannotHoldIsRefusedWithoutAllocatingIt() {
+    assertMalformed("\\data\\\nngram 1=700000000\n\n\\1-grams:\n-1.0 a\n\n\\end\\\n", 6, "promises 700000000 1-grams");
+  }
+
   private void assertMalformed(String text, long line, String problem) {
     Path p = TestArpa.write(dir, "bad.arpa", text);
     ArpaFormatException e = assertThrows(ArpaFormatException.class, () -> NgramLanguageModel.load(p).close());
