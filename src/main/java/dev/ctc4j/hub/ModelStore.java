@@ -104,7 +104,7 @@ public final class ModelStore {
     String at = info.commit() != null ? info.commit() : revision != null ? revision : "main";
     List<HubClient.RepoFile> wanted = filesToFetch(info);
     Path work = partial.resolve("models").resolve(target.getFileName() + "@" + at.replaceAll("[^A-Za-z0-9._-]", "_"));
-    try (FileChannel lock = lock(partial.resolve("models").resolve(target.getFileName() + ".lock"), repo)) {
+    try (FileChannel lock = lock(repoLock(target), repo)) {
       ObjectNode source = JSON.createObjectNode().put("repo", repo).put("revision", revision != null ? revision : "main")
           .put("commit", info.commit());
       ArrayNode files = source.putArray("files");
@@ -168,8 +168,10 @@ public final class ModelStore {
         || !FILE_NAME.matcher(name).matches()) {
       throw new InvalidInputException("not an http(s) URL of an .arpa or .arpa.gz file: " + url);
     }
-    Path download = partial.resolve("lm").resolve(name), target = languageModels.resolve(name);
-    try (FileChannel lock = lock(partial.resolve("lm").resolve(name + ".lock"), url.toString())) {
+    // The partial file is the URL's own (keyed by its hash): a resume never joins the bytes of two URLs.
+    String key = urlKey(url) + "-" + name;
+    Path download = partial.resolve("lm").resolve(key), target = languageModels.resolve(name);
+    try (FileChannel lock = lock(partial.resolve("lm").resolve(key + ".lock"), url.toString())) {
       hub.download(url, download, -1, null, progress);
       Files.createDirectories(languageModels);
       AtomicFiles.move(download, target);
@@ -190,14 +192,17 @@ public final class ModelStore {
   }
 
   /** Removes a stored model: renamed out of models/ first, so it vanishes at once, then deleted. */
+  @SuppressWarnings("try") // the lock is held for the try block, not used in it
   public StoredModel remove(String repo) throws IOException {
     Path folder = folder(repo);
-    if (!Files.isDirectory(folder)) throw new InvalidInputException("no stored model " + repo + " (see: ctc4j models list)");
-    StoredModel removed = describe(folder);
-    Path away = aside(folder);
-    AtomicFiles.move(folder, away);
-    deleteTree(away);
-    return removed;
+    try (FileChannel lock = lock(repoLock(folder), repo)) { // not while a pull installs it
+      if (!Files.isDirectory(folder)) throw new InvalidInputException("no stored model " + repo + " (see: ctc4j models list)");
+      StoredModel removed = describe(folder);
+      Path away = aside(folder);
+      AtomicFiles.move(folder, away);
+      deleteTree(away);
+      return removed;
+    }
   }
 
   /**
@@ -247,13 +252,36 @@ public final class ModelStore {
     return new StoredModel(id, source.path("revision").asText(null), source.path("commit").asText(null), bytes, folder);
   }
 
-  /** Puts a finished folder in place with one rename; an older copy is renamed aside first, then deleted. */
+  /**
+   * Puts a finished folder in place with one rename; an older copy is renamed aside first (and back
+   * if the new one cannot be moved in), then deleted.
+   */
   private void install(Path build, Path target) throws IOException {
     Files.createDirectories(models);
     Path old = Files.exists(target) ? aside(target) : null;
     if (old != null) AtomicFiles.move(target, old);
-    AtomicFiles.move(build, target);
+    try {
+      AtomicFiles.move(build, target);
+    } catch (IOException | RuntimeException e) {
+      if (old != null) AtomicFiles.move(old, target);
+      throw e;
+    }
     if (old != null) deleteTree(old);
+  }
+
+  /** The lock a pull and a removal of the model stored in {@code folder} take. */
+  private Path repoLock(Path folder) {
+    return partial.resolve("models").resolve(folder.getFileName() + ".lock");
+  }
+
+  /** A short stable key of a URL for file names (the first 16 hex digits of its SHA-256). */
+  private static String urlKey(URI url) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(url.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   /** A fresh name under .partial/ (same file system as models/, so renames stay atomic). */
