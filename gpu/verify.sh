@@ -155,11 +155,12 @@ deadline=$(( started + ${CTC4J_VERIFY_SECONDS:-540} ))  # the whole run, under t
 device=$(device_name)
 export root dry lm build seed out
 export -f build_native nvidia_headers checks sanitize peers python_for_peers language_model
+# The sanitizers last: they are the slowest steps, and the deadline trims what comes last.
 if step build 300 build_native; then
   step checks.small 120 checks small
-  for tool in memcheck racecheck synccheck; do step "sanitizer.$tool" 120 sanitize "$tool"; done
   step checks.large 240 checks large
   step peers 240 peers
+  for tool in memcheck racecheck synccheck; do step "sanitizer.$tool" 120 sanitize "$tool"; done
 else
   echo "the build failed: see build.log"
 fi
