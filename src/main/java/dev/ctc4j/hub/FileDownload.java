@@ -113,9 +113,20 @@ final class FileDownload {
   }
 
   static String sha256(Path file) throws IOException {
-    try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), newSha256())) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(in.getMessageDigest().digest());
+    }
+  }
+
+  /** SHA-256 of bytes, in hex. */
+  static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(newSha256().digest(bytes));
+  }
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
@@ -132,8 +143,9 @@ final class FileDownload {
     private long position;
     private FileChannel channel;
     private Flow.Subscription subscription;
-    private ScheduledFuture<?> idle;
+    private ScheduledFuture<?> watchdog;
     private final long idleMillis = Long.getLong(IDLE_PROPERTY, 60_000);
+    private volatile long lastData = System.nanoTime(); // written per chunk; the watchdog reads it
 
     /** Appends when {@code offset} is positive, else replaces the file. */
     PartialFileWriter(Path file, long offset, DownloadProgress progress) {
@@ -153,17 +165,16 @@ final class FileDownload {
         return;
       }
       subscription = s;
-      watch();
+      long period = Math.max(1, idleMillis / 4);
+      watchdog = WATCHDOG.scheduleAtFixedRate(this::cutIfIdle, period, period, TimeUnit.MILLISECONDS);
       s.request(1);
     }
 
-    /** (Re)arms the idle watchdog: no bytes for IDLE, and the body is cancelled as a timeout. */
-    private synchronized void watch() {
-      if (idle != null) idle.cancel(false);
-      idle = WATCHDOG.schedule(() -> {
-        subscription.cancel();
-        finish(new HttpTimeoutException("no data for " + idleMillis + " ms from the server"));
-      }, idleMillis, TimeUnit.MILLISECONDS);
+    /** The watchdog: no bytes for idleMillis, and the body is cancelled as a timeout. */
+    private void cutIfIdle() {
+      if (System.nanoTime() - lastData < TimeUnit.MILLISECONDS.toNanos(idleMillis)) return;
+      subscription.cancel();
+      finish(new HttpTimeoutException("no data for " + idleMillis + " ms from the server"));
     }
 
     @Override
@@ -178,7 +189,7 @@ final class FileDownload {
         return;
       }
       progress.advance(position);
-      watch();
+      lastData = System.nanoTime();
       subscription.request(1);
     }
 
@@ -195,7 +206,7 @@ final class FileDownload {
     /** Once: the watchdog or the client may both end the body. The bytes are on disk before it completes. */
     private synchronized void finish(Throwable failure) {
       if (written.isDone()) return;
-      if (idle != null) idle.cancel(false);
+      if (watchdog != null) watchdog.cancel(false);
       try {
         if (channel != null) {
           if (failure == null) channel.force(true); // renamed into the store next: durable first

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -276,12 +277,7 @@ public final class ModelStore {
 
   /** A short stable key of a URL for file names (the first 16 hex digits of its SHA-256). */
   private static String urlKey(URI url) {
-    try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(url.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(digest, 0, 8);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return FileDownload.sha256(url.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
   }
 
   /** A fresh name under .partial/ (same file system as models/, so renames stay atomic). */
