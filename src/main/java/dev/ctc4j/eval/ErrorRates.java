@@ -1,16 +1,32 @@
 package dev.ctc4j.eval;
 
+import dev.ctc4j.data.TextNormalizer;
+import java.util.function.UnaryOperator;
+
 /**
  * Corpus word and character error rates: Levenshtein edits summed over utterances, divided by the
  * summed reference lengths. Words are split on whitespace; characters are counted with spaces
- * removed, as deepspeech.pytorch does, so figures compare with its published ones. Not thread-safe.
+ * removed, as deepspeech.pytorch does, so figures compare with its published ones. Given a
+ * {@link TextNormalizer} (a model's: {@link dev.ctc4j.infer.SpeechModel#textNormalizer}), both sides
+ * are normalised by it first. Not thread-safe.
  */
 public final class ErrorRates {
+  private final UnaryOperator<String> normalize;
   private long wordEdits, words, charEdits, chars;
   private int utterances;
 
+  /** Compares the texts as they are. */
+  public ErrorRates() {
+    this.normalize = UnaryOperator.identity();
+  }
+
+  /** Compares the texts after normalising both. */
+  public ErrorRates(TextNormalizer normalizer) {
+    this.normalize = normalizer::apply;
+  }
+
   public void add(String reference, String hypothesis) {
-    String[] refWords = split(reference), hypWords = split(hypothesis);
+    String[] refWords = split(normalize.apply(reference)), hypWords = split(normalize.apply(hypothesis));
     wordEdits += distance(refWords, hypWords);
     words += refWords.length;
     String refChars = String.join("", refWords), hypChars = String.join("", hypWords);

@@ -2,7 +2,6 @@ package dev.ctc4j.eval;
 
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.audio.Audio;
-import dev.ctc4j.data.TextNormalizer;
 import dev.ctc4j.data.Utterance;
 import dev.ctc4j.infer.SpeechModel;
 import java.util.ArrayList;
@@ -21,13 +20,12 @@ public final class Evaluator {
 
   public static Evaluation evaluate(SpeechModel model, List<Utterance> utterances, int batchSize,
       BiFunction<SpeechModel, SpeechModel.Emissions, List<String>> decoder, Consumer<String> log) {
-    ErrorRates rates = new ErrorRates();
-    TextNormalizer text = model.textNormalizer();
+    ErrorRates rates = new ErrorRates(model.textNormalizer());
     double[] audioSeconds = {0};
     long start = System.nanoTime();
     int skipped = forEachBatch(model, utterances, batchSize, log, (batch, seconds, emissions) -> {
       List<String> texts = decoder.apply(model, emissions);
-      for (int k = 0; k < batch.size(); k++) rates.add(text.apply(batch.get(k).text()), text.apply(texts.get(k)));
+      for (int k = 0; k < batch.size(); k++) rates.add(batch.get(k).text(), texts.get(k));
       audioSeconds[0] += seconds;
     });
     return new Evaluation(rates.wer(), rates.cer(), rates.utterances(), audioSeconds[0],

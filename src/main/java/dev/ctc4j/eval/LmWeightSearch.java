@@ -1,7 +1,6 @@
 package dev.ctc4j.eval;
 
 import dev.ctc4j.InvalidInputException;
-import dev.ctc4j.data.TextNormalizer;
 import dev.ctc4j.data.Utterance;
 import dev.ctc4j.decode.BeamSearchDecoder;
 import dev.ctc4j.decode.BeamSearchOptions;
@@ -57,13 +56,12 @@ public final class LmWeightSearch {
   private record Batch(List<Utterance> utterances, Tensor logProbs, long[] lengths) {}
 
   private static ErrorRates score(SpeechModel model, List<Batch> batches, BeamSearchOptions options) {
-    ErrorRates rates = new ErrorRates();
-    TextNormalizer text = model.textNormalizer();
+    ErrorRates rates = new ErrorRates(model.textNormalizer());
     try (BeamSearchDecoder decoder = new BeamSearchDecoder(model.labels(), options, model.frameSeconds())) {
       for (Batch b : batches) {
         var nBest = decoder.decode(b.logProbs, b.lengths, EmissionKind.LOG_PROBS);
         for (int k = 0; k < b.utterances.size(); k++) {
-          rates.add(text.apply(b.utterances.get(k).text()), text.apply(nBest.get(k).isEmpty() ? "" : nBest.get(k).get(0).text()));
+          rates.add(b.utterances.get(k).text(), nBest.get(k).isEmpty() ? "" : nBest.get(k).get(0).text());
         }
       }
     }

@@ -9,6 +9,7 @@ import java.util.List;
  * streaming, decoding, alignment, evaluation) is the same for both.
  */
 sealed interface Network extends AutoCloseable permits LogMelNetwork, WaveformNetwork {
+  /** What it takes; asked once, when the SpeechModel is built. */
   SpeechModel.Input input();
 
   /** Log-probabilities [batch, frames, classes] and frame counts for utterances of any lengths. */

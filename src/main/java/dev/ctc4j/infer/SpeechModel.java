@@ -54,6 +54,7 @@ public final class SpeechModel implements AutoCloseable {
   }
 
   private final Network network;
+  private final Input input;
   private final Labels labels;
   private final Device device;
   private final GreedyDecoder greedyDecoder;
@@ -77,7 +78,8 @@ public final class SpeechModel implements AutoCloseable {
   /** Closes the network (and with it what it owns) if the rest of the model cannot be built. */
   private SpeechModel(Network network, Labels labels, Device device) {
     try {
-      this.greedyDecoder = new GreedyDecoder(labels, network.input().frameSeconds());
+      this.input = network.input();
+      this.greedyDecoder = new GreedyDecoder(labels, input.frameSeconds());
       this.textNormalizer = TextNormalizer.forLabels(labels);
     } catch (RuntimeException e) {
       network.close();
@@ -130,7 +132,7 @@ public final class SpeechModel implements AutoCloseable {
   }
 
   public Input input() {
-    return network.input();
+    return input;
   }
 
   /** The acoustic model of a log-mel model; an {@link IllegalStateException} for a waveform model. */
@@ -145,7 +147,7 @@ public final class SpeechModel implements AutoCloseable {
 
   LogMelNetwork logMel() {
     if (network instanceof LogMelNetwork m) return m;
-    throw new IllegalStateException("a " + input().kind() + " model has no log-mel front end or acoustic model");
+    throw new IllegalStateException("a " + input.kind() + " model has no log-mel front end or acoustic model");
   }
 
   /** True when streams run incrementally with recurrent state carried (causal log-mel models), else in windows. */
@@ -168,7 +170,7 @@ public final class SpeechModel implements AutoCloseable {
 
   /** Seconds between output frames. */
   public double frameSeconds() {
-    return input().frameSeconds();
+    return input.frameSeconds();
   }
 
   /** Log-probabilities [batch, frames, classes] (batch-major, as the decoders take them) and frame counts. */

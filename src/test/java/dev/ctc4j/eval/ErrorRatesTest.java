@@ -2,7 +2,10 @@ package dev.ctc4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ctc4j.data.TextNormalizer;
+import dev.ctc4j.decode.Labels;
 import dev.ctc4j.testing.Seeds;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +22,17 @@ class ErrorRatesTest {
     ErrorRates empty = new ErrorRates();
     empty.add("", "words");
     assertEquals(0, empty.wer());
+  }
+
+  /** A model's normaliser applies to both sides: a lower-case reference scores against an upper-case model. */
+  @Test
+  void bothSidesAreNormalisedByTheModelsLabels() {
+    Labels upper = new Labels(List.of("<pad>", " ", "E", "H", "L", "O", "R", "W", "D"), 0, 1);
+    ErrorRates normalised = new ErrorRates(TextNormalizer.forLabels(upper)), raw = new ErrorRates();
+    normalised.add("hello, world", "HELLO WORLD");
+    raw.add("hello, world", "HELLO WORLD");
+    assertEquals(0, normalised.wer());
+    assertEquals(1, raw.wer());
   }
 
   @Test
