@@ -166,32 +166,41 @@ struct BeamCase {
   bool lm;
 };
 
+using Decoder = std::unique_ptr<ctc4j_beam_decoder, int (*)(ctc4j_beam_decoder*)>;
+
+// English labels with a word separator, or `classes` opaque tokens without; lm may be null.
+Decoder make_decoder(int classes, bool english, const ctc4j_lm* lm) {
+  const std::string labels = packed_labels(classes, english);
+  ctc4j_beam_decoder* decoder = nullptr;
+  CTC4J_CHECK(ctc4j_beam_decoder_create(labels.data(), classes, kBlank, english ? kSpace : -1, lm, CTC4J_LM_WORD, 0.5f,
+                                        1.0f, -10.0f, nullptr, 0, nullptr, nullptr, 0, &decoder));
+  return Decoder(decoder, ctc4j_beam_decoder_destroy);
+}
+
+// Beam search over `e` on `device` (no pruning beyond beam and top_k).
+Hypotheses run_beam(const ctc4j_beam_decoder* decoder, int device, const Emissions& e, int beam, int top_k, int n_best,
+                    double* ms) {
+  Buffer<float> values(device, e.values);
+  Hypotheses h(e.batch, n_best, e.frames);
+  *ms = time_ms([&] {
+    CTC4J_CHECK(ctc4j_beam_decode(decoder, device, values.get(), e.lengths.data(), e.batch, e.frames, 1, beam, top_k,
+                                  -INFINITY, INFINITY, n_best, h.count.data(), h.scores.data(), h.lengths.data(),
+                                  h.tokens.data(), h.starts.data(), h.ends.data(), h.confidence.data()));
+  });
+  return h;
+}
+
 Result check_beam(const BeamCase& k, const Context& c, Random& rng) {
   const bool english = k.classes == 29;
   const std::vector<std::string> words = english ? random_words(rng, 400) : std::vector<std::string>{};
   std::unique_ptr<RandomLm> lm = k.lm ? std::make_unique<RandomLm>(rng, words) : nullptr;
-  const std::string labels = packed_labels(k.classes, english);
-  ctc4j_beam_decoder* decoder = nullptr;
-  CTC4J_CHECK(ctc4j_beam_decoder_create(labels.data(), k.classes, kBlank, english ? kSpace : -1,
-                                        lm ? lm->get() : nullptr, CTC4J_LM_WORD, 0.5f, 1.0f, -10.0f, nullptr, 0,
-                                        nullptr, nullptr, 0, &decoder));
-  std::unique_ptr<ctc4j_beam_decoder, int (*)(ctc4j_beam_decoder*)> owned(decoder, ctc4j_beam_decoder_destroy);
+  const Decoder decoder = make_decoder(k.classes, english, lm ? lm->get() : nullptr);
   const Emissions e = spelled(rng, k.batch, k.frames, k.classes, words);
-  auto run = [&](int device, double* ms) {
-    Buffer<float> values(device, e.values);
-    Hypotheses h(e.batch, k.n_best, e.frames);
-    *ms = time_ms([&] {
-      CTC4J_CHECK(ctc4j_beam_decode(decoder, device, values.get(), e.lengths.data(), e.batch, e.frames, 1, k.beam,
-                                    k.top_k, -INFINITY, INFINITY, k.n_best, h.count.data(), h.scores.data(),
-                                    h.lengths.data(), h.tokens.data(), h.starts.data(), h.ends.data(),
-                                    h.confidence.data()));
-    });
-    return h;
-  };
   Result r;
   r.tolerance = "hypotheses and token frames exact; scores abs 1e-2 + rel 1e-4";
-  const Hypotheses dev = run(c.device, &r.device_ms);  // first: it uploads the LM and trie once
-  const Hypotheses cpu = run(CTC4J_CPU, &r.cpu_ms);
+  // The device first: it uploads the LM and trie once.
+  const Hypotheses dev = run_beam(decoder.get(), c.device, e, k.beam, k.top_k, k.n_best, &r.device_ms);
+  const Hypotheses cpu = run_beam(decoder.get(), CTC4J_CPU, e, k.beam, k.top_k, k.n_best, &r.cpu_ms);
   compare_hypotheses(r, dev, cpu, k.n_best, k.frames);
   return r;
 }
@@ -204,21 +213,9 @@ Result check_rejects_nan(const Context& c, Random& rng, bool beam) {
   Result r;
   r.tolerance = "status INVALID_ARGUMENT naming utterance 1, frame 3, class 2";
   try {
-    if (beam) {
-      const std::string labels = packed_labels(29, true);
-      ctc4j_beam_decoder* decoder = nullptr;
-      CTC4J_CHECK(ctc4j_beam_decoder_create(labels.data(), 29, kBlank, kSpace, nullptr, CTC4J_LM_WORD, 0, 0, -10, nullptr,
-                                            0, nullptr, nullptr, 0, &decoder));
-      std::unique_ptr<ctc4j_beam_decoder, int (*)(ctc4j_beam_decoder*)> owned(decoder, ctc4j_beam_decoder_destroy);
-      Buffer<float> values(c.device, e.values);
-      Hypotheses h(3, 1, 20);
-      CTC4J_CHECK(ctc4j_beam_decode(decoder, c.device, values.get(), e.lengths.data(), 3, 20, 1, 8, 0, -INFINITY,
-                                    INFINITY, 1, h.count.data(), h.scores.data(), h.lengths.data(), h.tokens.data(),
-                                    h.starts.data(), h.ends.data(), h.confidence.data()));
-    } else {
-      double ms;
-      run_greedy(e, c.device, &ms);
-    }
+    double ms;
+    if (beam) run_beam(make_decoder(29, true, nullptr).get(), c.device, e, 8, 0, 1, &ms);
+    else run_greedy(e, c.device, &ms);
     r.require(false, "a NaN emission was accepted");
   } catch (const ApiError& err) {
     const std::string m = err.what();
