@@ -4,9 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
-/** What a CLI run prints, captured from System.out or System.err. */
+/**
+ * What a CLI run prints, captured from System.out or System.err. The Jazzer agent in the test JVM
+ * (the fuzz targets' replay) logs every class it instruments as it loads, to the process's streams:
+ * a class first loaded inside a capture would put its line among the CLI's, so the agent's lines
+ * are left out. Everything the CLI prints is kept.
+ */
 final class Console {
+  private static final Pattern AGENT_LINE = Pattern.compile("(?m)^(INFO: Instrumented |WARN: Failed to instrument ).*\\R");
+
   private Console() {}
 
   static String stdout(Runnable body) {
@@ -26,6 +34,6 @@ final class Console {
     } finally {
       set.accept(old);
     }
-    return buf.toString();
+    return AGENT_LINE.matcher(buf.toString()).replaceAll("");
   }
 }
