@@ -66,8 +66,8 @@ if(CTC4J_CUDA_ENABLED)
   file(GLOB CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/cuda/*.cu)
   add_library(ctc4j_cuda SHARED ${CUDA_SOURCES})
   set_target_properties(ctc4j_cuda PROPERTIES CUDA_RUNTIME_LIBRARY Static)
-  target_include_directories(ctc4j_cuda PRIVATE ${PROJECT_SOURCE_DIR}/src/main/cpp/include
-                             ${PROJECT_SOURCE_DIR}/src/main/cpp)
+  target_include_directories(ctc4j_cuda PRIVATE ${PROJECT_SOURCE_DIR}/core/src/main/cpp/include
+                             ${PROJECT_SOURCE_DIR}/core/src/main/cpp)
   target_compile_options(ctc4j_cuda PRIVATE
                          $<$<COMPILE_LANGUAGE:CUDA>:--default-stream=per-thread -O3 -Xcompiler=-fvisibility=hidden>)
   target_link_libraries(ctc4j_cuda PRIVATE -static-libstdc++ -static-libgcc)

@@ -1,4 +1,4 @@
-// Device discovery and memory for libctc4j_cuda (see src/main/cpp/cuda_api/runtime.h).
+// Device discovery and memory for libctc4j_cuda (see core/src/main/cpp/cuda_api/runtime.h).
 #include <cstring>
 #include <string>
 

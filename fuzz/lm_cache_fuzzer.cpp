@@ -1,6 +1,6 @@
-// libFuzzer target for the binary LM cache reader (ctc4j_lm_load in src/main/cpp/cpu/lm.cpp).
+// libFuzzer target for the binary LM cache reader (ctc4j_lm_load in core/src/main/cpp/cpu/lm.cpp).
 // The input is the cache after its 8-byte magic and 8-byte source fingerprint, the same format as
-// the Java target's corpus (src/test/resources/dev/ctc4j/lm/LmCacheFuzzTestInputs/load/): the harness
+// the Java target's corpus (core/src/test/resources/dev/ctc4j/lm/LmCacheFuzzTestInputs/load/): the harness
 // writes the magic and a fixed fingerprint in front, loads the file and queries every order.
 #include <unistd.h>
 

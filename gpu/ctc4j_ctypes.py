@@ -1,6 +1,6 @@
 """ctypes bindings for the part of ctc4j's flat C API that gpu/peers.py drives.
 
-Signatures follow src/main/cpp/include/ctc4j/*.h exactly. `Ctc4j(dir).ctc_loss(...)` calls
+Signatures follow core/src/main/cpp/include/ctc4j/*.h exactly. `Ctc4j(dir).ctc_loss(...)` calls
 ctc4j_ctc_loss and raises Ctc4jError with ctc4j_last_error() on a non-zero status; `ptr(tensor)`
 turns a torch tensor (host or CUDA) into a typed pointer to its first element.
 """
