@@ -1,73 +1,37 @@
 package dev.ctc4j.cli;
 
 import dev.ctc4j.InvalidInputException;
-import dev.ctc4j.decode.BeamSearchDecoder;
-import dev.ctc4j.decode.BeamSearchOptions;
-import dev.ctc4j.decode.EmissionKind;
-import dev.ctc4j.decode.Hypothesis;
 import dev.ctc4j.infer.Decoder;
-import dev.ctc4j.infer.SpeechModel;
-import dev.ctc4j.infer.Transcriber;
-import dev.ctc4j.lm.NgramLanguageModel;
+import dev.ctc4j.infer.DecodingConfig;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Decoder options shared by the commands that decode: greedy, or beam search with an optional word LM. */
+/** The options of every command that decodes, as one {@link DecodingConfig} (defaults are its own). */
 final class DecoderOptions {
-  @Option(names = "--decoder", defaultValue = "greedy", description = "greedy or beam.") String decoder;
-  @Option(names = "--beam", defaultValue = "32", description = "Beam width.") int beam;
-  @Option(names = "--lm", paramLabel = "ARPA", description = "Word n-gram LM for beam search (ARPA, optionally .gz).") Path lm;
-  @Option(names = "--alpha", defaultValue = "0.5", description = "LM weight.") double alpha;
-  @Option(names = "--beta", defaultValue = "1.0", description = "Word insertion bonus.") double beta;
+  private static final DecodingConfig DEFAULTS = DecodingConfig.GREEDY;
 
-  /** These options on a transcriber builder. */
-  Transcriber.Builder applyTo(Transcriber.Builder builder) {
-    Decoder kind = switch (decoder) {
+  @Option(names = "--decoder", description = "greedy or beam (default: greedy).") String decoder = "greedy";
+  @Option(names = "--beam-width", description = "Beam search: prefixes kept per frame (default: ${DEFAULT-VALUE}).")
+  int beamWidth = DEFAULTS.beamWidth();
+  @Option(names = "--lm", paramLabel = "ARPA", description = "Beam search: word n-gram LM (ARPA, optionally .gz).") Path lm;
+  @Option(names = "--alpha", description = "LM weight (default: ${DEFAULT-VALUE}).") double alpha = DEFAULTS.alpha();
+  @Option(names = "--beta", description = "Word insertion bonus (default: ${DEFAULT-VALUE}).") double beta = DEFAULTS.beta();
+  @Option(names = "--lexicon", paramLabel = "FILE", description = "Beam search: allowed words, one per line.") Path lexicon;
+  @Option(names = "--hotword", paramLabel = "PHRASE=BONUS", description = "Beam search: boost a word or phrase.")
+  Map<String, Double> hotwords = new LinkedHashMap<>();
+  @Option(names = "--nbest", description = "Beam search: alternatives per transcript (default: ${DEFAULT-VALUE}).")
+  int nBest = DEFAULTS.nBest();
+
+  /** The configuration these options describe. */
+  DecodingConfig config() {
+    Decoder kind = switch (decoder.toLowerCase(Locale.ROOT)) {
       case "greedy" -> Decoder.GREEDY;
       case "beam" -> Decoder.BEAM;
       default -> throw new InvalidInputException("--decoder must be greedy or beam, got " + decoder);
     };
-    builder.decoder(kind).beamSize(beam).alpha(alpha).beta(beta);
-    return lm == null ? builder : builder.languageModel(lm);
-  }
-
-  /** The decoder these options describe, for {@code model}'s emissions; close it. */
-  Decoding open(SpeechModel model) {
-    if (decoder.equals("greedy")) return new Decoding(model, null, null);
-    if (!decoder.equals("beam")) throw new InvalidInputException("--decoder must be greedy or beam, got " + decoder);
-    NgramLanguageModel languageModel = lm == null ? null : NgramLanguageModel.load(lm);
-    try {
-      BeamSearchOptions.Builder options = BeamSearchOptions.builder().beamWidth(beam);
-      if (languageModel != null) options.lm(languageModel, alpha, beta);
-      return new Decoding(model, languageModel, new BeamSearchDecoder(model.labels(), options.build(), model.frameSeconds()));
-    } catch (RuntimeException e) {
-      if (languageModel != null) languageModel.close();
-      throw e;
-    }
-  }
-
-  /** A ready decoder: the best hypothesis per utterance of a batch of emissions. */
-  static final class Decoding implements AutoCloseable {
-    private final SpeechModel model;
-    private final NgramLanguageModel languageModel;
-    private final BeamSearchDecoder beamSearch;
-
-    private Decoding(SpeechModel model, NgramLanguageModel languageModel, BeamSearchDecoder beamSearch) {
-      this.model = model;
-      this.languageModel = languageModel;
-      this.beamSearch = beamSearch;
-    }
-
-    List<Hypothesis> best(SpeechModel.Emissions e) {
-      if (beamSearch == null) return model.greedy(e);
-      return beamSearch.decode(e.logProbs(), e.lengths(), EmissionKind.LOG_PROBS).stream().map(n -> n.get(0)).toList();
-    }
-
-    @Override
-    public void close() {
-      if (beamSearch != null) beamSearch.close();
-      if (languageModel != null) languageModel.close();
-    }
+    return new DecodingConfig(kind, beamWidth, nBest, lm, alpha, beta, lexicon, hotwords);
   }
 }

@@ -5,6 +5,7 @@ import dev.ctc4j.data.Manifest;
 import dev.ctc4j.eval.Evaluator;
 import dev.ctc4j.hub.ModelStore;
 import dev.ctc4j.infer.SpeechModel;
+import dev.ctc4j.infer.TranscriptDecoder;
 import dev.ctc4j.tensor.Device;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code ctc4j eval --model DIR --manifest FILE [--decoder greedy|beam] [--beam N] [--lm FILE] [--alpha A] [--beta B] [--json]}. */
+/** {@code ctc4j eval --model DIR|ID --manifest FILE [decoder options] [--json]}. */
 @Command(name = "eval", description = "Word and character error rates of a model on a manifest.")
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "DIR|ID", description = "Model directory or pulled repository id.")
@@ -26,7 +27,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (SpeechModel m = SpeechModel.load(ModelStore.open().resolve(model), Device.parse(device).requireAvailable());
-        DecoderOptions.Decoding decoder = decoding.open(m)) {
+        TranscriptDecoder decoder = new TranscriptDecoder(m, decoding.config())) {
       print(Evaluator.evaluate(m, Manifest.read(manifest), batchSize,
           (sm, e) -> decoder.best(e).stream().map(h -> h.text()).toList(), System.err::println));
     }

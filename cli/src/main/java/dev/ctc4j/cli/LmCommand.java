@@ -70,7 +70,8 @@ public final class LmCommand {
     double[] alphas;
     @Option(names = "--betas", split = ",", defaultValue = "0,0.5,1,1.5,2,2.5,3", description = "word bonuses")
     double[] betas;
-    @Option(names = "--beam", defaultValue = "32", description = "Beam width.") int beam;
+    @Option(names = "--beam-width", description = "Prefixes kept per frame (default: ${DEFAULT-VALUE}).")
+    int beamWidth = BeamSearchOptions.DEFAULT_BEAM_WIDTH;
     @Option(names = "--batch-size", defaultValue = "16") int batchSize;
     @Option(names = "--device", defaultValue = "cpu") String device;
     @Option(names = "--json", description = "Print exactly one JSON object {best, grid} on stdout.") boolean json;
@@ -80,7 +81,7 @@ public final class LmCommand {
       List<LmWeightSearch.Point> grid;
       try (SpeechModel m = SpeechModel.load(ModelStore.open().resolve(model), Device.parse(device).requireAvailable());
           NgramLanguageModel languageModel = NgramLanguageModel.load(lm)) {
-        BeamSearchOptions options = BeamSearchOptions.builder().beamWidth(beam).lm(languageModel, 0, 0).build();
+        BeamSearchOptions options = BeamSearchOptions.builder().beamWidth(beamWidth).lm(languageModel, 0, 0).build();
         grid = LmWeightSearch.run(m, Manifest.read(manifest), batchSize, options, alphas, betas, System.err::println);
       }
       LmWeightSearch.Point best = Collections.min(grid, LmWeightSearch.BEST_FIRST);

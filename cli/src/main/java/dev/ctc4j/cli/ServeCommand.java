@@ -44,7 +44,7 @@ final class ServeCommand implements Callable<Integer> {
     ServerSettings settings = new ServerSettings(host, port, maxBodyMb << 20, maxJobs, maxStreams,
         Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(graceSeconds));
     Path dir = ModelStore.open().resolveOrDefault(model);
-    Transcriber transcriber = decoding.applyTo(Transcriber.builder(dir).device(Device.parse(device))).build();
+    Transcriber transcriber = Transcriber.builder(dir).device(Device.parse(device)).decoding(decoding.config()).build();
     TranscriptionServer server;
     try {
       server = TranscriptionServer.start(transcriber, settings);

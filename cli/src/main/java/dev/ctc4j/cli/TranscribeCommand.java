@@ -10,16 +10,14 @@ import dev.ctc4j.infer.Transcript;
 import dev.ctc4j.infer.Word;
 import dev.ctc4j.tensor.Device;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ctc4j transcribe AUDIO... [--model DIR] [--decoder greedy|beam] [--lm ARPA] [--json]}. */
+/** {@code ctc4j transcribe AUDIO... [--model DIR|ID] [decoder options] [--json]}. */
 @Command(name = "transcribe", description = "Transcribe audio files (any format FFmpeg decodes, any length).")
 final class TranscribeCommand implements Callable<Integer> {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -28,18 +26,13 @@ final class TranscribeCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "DIR|ID",
       description = "Model directory or pulled repository id (default: $CTC4J_MODEL, else models/an4 of the checkout).") String model;
   @Mixin DecoderOptions decoding;
-  @Option(names = "--lexicon", paramLabel = "FILE", description = "Beam search: allowed words, one per line.") Path lexicon;
-  @Option(names = "--hotword", paramLabel = "PHRASE=BONUS", description = "Beam search: boost a word or phrase.")
-  Map<String, Float> hotwords = new LinkedHashMap<>();
-  @Option(names = "--nbest", defaultValue = "1", description = "Beam search: alternatives per file (JSON).") int nBest;
   @Option(names = "--device", defaultValue = "cpu") String device;
   @Option(names = "--json", description = "One JSON object per file: text and words with start/end seconds.") boolean json;
 
   @Override
   public Integer call() throws Exception {
-    Transcriber.Builder builder = Transcriber.builder(ModelStore.open().resolveOrDefault(model))
-        .device(Device.parse(device)).lexicon(lexicon).hotwords(hotwords).nBest(nBest);
-    try (Transcriber transcriber = decoding.applyTo(builder).build()) {
+    try (Transcriber transcriber = Transcriber.builder(ModelStore.open().resolveOrDefault(model))
+        .device(Device.parse(device)).decoding(decoding.config()).build()) {
       for (Path file : audio) {
         Transcript t = transcriber.transcribe(file);
         System.out.println(json ? toJson(file, t) : (audio.size() > 1 ? file + ": " : "") + t.text());

@@ -35,7 +35,7 @@ class EmbeddedModelAccuracyTest {
 
   @Test
   void beamSearchWithTheEmbeddedLmKeepsItsAccuracy() throws Exception {
-    JsonNode r = eval("--decoder", "beam", "--beam", "32", "--lm", DefaultModel.BUNDLED + "/lm-3gram.arpa",
+    JsonNode r = eval("--decoder", "beam", "--beam-width", "32", "--lm", DefaultModel.BUNDLED + "/lm-3gram.arpa",
         "--alpha", "0.3", "--beta", "2.0");
     assertTrue(r.get("wer").asDouble() < 0.075 && r.get("cer").asDouble() < 0.04, r.toString());
   }

@@ -50,7 +50,7 @@ class LmCommandTest {
     String lm = DefaultModel.BUNDLED + "/lm-3gram.arpa";
     JsonNode out = new ObjectMapper().readTree(Console.stdout(() -> assertEquals(0, Main.run("lm", "tune", "--model",
         DefaultModel.BUNDLED, "--manifest", manifest.toString(), "--lm", lm, "--alphas", "0,3", "--betas", "1",
-        "--beam", "4", "--json"))));
+        "--beam-width", "4", "--json"))));
     JsonNode grid = out.get("grid");
     assertEquals(2, grid.size(), out.toString());
     assertEquals(3.0, grid.get(1).get("alpha").asDouble());

@@ -1,6 +1,10 @@
 package dev.ctc4j.ctc;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.decode.Labels;
+import dev.ctc4j.decode.TokenSpan;
+import dev.ctc4j.decode.WordSpan;
+import dev.ctc4j.decode.WordSpans;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +18,11 @@ public record ForcedAlignment(int[] targets, int[] states, double logProbability
     return states[t] % 2 == 0 ? blank : targets[states[t] / 2];
   }
 
-  /** One span per target, in order; every target covers at least one frame. */
-  public List<TokenSpan> tokens() {
+  /**
+   * One span per target, in order; every target covers at least one frame. Confidence is NaN: the
+   * path alone has no posterior (the transcriber scores words from the emissions).
+   */
+  public List<TokenSpan> tokens(Labels labels, double frameSeconds) {
     int[] start = new int[targets.length], end = new int[targets.length];
     for (int t = states.length - 1; t >= 0; t--) {
       if (states[t] % 2 == 1) start[states[t] / 2] = t;
@@ -24,30 +31,21 @@ public record ForcedAlignment(int[] targets, int[] states, double logProbability
       if (states[t] % 2 == 1) end[states[t] / 2] = t + 1;
     }
     List<TokenSpan> spans = new ArrayList<>(targets.length);
-    for (int i = 0; i < targets.length; i++) spans.add(new TokenSpan(i, targets[i], start[i], end[i]));
+    for (int i = 0; i < targets.length; i++) {
+      spans.add(new TokenSpan(targets[i], labels.text(targets[i]), start[i], end[i], start[i] * frameSeconds,
+          end[i] * frameSeconds, Float.NaN));
+    }
     return spans;
   }
 
-  /** Words as the runs of targets between occurrences of {@code separator} (e.g. a space or "|"). */
-  public List<WordSpan> words(int separator) {
-    List<TokenSpan> tokens = tokens();
-    List<WordSpan> words = new ArrayList<>();
-    int first = -1;
-    for (int i = 0; i <= targets.length; i++) {
-      boolean boundary = i == targets.length || targets[i] == separator;
-      if (boundary && first >= 0) {
-        words.add(new WordSpan(first, i, tokens.get(first).startFrame(), tokens.get(i - 1).endFrame()));
-        first = -1;
-      } else if (!boundary && first < 0) {
-        first = i;
-      }
-    }
-    return words;
+  /** Words as the runs of targets between the labels' word separator (a space or "|"). */
+  public List<WordSpan> words(Labels labels, double frameSeconds) {
+    return WordSpans.of(tokens(labels, frameSeconds), labels.space(), frameSeconds);
   }
 
   /** Words of the given numbers of consecutive targets, which add up to the target length. */
-  public List<WordSpan> words(int[] tokensPerWord) {
-    List<TokenSpan> tokens = tokens();
+  public List<WordSpan> words(int[] tokensPerWord, Labels labels, double frameSeconds) {
+    List<TokenSpan> tokens = tokens(labels, frameSeconds);
     List<WordSpan> words = new ArrayList<>(tokensPerWord.length);
     int first = 0;
     for (int w = 0; w < tokensPerWord.length; w++) {
@@ -56,8 +54,7 @@ public record ForcedAlignment(int[] targets, int[] states, double logProbability
         throw new InvalidInputException("word " + w + " of " + count + " tokens does not fit the " + targets.length
             + " targets");
       }
-      words.add(new WordSpan(first, first + count, tokens.get(first).startFrame(),
-          tokens.get(first + count - 1).endFrame()));
+      words.add(WordSpans.word(tokens.subList(first, first + count), frameSeconds));
       first += count;
     }
     if (first != targets.length) {

@@ -26,6 +26,11 @@ import java.util.Map;
 public record BeamSearchOptions(int beamWidth, int nBest, int tokenTopK, double tokenMinLogProb,
     double blankSkipLogProb, NgramLanguageModel lm, LmUnit lmUnit, double alpha, double beta, double oovLog10,
     List<String> lexicon, Map<String, Double> hotwords) {
+  /** Defaults of beam search, written once: the width, the LM weight and the word bonus. */
+  public static final int DEFAULT_BEAM_WIDTH = 32;
+  public static final double DEFAULT_ALPHA = 0.5;
+  public static final double DEFAULT_BETA = 1.0;
+
   public BeamSearchOptions {
     if (beamWidth < 1) throw new InvalidInputException("beam width must be at least 1, got " + beamWidth);
     if (nBest < 1 || nBest > beamWidth) throw new InvalidInputException("n-best must be in [1, beam width], got " + nBest);
@@ -56,15 +61,15 @@ public record BeamSearchOptions(int beamWidth, int nBest, int tokenTopK, double 
 
   /** Defaults: beam 32, 1-best, all tokens, no pruning or skipping, no LM, alpha 0.5, beta 1. */
   public static final class Builder {
-    private int beamWidth = 32;
+    private int beamWidth = DEFAULT_BEAM_WIDTH;
     private int nBest = 1;
     private int tokenTopK;
     private double tokenMinLogProb = Double.NEGATIVE_INFINITY;
     private double blankSkipLogProb = Double.POSITIVE_INFINITY;
     private NgramLanguageModel lm;
     private LmUnit lmUnit = LmUnit.WORD;
-    private double alpha = 0.5;
-    private double beta = 1.0;
+    private double alpha = DEFAULT_ALPHA;
+    private double beta = DEFAULT_BETA;
     private double oovLog10 = -10;
     private List<String> lexicon = List.of();
     private final Map<String, Double> hotwords = new LinkedHashMap<>();

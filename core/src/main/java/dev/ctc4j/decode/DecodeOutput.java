@@ -83,34 +83,13 @@ final class DecodeOutput implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       int token = tokens.get(base + i);
       int start = starts.get(base + i);
-      int end = ends.get(base + i);
-      spans.add(new TokenSpan(token, labels.text(token), start, end, start * frameSeconds, (end + 1) * frameSeconds,
+      int end = ends.get(base + i) + 1; // the native decoders report the last frame
+      spans.add(new TokenSpan(token, labels.text(token), start, end, start * frameSeconds, end * frameSeconds,
           confidence.get(base + i)));
       text.append(labels.text(token));
     }
     return new Hypothesis(text.toString(), scores.get(3 * slot), scores.get(3 * slot + 1), scores.get(3 * slot + 2),
-        spans, words(spans, labels.space(), frameSeconds));
-  }
-
-  private static List<WordSpan> words(List<TokenSpan> spans, int space, double frameSeconds) {
-    List<WordSpan> words = new ArrayList<>();
-    int first = 0;
-    for (int i = 0; i <= spans.size(); i++) {
-      if (i < spans.size() && spans.get(i).token() != space) continue;
-      if (i > first) {
-        StringBuilder w = new StringBuilder();
-        float confidence = Float.POSITIVE_INFINITY;
-        for (TokenSpan s : spans.subList(first, i)) {
-          w.append(s.text());
-          confidence = Math.min(confidence, s.confidence());
-        }
-        int start = spans.get(first).startFrame();
-        int end = spans.get(i - 1).endFrame();
-        words.add(new WordSpan(w.toString(), start, end, start * frameSeconds, (end + 1) * frameSeconds, confidence));
-      }
-      first = i + 1;
-    }
-    return words;
+        spans, WordSpans.of(spans, labels.space(), frameSeconds));
   }
 
   @Override

@@ -5,9 +5,9 @@ import dev.ctc4j.ctc.CtcAligner;
 import dev.ctc4j.ctc.CtcLayout;
 import dev.ctc4j.ctc.CtcTargets;
 import dev.ctc4j.ctc.ForcedAlignment;
-import dev.ctc4j.ctc.WordSpan;
 import dev.ctc4j.data.TextNormalizer;
 import dev.ctc4j.decode.Labels;
+import dev.ctc4j.decode.WordSpan;
 import dev.ctc4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,13 +41,11 @@ final class ForcedAligner {
       path = aligner.forcedAlign(t, new long[] {frames.frames()}, CtcTargets.of(targets)).get(0);
     }
     List<Word> words = new ArrayList<>();
-    for (WordSpan w : path.words(labels.space())) {
-      StringBuilder word = new StringBuilder();
-      for (int i = w.firstToken(); i < w.endToken(); i++) word.append(labels.text(targets[i]));
+    for (WordSpan w : path.words(labels, frameSeconds)) {
       double logProbability = 0;
       for (int t = w.startFrame(); t < w.endFrame(); t++) logProbability += frames.value(t, path.label(t, labels.blank()));
       float confidence = (float) Math.exp(logProbability / (w.endFrame() - w.startFrame()));
-      words.add(new Word(word.toString(), w.startFrame() * frameSeconds, w.endFrame() * frameSeconds, confidence));
+      words.add(new Word(w.word(), w.startSeconds(), w.endSeconds(), confidence));
     }
     return new Transcript(normalised, words, audioSeconds, List.of(new Alternative(normalised, path.logProbability())));
   }

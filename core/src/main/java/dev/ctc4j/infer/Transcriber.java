@@ -1,17 +1,14 @@
 package dev.ctc4j.infer;
 
-import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.ModelLoadException;
 import dev.ctc4j.audio.Audio;
 import dev.ctc4j.audio.AudioReader;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -23,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * many concurrently, of any length; and live streams through {@link #newStream}.
  *
  * <pre>{@code
- * try (Transcriber t = Transcriber.builder(Path.of("models/an4")).decoder(Decoder.BEAM).build()) {
+ * try (Transcriber t = Transcriber.builder(Path.of("models/an4")).decoding(DecodingConfig.BEAM).build()) {
  *   Transcript r = t.transcribe(Path.of("clip.flac"));
  *   System.out.println(r.text() + " " + r.words());
  * }
@@ -45,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  * LM and the decoder (a model passed to {@link #builder(SpeechModel)} is borrowed and stays open).
  */
 public final class Transcriber implements AutoCloseable {
+  private final TranscriberConfig config;
   private final SpeechModel model;
   private final boolean ownsModel;
   private final TranscriptDecoder decoder;
@@ -57,21 +55,21 @@ public final class Transcriber implements AutoCloseable {
   private final ForcedAligner aligner;
   private final ExecutorService workers;
 
-  private Transcriber(Builder b, SpeechModel model, boolean ownsModel) {
+  private Transcriber(TranscriberConfig c, SpeechModel model, boolean ownsModel) {
+    this.config = c;
     this.model = model;
     this.ownsModel = ownsModel;
-    this.decoder = new TranscriptDecoder(model, new TranscriptDecoder.Settings(b.decoder, b.beamSize, b.languageModel,
-        b.alpha, b.beta, b.lexicon, b.hotwords, b.nBest));
-    this.dispatcher = new BatchDispatcher(model, b.maxBatch, b.gatherWindow);
+    this.decoder = new TranscriptDecoder(model, c.decoding());
+    this.dispatcher = new BatchDispatcher(model, c.maxBatch(), c.gatherWindow());
     try {
-      this.longAudio = new LongAudio(dispatcher, model.labels(), b.chunkSeconds, b.overlapSeconds,
-          b.pauseSeconds, model.input().samplesPerFrame());
+      this.longAudio = new LongAudio(dispatcher, model.labels(), c.chunkSeconds(), c.overlapSeconds(),
+          c.pauseSeconds(), model.input().samplesPerFrame());
     } catch (RuntimeException e) {
       dispatcher.close();
       decoder.close();
       throw e;
     }
-    this.chunksInFlight = Math.min(b.maxBatch, CHUNKS_IN_FLIGHT);
+    this.chunksInFlight = Math.min(c.maxBatch(), CHUNKS_IN_FLIGHT);
     this.aligner = new ForcedAligner(model.labels(), model.textNormalizer(), model.frameSeconds());
     this.workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
       Thread t = new Thread(r, "ctc4j-transcriber");
@@ -166,6 +164,11 @@ public final class Transcriber implements AutoCloseable {
     return model;
   }
 
+  /** The settings this transcriber was built with. */
+  public TranscriberConfig config() {
+    return config;
+  }
+
   TranscriptDecoder decoder() {
     return decoder;
   }
@@ -228,57 +231,37 @@ public final class Transcriber implements AutoCloseable {
     if (ownsModel) model.close();
   }
 
-  /**
-   * Settings of a {@link Transcriber}; defaults: CPU, greedy, batches of up to 16 within 10 ms, 30 s
-   * chunks with 2 s overlap, cut at pauses of 0.5 s.
-   */
+  /** Collects a {@link TranscriberConfig} (defaults: {@link TranscriberConfig#DEFAULTS}) and builds the transcriber. */
   public static final class Builder {
     private final Path modelDir;
     private final SpeechModel model;
-    private Device device = Device.CPU;
-    private int threads;
-    private Decoder decoder = Decoder.GREEDY;
-    private int beamSize = 32;
-    private Path languageModel;
-    private double alpha = 0.5;
-    private double beta = 1.0;
-    private Path lexicon;
-    private Map<String, Float> hotwords = Map.of();
-    private int nBest = 1;
-    private int maxBatch = 16;
-    private Duration gatherWindow = Duration.ofMillis(10);
-    private double chunkSeconds = 30;
-    private double overlapSeconds = 2;
-    private double pauseSeconds = 0.5;
+    private final TranscriberConfig defaults = TranscriberConfig.DEFAULTS;
+    private Device device = defaults.device();
+    private DecodingConfig decoding = defaults.decoding();
+    private int maxBatch = defaults.maxBatch();
+    private Duration gatherWindow = defaults.gatherWindow();
+    private double chunkSeconds = defaults.chunkSeconds();
+    private double overlapSeconds = defaults.overlapSeconds();
+    private double pauseSeconds = defaults.pauseSeconds();
 
     private Builder(Path modelDir, SpeechModel model) {
       this.modelDir = modelDir;
       this.model = model;
     }
 
+    /** All settings at once. */
+    public Builder config(TranscriberConfig v) {
+      return device(v.device()).decoding(v.decoding()).maxBatch(v.maxBatch()).gatherWindow(v.gatherWindow())
+          .chunkSeconds(v.chunkSeconds()).overlapSeconds(v.overlapSeconds()).pauseSeconds(v.pauseSeconds());
+    }
     /** Where the model runs (when loaded from a directory; a borrowed model stays where it is). */
-    public Builder device(Device v) { device = Objects.requireNonNull(v); return this; }
-    /** Native CPU threads per call, process-wide (0: leave the current setting, by default all cores). */
-    public Builder threads(int v) { threads = v; return this; }
-    public Builder decoder(Decoder v) { decoder = Objects.requireNonNull(v); return this; }
-    /** Prefixes kept per frame by beam search. */
-    public Builder beamSize(int v) { beamSize = v; return this; }
-    /** A word n-gram LM for beam search: ARPA (optionally .gz) or the binary cache written beside it. */
-    public Builder languageModel(Path v) { languageModel = v; return this; }
-    /** LM weight. */
-    public Builder alpha(double v) { alpha = v; return this; }
-    /** Bonus per word. */
-    public Builder beta(double v) { beta = v; return this; }
-    /** A file of allowed words, one per line (first field): beam search then produces only these. */
-    public Builder lexicon(Path v) { lexicon = v; return this; }
-    /** Words or phrases and their bonus (natural log, >= 0) for beam search. */
-    public Builder hotwords(Map<String, Float> v) { hotwords = new LinkedHashMap<>(v); return this; }
-    /** Alternatives per transcript (beam search). */
-    public Builder nBest(int v) { nBest = v; return this; }
+    public Builder device(Device v) { device = Objects.requireNonNull(v, "device"); return this; }
+    /** How transcripts are decoded (greedy, or beam search with an LM, lexicon, hotwords). */
+    public Builder decoding(DecodingConfig v) { decoding = Objects.requireNonNull(v, "decoding"); return this; }
     /** Most requests per batched forward pass. */
     public Builder maxBatch(int v) { maxBatch = v; return this; }
     /** How long the dispatcher waits for more requests after the first of a batch. */
-    public Builder gatherWindow(Duration v) { gatherWindow = Objects.requireNonNull(v); return this; }
+    public Builder gatherWindow(Duration v) { gatherWindow = Objects.requireNonNull(v, "gatherWindow"); return this; }
     /** Long audio is cut into chunks of this length ... */
     public Builder chunkSeconds(double v) { chunkSeconds = v; return this; }
     /** ... overlapping by this much (under half a chunk). */
@@ -286,21 +269,22 @@ public final class Transcriber implements AutoCloseable {
     /** ... and cut wherever it pauses this long (0: never), each stretch between pauses a pass of its own. */
     public Builder pauseSeconds(double v) { pauseSeconds = v; return this; }
 
-    /** Loads the model (when given a directory) and the LM, and starts the dispatcher. */
+    /**
+     * Loads the model (when given a directory) and the LM, and starts the dispatcher. A model that
+     * cannot be read raises a {@link ModelLoadException}; bad settings or files an {@link InvalidInputException}.
+     */
     public Transcriber build() {
-      if (maxBatch < 1) throw new InvalidInputException("max batch must be at least 1, got " + maxBatch);
-      if (gatherWindow.isNegative()) throw new InvalidInputException("negative gather window " + gatherWindow);
-      if (threads < 0) throw new InvalidInputException("threads must be >= 0, got " + threads);
-      if (threads > 0) Ctc4j.setThreads(threads);
-      if (model != null) return new Transcriber(this, model, false);
+      TranscriberConfig config = new TranscriberConfig(device, decoding, maxBatch, gatherWindow, chunkSeconds,
+          overlapSeconds, pauseSeconds);
+      if (model != null) return new Transcriber(config, model, false);
       SpeechModel loaded;
       try {
-        loaded = SpeechModel.load(modelDir, device.requireAvailable());
+        loaded = SpeechModel.load(modelDir, config.device().requireAvailable());
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot load the model in " + modelDir, e);
+        throw new ModelLoadException(modelDir, e);
       }
       try {
-        return new Transcriber(this, loaded, true);
+        return new Transcriber(config, loaded, true);
       } catch (RuntimeException e) {
         loaded.close();
         throw e;

@@ -13,44 +13,50 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Log-probabilities to {@link Transcript}s with a transcriber's decoder settings: greedy, or beam
- * search with the LM, lexicon and hotwords it owns. Thread-safe (both decoders are).
+ * A {@link DecodingConfig} opened for one model: greedy, or beam search with the LM and lexicon it
+ * loaded. The one place a decoding configuration becomes a decoder (the {@link Transcriber}, the
+ * CLI's eval and Spark use it). Thread-safe (both decoders are); close it to free the LM.
  */
-final class TranscriptDecoder implements AutoCloseable {
+public final class TranscriptDecoder implements AutoCloseable {
   private final Labels labels;
+  private final DecodingConfig config;
   private final GreedyDecoder greedy;
   private final NgramLanguageModel languageModel;
   private final BeamSearchDecoder beamSearch;
 
-  /** Settings as the builder collected them; lm, lexicon may be null. */
-  record Settings(Decoder decoder, int beamSize, Path lm, double alpha, double beta, Path lexicon,
-      Map<String, Float> hotwords, int nBest) {}
-
-  TranscriptDecoder(SpeechModel model, Settings s) {
+  /** Reads the LM and lexicon {@code config} names (an {@link InvalidInputException} when they are bad). */
+  public TranscriptDecoder(SpeechModel model, DecodingConfig config) {
     this.labels = model.labels();
+    this.config = config;
     this.greedy = new GreedyDecoder(labels, model.frameSeconds());
-    if (s.decoder() == Decoder.GREEDY) {
-      if (s.lm() != null || s.lexicon() != null || !s.hotwords().isEmpty() || s.nBest() > 1) {
-        throw new InvalidInputException("an LM, a lexicon, hotwords and N-best need the BEAM decoder");
-      }
+    if (config.decoder() == Decoder.GREEDY) {
       this.languageModel = null;
       this.beamSearch = null;
       return;
     }
-    BeamSearchOptions.Builder options = BeamSearchOptions.builder().beamWidth(s.beamSize()).nBest(s.nBest());
-    if (s.lexicon() != null) options.lexicon(readLexicon(s.lexicon()));
-    s.hotwords().forEach((phrase, bonus) -> options.hotword(phrase, bonus));
-    this.languageModel = s.lm() == null ? null : NgramLanguageModel.load(s.lm());
+    BeamSearchOptions.Builder options = BeamSearchOptions.builder().beamWidth(config.beamWidth()).nBest(config.nBest());
+    if (config.lexicon() != null) options.lexicon(readLexicon(config.lexicon()));
+    config.hotwords().forEach(options::hotword);
+    this.languageModel = config.languageModel() == null ? null : NgramLanguageModel.load(config.languageModel());
     try {
-      if (languageModel != null) options.lm(languageModel, s.alpha(), s.beta());
+      if (languageModel != null) options.lm(languageModel, config.alpha(), config.beta());
       this.beamSearch = new BeamSearchDecoder(labels, options.build(), model.frameSeconds());
     } catch (RuntimeException e) {
       if (languageModel != null) languageModel.close();
       throw e;
     }
+  }
+
+  public DecodingConfig config() {
+    return config;
+  }
+
+  /** The best hypothesis of each utterance of a batch of emissions. */
+  public List<Hypothesis> best(SpeechModel.Emissions e) {
+    if (beamSearch == null) return greedy.decode(e.logProbs(), e.lengths(), EmissionKind.LOG_PROBS);
+    return beamSearch.decode(e.logProbs(), e.lengths(), EmissionKind.LOG_PROBS).stream().map(n -> n.get(0)).toList();
   }
 
   /** The transcript of {@code frames}, whose first frame starts {@code offsetSeconds} into the audio. */

@@ -5,7 +5,6 @@ import dev.ctc4j.bridge.DecodeNative;
 import dev.ctc4j.bridge.DecodeNative.LmTable;
 import dev.ctc4j.bridge.NativeStatus;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +39,17 @@ public final class NgramLanguageModel implements AutoCloseable {
     }
   }
 
-  /** Reads an ARPA file (plain or gzip). */
+  /** Reads an ARPA file (plain or gzip); a file that cannot be read is an {@link InvalidInputException}. */
   public static NgramLanguageModel load(Path arpa) {
     try (ArpaReader rows = ArpaReader.read(arpa)) {
       return new NgramLanguageModel(build(rows));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + arpa, e);
+      throw unreadable(arpa, e);
     }
+  }
+
+  private static InvalidInputException unreadable(Path arpa, IOException e) {
+    return new InvalidInputException("cannot read the language model " + arpa + ": " + e, e);
   }
 
   /**
@@ -73,7 +76,7 @@ public final class NgramLanguageModel implements AutoCloseable {
       BasicFileAttributes a = Files.readAttributes(arpa, BasicFileAttributes.class);
       return a.size() * 0x9E3779B97F4A7C15L ^ a.lastModifiedTime().toMillis();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + arpa, e);
+      throw unreadable(arpa, e);
     }
   }
 

@@ -3,6 +3,9 @@ package dev.ctc4j.ctc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ctc4j.decode.Labels;
+import dev.ctc4j.decode.TokenSpan;
+import dev.ctc4j.decode.WordSpan;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.Seeds;
@@ -87,16 +90,21 @@ class CtcAlignerTest {
       ForcedAlignment a = new CtcAligner(0, CtcLayout.TIME_MAJOR)
           .forcedAlign(x, new long[] {emitted.length}, CtcTargets.of(targets)).get(0);
       for (int t = 0; t < emitted.length; t++) assertEquals(emitted[t], a.label(t, 0), "frame " + t);
-      List<TokenSpan> tokens = a.tokens();
+      Labels labels = new Labels(List.of("_", "a", "b", "c", " "), 0, 4);
+      List<TokenSpan> tokens = a.tokens(labels, 0.01);
       int[][] spans = {{1, 3}, {4, 5}, {5, 6}, {6, 8}, {9, 10}};
       for (int i = 0; i < spans.length; i++) {
-        assertEquals(new TokenSpan(i, targets[i], spans[i][0], spans[i][1]), tokens.get(i));
+        TokenSpan s = tokens.get(i);
+        assertEquals(List.of(targets[i], spans[i][0], spans[i][1]), List.of(s.token(), s.startFrame(), s.endFrame()));
+        assertEquals(labels.text(targets[i]), s.text());
+        assertTrue(Float.isNaN(s.confidence()), "a forced path has no posterior");
       }
-      assertEquals(List.of(new WordSpan(0, 2, 1, 5), new WordSpan(3, 5, 6, 10)), a.words(4));
-      assertEquals(List.of(new WordSpan(0, 3, 1, 6), new WordSpan(3, 5, 6, 10)), a.words(new int[] {3, 2}));
-      assertEquals(0.06, tokens.get(3).startSeconds(100), 1e-12);
-      assertEquals(0.08, tokens.get(3).endSeconds(100), 1e-12);
-      CtcLossTest.expect("words cover 3 of the 5", () -> a.words(new int[] {3}));
+      assertEquals(List.of("ab", "ca"), a.words(labels, 0.01).stream().map(WordSpan::word).toList());
+      assertEquals(List.of(List.of(1, 5), List.of(6, 10)), frames(a.words(labels, 0.01)), "end frames are exclusive");
+      assertEquals(List.of(List.of(1, 6), List.of(6, 10)), frames(a.words(new int[] {3, 2}, labels, 0.01)));
+      assertEquals(0.06, tokens.get(3).startSeconds(), 1e-12);
+      assertEquals(0.08, tokens.get(3).endSeconds(), 1e-12);
+      CtcLossTest.expect("words cover 3 of the 5", () -> a.words(new int[] {3}, labels, 0.01));
     }
   }
 
@@ -149,5 +157,9 @@ class CtcAlignerTest {
     double sum = 0;
     for (int t = 0; t < lp.length; t++) sum += lp[t][a.label(t, blank)];
     return sum;
+  }
+
+  private static List<List<Integer>> frames(List<WordSpan> words) {
+    return words.stream().map(w -> List.of(w.startFrame(), w.endFrame())).toList();
   }
 }

@@ -127,19 +127,19 @@ class BeamSearchDecoderTest {
       assertEquals("ab ba", h.text());
       for (int i = 0; i < runs.length; i++) {
         assertEquals(runs[i][0], h.tokens().get(i).startFrame(), "token " + i);
-        assertEquals(runs[i][1], h.tokens().get(i).endFrame(), "token " + i);
+        assertEquals(runs[i][1] + 1, h.tokens().get(i).endFrame(), "token " + i + " (end exclusive)");
         assertEquals(0.94f, h.tokens().get(i).confidence(), 1e-6);
       }
       assertEquals(2, h.words().size());
       WordSpan ab = h.words().get(0), ba = h.words().get(1);
       assertEquals("ab", ab.word());
       assertEquals(2, ab.startFrame());
-      assertEquals(5, ab.endFrame());
+      assertEquals(6, ab.endFrame());
       assertEquals(0.08, ab.startSeconds(), 1e-12);
       assertEquals(0.24, ab.endSeconds(), 1e-12);
       assertEquals("ba", ba.word());
       assertEquals(9, ba.startFrame());
-      assertEquals(12, ba.endFrame());
+      assertEquals(13, ba.endFrame());
       assertEquals(0.52, ba.endSeconds(), 1e-12);
     }
   }

@@ -50,7 +50,7 @@ class GreedyDecoderTest {
       assertEquals(pathScore, h.acousticScore(), 1e-4);
       for (int i = 0; i < runs.length; i++) {
         TokenSpan s = h.tokens().get(i);
-        assertArrayEquals(runs[i], new int[] {s.token(), s.startFrame(), s.endFrame()});
+        assertArrayEquals(runs[i], new int[] {s.token(), s.startFrame(), s.endFrame() - 1}, "end exclusive");
         double mean = 0;
         for (int t = runs[i][1]; t <= runs[i][2]; t++) mean += Math.exp(lp[t][runs[i][0]]);
         assertEquals(mean / (runs[i][2] - runs[i][1] + 1), s.confidence(), 1e-6);

@@ -195,8 +195,7 @@ class StreamingTest {
   void trailingSilenceEndsASegment() throws Exception {
     // Designed log-probabilities: "ab", 0.5 s of blanks, "c", 1 s of blanks, "d" (20 ms frames).
     try (SpeechModel model = SpeechModel.load(lstm, Device.CPU);
-        TranscriptDecoder decoder = new TranscriptDecoder(model, new TranscriptDecoder.Settings(Decoder.GREEDY, 1, null,
-            0, 0, null, java.util.Map.of(), 1))) {
+        TranscriptDecoder decoder = new TranscriptDecoder(model, DecodingConfig.GREEDY)) {
       Labels labels = model.labels();
       int[] path = concat(run(labels, "a", 3), run(labels, "_", 2), run(labels, "b", 2), run(labels, "_", 25),
           run(labels, "c", 2), run(labels, "_", 50), run(labels, "d", 2), run(labels, "_", 3));

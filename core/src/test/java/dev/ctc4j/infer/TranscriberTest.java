@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.ModelLoadException;
 import dev.ctc4j.audio.Audio;
 import dev.ctc4j.audio.AudioException;
 import dev.ctc4j.features.Normalization;
 import dev.ctc4j.lm.TestArpa;
+import dev.ctc4j.tensor.Device;
 import dev.ctc4j.testing.Seeds;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -181,7 +183,7 @@ class TranscriberTest {
     float[] audio = TestModels.speechLike(Seeds.random("beamSearchGivesNBestAndKeepsToTheLexicon"), 3);
     Path lexicon = Files.writeString(dir.resolve("lexicon.txt"), "a\nb\nab a b\n\n");
     Path arpa = TestArpa.write(dir, "test.arpa", TestArpa.TEXT);
-    try (Transcriber t = Transcriber.builder(gru).decoder(Decoder.BEAM).beamSize(16).nBest(4).build()) {
+    try (Transcriber t = Transcriber.builder(gru).decoding(DecodingConfig.BEAM.withBeamWidth(16).withNBest(4)).build()) {
       Transcript r = t.transcribe(audio, 16000);
       assertTrue(!r.alternatives().isEmpty() && r.alternatives().size() <= 4, r.alternatives().toString());
       assertEquals(r.text(), r.alternatives().get(0).text());
@@ -190,8 +192,8 @@ class TranscriberTest {
       }
       assertEquals(r.alternatives().size(), r.alternatives().stream().map(Alternative::text).distinct().count());
     }
-    try (Transcriber t = Transcriber.builder(gru).decoder(Decoder.BEAM).languageModel(arpa).alpha(0.8).beta(2)
-        .lexicon(lexicon).hotwords(Map.of("ab", 2f)).build()) {
+    try (Transcriber t = Transcriber.builder(gru).decoding(DecodingConfig.BEAM.withLanguageModel(arpa)
+        .withLmWeights(0.8, 2).withLexicon(lexicon).withHotwords(Map.of("ab", 2.0))).build()) {
       Transcript r = t.transcribe(audio, 16000);
       Set<String> allowed = Set.of("a", "b", "ab");
       assertTrue(r.words().stream().allMatch(w -> allowed.contains(w.text())), r.text());
@@ -220,9 +222,36 @@ class TranscriberTest {
       assertTrue(t.transcribe(new float[16000], 16000).audioSeconds() == 1.0);
     }
     assertThrows(InvalidInputException.class, () -> Transcriber.builder(dir.resolve("nowhere")).build());
-    assertThrows(InvalidInputException.class, () -> Transcriber.builder(gru).languageModel(dir.resolve("x.arpa")).build());
+    assertThrows(InvalidInputException.class, () -> DecodingConfig.GREEDY.withLanguageModel(dir.resolve("x.arpa")));
+    assertThrows(InvalidInputException.class,
+        () -> Transcriber.builder(gru).decoding(DecodingConfig.BEAM.withLanguageModel(dir.resolve("x.arpa"))).build());
     assertThrows(InvalidInputException.class, () -> Transcriber.builder(gru).chunkSeconds(2).overlapSeconds(1.5).build());
     assertThrows(InvalidInputException.class, () -> Transcriber.builder(gru).maxBatch(0).build());
+  }
+
+  /** A model folder whose weights cannot be read is a typed model-load failure naming the folder. */
+  @Test
+  void anUnreadableModelIsAModelLoadException() throws Exception {
+    Path broken = Files.createDirectories(dir.resolve("broken"));
+    try (var files = Files.list(gru)) {
+      for (Path f : files.toList()) {
+        if (!f.getFileName().toString().equals("model.safetensors")) Files.copy(f, broken.resolve(f.getFileName()));
+      }
+    }
+    Files.createDirectories(broken.resolve("model.safetensors")); // a folder where the weights should be
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> Transcriber.builder(broken).build());
+    assertEquals(broken, e.directory());
+    assertTrue(e.getMessage().contains(broken.toString()), e.getMessage());
+  }
+
+  @Test
+  void configIsTheValueTheBuilderCollected() {
+    DecodingConfig beam = DecodingConfig.BEAM.withBeamWidth(8).withHotwords(Map.of("ab", 1.5));
+    try (Transcriber t = Transcriber.builder(gru).decoding(beam).maxBatch(4).pauseSeconds(0).build()) {
+      assertEquals(new TranscriberConfig(Device.CPU, beam, 4, TranscriberConfig.DEFAULTS.gatherWindow(),
+          TranscriberConfig.DEFAULTS.chunkSeconds(), TranscriberConfig.DEFAULTS.overlapSeconds(), 0), t.config());
+    }
+    assertEquals(TranscriberConfig.DEFAULTS.decoding(), DecodingConfig.GREEDY);
   }
 
   @Test

@@ -85,7 +85,7 @@ class WaveformModelTest {
       assertEquals(String.join(" ", r.words().stream().map(Word::text).toList()), r.text());
       assertEquals(offline, t.submit(audio, 16000).join().text(), "submitted");
     }
-    try (Transcriber beam = Transcriber.builder(folder).decoder(Decoder.BEAM).beamSize(8).nBest(3).build()) {
+    try (Transcriber beam = Transcriber.builder(folder).decoding(DecodingConfig.BEAM.withBeamWidth(8).withNBest(3)).build()) {
       Transcript r = beam.transcribe(audio, 16000);
       assertTrue(!r.alternatives().isEmpty() && r.alternatives().size() <= 3, "n-best " + r.alternatives());
       assertEquals(r.alternatives().get(0).text(), r.text());
