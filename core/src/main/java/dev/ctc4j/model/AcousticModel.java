@@ -50,10 +50,11 @@ public abstract class AcousticModel extends Composite {
    */
   public final Output forward(Tensor features, int[] lengths) {
     checkInput(features, lengths);
-    clearCache();
+    boolean training = isTraining();
+    if (training) clearCache(); // inference writes nothing: a loaded model serves many threads
     int[] outLengths = outputLengths(lengths);
     Tensor logProbs = logProbs(features, lengths, outLengths);
-    outputShape = isTraining() ? logProbs.shape() : null;
+    if (training) outputShape = logProbs.shape();
     return new Output(logProbs, outLengths);
   }
 

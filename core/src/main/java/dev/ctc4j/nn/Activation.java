@@ -33,7 +33,7 @@ public final class Activation extends Layer {
     Tensor y = Ops.empty(x, x.shape());
     Ops.check(NnNative.ctc4j_nn_activation_forward(Ops.dev(x), kind, lo, hi, Ops.ptr(x), Ops.ptr(y), x.numel()),
         "activation forward");
-    input = isTraining() ? x : null;
+    if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
     return y;
   }
 

@@ -62,15 +62,16 @@ public final class BatchNorm extends Layer {
     long[] l = layout(x);
     Tensor y = Ops.empty(x, x.shape());
     boolean train = isTraining();
-    clearCache();
-    if (train) {
+    if (train) { // inference writes nothing: a loaded model serves many threads
+      clearCache();
       saveMean = Ops.empty(x, channels);
       saveInvstd = Ops.empty(x, channels);
     }
     Ops.check(NnNative.ctc4j_nn_batch_norm_forward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
         Ops.ptr(beta.value()), Ops.ptr(runningMean.value()), Ops.ptr(runningVar.value()), momentum, eps,
-        train ? 1 : 0, Ops.ptr(y), Ops.ptr(saveMean), Ops.ptr(saveInvstd)), "BatchNorm forward");
-    input = train ? x : null;
+        train ? 1 : 0, Ops.ptr(y), Ops.ptr(train ? saveMean : null), Ops.ptr(train ? saveInvstd : null)),
+        "BatchNorm forward");
+    if (train) input = x;
     return y;
   }
 

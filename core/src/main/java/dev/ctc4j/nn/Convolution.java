@@ -118,7 +118,7 @@ public final class Convolution extends Layer {
       y.close();
       throw e;
     }
-    input = isTraining() ? x : null;
+    if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
     return y;
   }
 

@@ -47,14 +47,15 @@ public final class LayerNorm extends Layer {
     long[] l = layout(x);
     Tensor y = Ops.empty(x, x.shape());
     boolean train = isTraining();
-    clearCache();
-    if (train) {
+    if (train) { // inference writes nothing: a loaded model serves many threads
+      clearCache();
       saveMean = Ops.empty(x, l[0] * l[2]);
       saveInvstd = Ops.empty(x, l[0] * l[2]);
     }
     Ops.check(NnNative.ctc4j_nn_layer_norm_forward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
-        Ops.ptr(beta.value()), eps, Ops.ptr(y), Ops.ptr(saveMean), Ops.ptr(saveInvstd)), "LayerNorm forward");
-    input = train ? x : null;
+        Ops.ptr(beta.value()), eps, Ops.ptr(y), Ops.ptr(train ? saveMean : null),
+        Ops.ptr(train ? saveInvstd : null)), "LayerNorm forward");
+    if (train) input = x;
     return y;
   }
 

@@ -38,7 +38,7 @@ public final class Linear extends Layer {
     Tensor y = Ops.empty(x, shape);
     Ops.check(NnNative.ctc4j_nn_linear_forward(Ops.dev(x), Ops.ptr(x), x.numel() / in, in, Ops.ptr(weight.value()),
         bias == null ? null : Ops.ptr(bias.value()), out, Ops.ptr(y)), "Linear forward");
-    input = isTraining() ? x : null;
+    if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
     return y;
   }
 

@@ -38,9 +38,11 @@ public abstract class Module implements AutoCloseable {
     return module;
   }
 
+  /** Training or inference mode; leaving training frees what a forward pass kept for backward. */
   public void train(boolean on) {
     training = on;
     children.values().forEach(c -> c.train(on));
+    if (!on) clearCache();
   }
 
   public boolean isTraining() {

@@ -160,7 +160,7 @@ public final class Rnn extends Module {
       if (cell == Cell.LSTM) Ops.requireShape(initial.c(), "Rnn initial c", stateShape);
     }
     boolean train = isTraining();
-    clearCache();
+    if (train) clearCache(); // inference writes nothing: a loaded model serves many threads
     Tensor hN = Ops.empty(x, stateShape);
     Tensor cN = cell == Cell.LSTM ? Ops.empty(x, stateShape) : null;
     Tensor layerInput = x;
@@ -320,7 +320,7 @@ public final class Rnn extends Module {
   @Override
   protected void clearCache() {
     super.clearCache();
-    if (layerInputs.isEmpty() && workspaces.isEmpty()) return; // inference: shared by concurrent passes, never written
+    if (layerInputs.isEmpty() && workspaces.isEmpty()) return;
     for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
     layerInputs.clear();
     closeSpareWorkspaces();
