@@ -21,22 +21,22 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "DIR|ID",
       description = "Model directory or pulled repository id (default: $CTC4J_MODEL, else models/an4 of the checkout).")
   String model;
-  @Option(names = "--host", paramLabel = "H", description = "Address to bind (default: 127.0.0.1; 0.0.0.0 for all interfaces).")
+  @Option(names = "--host", paramLabel = "H", description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all interfaces).")
   String host = DEFAULTS.host();
-  @Option(names = "--port", paramLabel = "P", description = "Port (default: 8080; 0 picks a free one).")
+  @Option(names = "--port", paramLabel = "P", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port = DEFAULTS.port();
   @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N].")
   String device;
   @Mixin DecoderOptions decoding;
-  @Option(names = "--max-body-mb", description = "Largest upload in MiB; bigger ones get 413 (default: 25).")
+  @Option(names = "--max-body-mb", description = "Largest upload in MiB; bigger ones get 413 (default: ${DEFAULT-VALUE}).")
   long maxBodyMb = DEFAULTS.maxBodyBytes() >> 20;
-  @Option(names = "--max-jobs", description = "Transcriptions at once; beyond it 503 + Retry-After (default: 8).")
+  @Option(names = "--max-jobs", description = "Transcriptions at once; beyond it 503 + Retry-After (default: ${DEFAULT-VALUE}).")
   int maxJobs = DEFAULTS.maxConcurrentJobs();
-  @Option(names = "--max-streams", description = "Live WebSocket streams at once (default: 32).")
+  @Option(names = "--max-streams", description = "Live WebSocket streams at once (default: ${DEFAULT-VALUE}).")
   int maxStreams = DEFAULTS.maxStreams();
-  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Request timeout (504) and idle timeout (default: 60).")
+  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Request timeout (504) and idle timeout (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds = DEFAULTS.requestTimeout().toSeconds();
-  @Option(names = "--grace", paramLabel = "SECONDS", description = "Time to finish in-flight work at shutdown (default: 30).")
+  @Option(names = "--grace", paramLabel = "SECONDS", description = "Time to finish in-flight work at shutdown (default: ${DEFAULT-VALUE}).")
   long graceSeconds = DEFAULTS.shutdownGrace().toSeconds();
 
   @Override
@@ -59,7 +59,7 @@ final class ServeCommand implements Callable<Integer> {
       transcriber.close();
       stopped.countDown();
     }, "ctc4j-serve-shutdown"));
-    System.err.println("ctc4j: serving " + dir + " at " + server.uri() + " (Ctrl-C stops)");
+    System.err.println("ctc4j: serving " + dir + " at " + server.uri() + " (Ctrl-C stops) with " + transcriber.config());
     stopped.await();
     return 0;
   }
