@@ -103,7 +103,7 @@ public final class StreamPcm {
     byte[] bytes = new byte[2 * (int) (sampleRate * CHUNK.toMillis() / 1000)];
     try {
       int n;
-      while ((n = in.readNBytes(bytes, 0, bytes.length)) > 1) {
+      while ((n = in.readNBytes(bytes, 0, bytes.length)) > 1) {  // (a lone last byte is no sample)
         short[] samples = new short[n / 2];
         ByteBuffer.wrap(bytes, 0, n).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(samples);
         feed.accept(samples, sampleRate);
