@@ -2,11 +2,10 @@ package dev.ctc4j.examples;
 
 import dev.ctc4j.Ctc4jException;
 import dev.ctc4j.hub.ModelStore;
-import dev.ctc4j.infer.Decoder;
+import dev.ctc4j.infer.DecodingConfig;
 import dev.ctc4j.infer.Transcriber;
 import dev.ctc4j.infer.Transcript;
 import dev.ctc4j.infer.Word;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,18 +46,18 @@ public final class TranscribeFile {
       // what CTC4J_MODEL names, else models/an4 of the ctc4j checkout the library jar was built in.
       Path modelDir = ModelStore.open().resolveOrDefault(model);
 
-      Transcriber.Builder builder = Transcriber.builder(modelDir);
+      // How to decode is one immutable value; GREEDY and BEAM hold the library's defaults.
+      DecodingConfig decoding = DecodingConfig.GREEDY;
       if (lm != null) {
         // The LM weight (alpha) and the bonus per word (beta) are worth tuning for each model and LM
         // (`ctc4j lm tune`); the library's defaults are a reasonable start.
-        builder.decoder(Decoder.BEAM).languageModel(lm);
-        if (alpha != null) builder.alpha(alpha);
-        if (beta != null) builder.beta(beta);
+        decoding = DecodingConfig.BEAM.withLanguageModel(lm).withLmWeights(
+            alpha != null ? alpha : decoding.alpha(), beta != null ? beta : decoding.beta());
       }
 
       // Loading the model (and the LM) is the expensive part, so an application builds one
       // Transcriber and shares it: it is thread-safe and batches concurrent requests together.
-      try (Transcriber transcriber = builder.build()) {
+      try (Transcriber transcriber = Transcriber.builder(modelDir).decoding(decoding).build()) {
         for (Path file : audio) {
           long started = System.nanoTime();
           Transcript t = transcriber.transcribe(file);  // any format FFmpeg decodes, any length
@@ -72,7 +71,7 @@ public final class TranscribeFile {
           }
         }
       }
-    } catch (Ctc4jException | UncheckedIOException e) {
+    } catch (Ctc4jException e) {
       // ctc4j's exceptions say what was wrong (a missing file, undecodable audio, a bad model folder).
       System.err.println("error: " + e.getMessage());
       System.exit(1);
