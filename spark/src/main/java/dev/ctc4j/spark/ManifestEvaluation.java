@@ -2,6 +2,7 @@ package dev.ctc4j.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.data.Manifest;
 import dev.ctc4j.data.Utterance;
 import dev.ctc4j.eval.ErrorRates;
@@ -46,6 +47,7 @@ public final class ManifestEvaluation {
    */
   public static Evaluation run(SparkSession spark, AudioTranscriber transcriber, Path manifest, String output,
       int partitions, Consumer<String> log) throws IOException {
+    if (partitions < 1) throw new InvalidInputException("partitions must be at least 1, got " + partitions);
     long start = System.nanoTime();
     AudioTranscriber paths = transcriber.copy(new ParamMap()).setInputCol("audio").setOutputCol("transcript");
     Dataset<Row> utterances = spark.createDataFrame(
@@ -54,11 +56,9 @@ public final class ManifestEvaluation {
     Dataset<Row> transcribed = normalized(paths.transform(utterances), paths.settings())
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      if (output != null) {
-        transcribed.select(col("audio"), col("transcript.text").as("text"), col("transcript.words").as("words"),
-                col("transcript.audio_seconds").as("audio_seconds"), col("transcript.error").as("error"))
-            .write().option("ignoreNullFields", "false").json(output);
-      }
+      // Transcribes all partitions in parallel into the cache (scoring then reads them one by one).
+      if (output != null) write(transcribed, output);
+      else transcribed.count();
       ErrorRates rates = new ErrorRates(); // both sides are normalised already
       double seconds = 0;
       int skipped = 0;
@@ -79,6 +79,12 @@ public final class ManifestEvaluation {
     } finally {
       transcribed.unpersist();
     }
+  }
+
+  private static void write(Dataset<Row> transcribed, String output) {
+    transcribed.select(col("audio"), col("transcript.text").as("text"), col("transcript.words").as("words"),
+            col("transcript.audio_seconds").as("audio_seconds"), col("transcript.error").as("error"))
+        .write().option("ignoreNullFields", "false").json(output);
   }
 
   /** Sorted by duration, then dealt round-robin: partition p (a contiguous slice) holds every p-th utterance. */
