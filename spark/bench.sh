@@ -25,6 +25,7 @@ cat $(sed -E 's/.*"audio": *"([^"]*)".*/\1/' "$work/manifest.jsonl" | sort -u) >
 
 field() { sed -E "s/.*\"$1\": *([0-9.eE+-]+).*/\1/" <<< "$2"; }
 now() { date +%s.%N; }
+echo "$(date -u '+%F %T UTC'), $(nproc) cores ($(lscpu | sed -nE 's/^Model name: *//p')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tool   run  wer     audio_s  process_s  job_s   audio_s/s(process)  audio_s/s(job)"
 for ((r = 1; r <= runs; r++)); do
   for tool in cli spark; do
@@ -41,3 +42,4 @@ for ((r = 1; r <= runs; r++)); do
       'BEGIN { printf "%-6s %-4d %.4f  %7.1f  %9.1f  %6.1f  %18.1f  %14.1f\n", t, r, w, a, p, j, a / p, a / j }'
   done
 done
+echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"

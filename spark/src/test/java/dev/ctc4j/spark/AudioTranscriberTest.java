@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -79,8 +81,9 @@ class AudioTranscriberTest {
   @Test
   void pathColumnWithMissingAndBadFiles() throws IOException {
     Path garbage = Files.write(dir.resolve("garbage.wav"), "RIFF not really a wave file".getBytes());
+    Path spaced = Files.copy(SAMPLE, dir.resolve("a sample.flac")); // as binaryFile's paths: "file:/...", not %-escaped
     List<Row> rows = List.of(RowFactory.create(SAMPLE.toString()), RowFactory.create(dir.resolve("missing.flac").toString()),
-        RowFactory.create(garbage.toString()), RowFactory.create("file:" + SAMPLE.toAbsolutePath()),
+        RowFactory.create(garbage.toString()), RowFactory.create("file:" + spaced.toAbsolutePath()),
         RowFactory.create((Object) null));
     StructType schema = new StructType().add("audio", DataTypes.StringType, true);
     Dataset<Row> paths = SharedSpark.session().createDataFrame(rows, schema).repartition(1);
@@ -116,7 +119,7 @@ class AudioTranscriberTest {
   }
 
   @Test
-  void paramsCopyAndSurviveSaveAndLoad() throws IOException {
+  void paramsCopyAndSurviveSaveAndLoadAloneAndInAPipeline() throws IOException {
     AudioTranscriber t = new AudioTranscriber().setModel(MODEL).setDecoder("beam").setBeam(8)
         .setLm("models/an4/lm-3gram.arpa").setAlpha(0.7).setBeta(2).setHotwords(Map.of("erase", 1.5f))
         .setBatchSize(4).setThreads(1).setInputCol("audio").setOutputCol("asr");
@@ -138,6 +141,10 @@ class AudioTranscriberTest {
     assertEquals("audio", loaded.getInputCol());
     assertEquals("asr", loaded.getOutputCol());
     assertEquals(1, loaded.getThreads());
+
+    Path pipeline = dir.resolve("pipeline"); // a saved Pipeline finds the class's static read()
+    new Pipeline().setStages(new PipelineStage[] {t}).write().save(pipeline.toString());
+    assertEquals(t.settings(), ((AudioTranscriber) Pipeline.load(pipeline.toString()).getStages()[0]).settings());
   }
 
   private static Map<String, Row> transcripts(Dataset<Row> out, String nameColumn) {
