@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# spark/run.sh --manifest M --model DIR|ID --output OUT [--master URL] [--decoder greedy|beam] [--beam N]
+# spark/run.sh --manifest M --model DIR|ID [--output OUT] [--master URL] [--decoder greedy|beam] [--beam N]
 #   [--lm ARPA] [--alpha A] [--beta B] [--lexicon FILE] [--hotword PHRASE=BONUS]... [--batch-size N]
 #   [--threads N] [--partitions N] [--conf KEY=VALUE]... [--json]
 # Transcribes a manifest with Spark (local[*] unless --master says otherwise), writes JSON lines
-# (audio, text, words, audio_seconds, error) under OUT and prints WER/CER as `bin/ctc4j eval` does.
+# (audio, text, words, audio_seconds, error) under OUT (when given) and prints WER/CER as `bin/ctc4j eval` does.
 # Builds spark/target/ctc4j-spark.jar and Spark's classpath first when missing or older than a source.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

@@ -26,7 +26,7 @@ public final class ManifestEvaluationJob {
 
   private ManifestEvaluationJob() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) {
     Map<String, String> options = new LinkedHashMap<>();
     List<String> hotwords = new ArrayList<>(), conf = new ArrayList<>();
     boolean json = false;
@@ -53,6 +53,9 @@ public final class ManifestEvaluationJob {
       }
     } catch (Ctc4jException | IllegalArgumentException e) { // bad settings or input: the message says which
       System.err.println("error: " + e.getMessage());
+      System.exit(1);
+    } catch (IOException e) { // the manifest
+      System.err.println("error: " + e);
       System.exit(1);
     }
   }
