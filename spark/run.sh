@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# spark/run.sh --manifest M --model DIR|ID [--output OUT] [--master URL] [--decoder greedy|beam] [--beam N]
+# spark/run.sh --manifest M --model DIR|ID [--output OUT] [--master URL] [--decoder greedy|beam] [--beam-width N]
 #   [--lm ARPA] [--alpha A] [--beta B] [--lexicon FILE] [--hotword PHRASE=BONUS]... [--batch-size N]
 #   [--threads N] [--partitions N] [--conf KEY=VALUE]... [--json]
 # Transcribes a manifest with Spark (local[*] unless --master says otherwise), writes JSON lines

@@ -2,6 +2,8 @@ package dev.ctc4j.spark;
 
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.infer.Decoder;
+import dev.ctc4j.infer.DecodingConfig;
+import dev.ctc4j.infer.TranscriberConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +50,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
   private final String uid;
   private final Param<String> model;
   private final Param<String> decoder;
-  private final IntParam beam;
+  private final IntParam beamWidth;
   private final Param<String> lm;
   private final DoubleParam alpha;
   private final DoubleParam beta;
@@ -68,7 +70,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
     this.uid = uid;
     model = new Param<>(this, "model", "model directory or pulled model id, as ctc4j --model (resolved on each executor)");
     decoder = new Param<>(this, "decoder", "greedy or beam", ParamValidators.inArray(List.of("greedy", "beam")));
-    beam = new IntParam(this, "beam", "beam width (beam search)", ParamValidators.gtEq(1));
+    beamWidth = new IntParam(this, "beamWidth", "beam search: prefixes kept per frame", ParamValidators.gtEq(1));
     lm = new Param<>(this, "lm", "word n-gram LM for beam search (ARPA, optionally .gz)");
     alpha = new DoubleParam(this, "alpha", "LM weight");
     beta = new DoubleParam(this, "beta", "word insertion bonus");
@@ -80,12 +82,14 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
         ParamValidators.gtEq(0));
     inputCol = new Param<>(this, "inputCol", "audio column: binary (encoded audio) or string (local path)");
     outputCol = new Param<>(this, "outputCol", "the struct column added");
-    setDefault(decoder, "greedy");
-    setDefault(beam, 32);
-    setDefault(alpha, 0.5);
-    setDefault(beta, 1.0);
+    // The library's defaults, written once there.
+    DecodingConfig decoding = DecodingConfig.GREEDY;
+    setDefault(decoder, decoding.decoder().name().toLowerCase(Locale.ROOT));
+    setDefault(beamWidth, decoding.beamWidth());
+    setDefault(alpha, decoding.alpha());
+    setDefault(beta, decoding.beta());
     setDefault(hotwords, new String[0]);
-    setDefault(batchSize, 16);
+    setDefault(batchSize, TranscriberConfig.DEFAULTS.maxBatch());
     setDefault(threads, 0);
     setDefault(inputCol, "content");
     setDefault(outputCol, "transcript");
@@ -99,7 +103,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
   // Spark finds params by their public no-argument accessors.
   public Param<String> model() { return model; }
   public Param<String> decoder() { return decoder; }
-  public IntParam beam() { return beam; }
+  public IntParam beamWidth() { return beamWidth; }
   public Param<String> lm() { return lm; }
   public DoubleParam alpha() { return alpha; }
   public DoubleParam beta() { return beta; }
@@ -112,7 +116,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
 
   public String getModel() { return isDefined(model) ? $(model) : null; }
   public String getDecoder() { return $(decoder); }
-  public int getBeam() { return (Integer) $(beam); }
+  public int getBeamWidth() { return (Integer) $(beamWidth); }
   public String getLm() { return isDefined(lm) ? $(lm) : null; }
   public double getAlpha() { return (Double) $(alpha); }
   public double getBeta() { return (Double) $(beta); }
@@ -125,7 +129,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
 
   public AudioTranscriber setModel(String v) { set(model, v); return this; }
   public AudioTranscriber setDecoder(String v) { set(decoder, v); return this; }
-  public AudioTranscriber setBeam(int v) { set(beam, v); return this; }
+  public AudioTranscriber setBeamWidth(int v) { set(beamWidth, v); return this; }
   public AudioTranscriber setLm(String v) { set(lm, v); return this; }
   public AudioTranscriber setAlpha(double v) { set(alpha, v); return this; }
   public AudioTranscriber setBeta(double v) { set(beta, v); return this; }
@@ -137,7 +141,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
   public AudioTranscriber setOutputCol(String v) { set(outputCol, v); return this; }
 
   /** Hotwords and their bonuses (natural log, >= 0), as {@code PHRASE=BONUS} entries. */
-  public AudioTranscriber setHotwords(Map<String, Float> bonuses) {
+  public AudioTranscriber setHotwords(Map<String, Double> bonuses) {
     return setHotwords(bonuses.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new));
   }
 
@@ -170,7 +174,7 @@ public final class AudioTranscriber extends Transformer implements DefaultParams
 
   /** The transcriber these params describe (the cache key on the executors). */
   TranscriberSettings settings() {
-    return new TranscriberSettings(getModel(), Decoder.valueOf(getDecoder().toUpperCase(Locale.ROOT)), getBeam(),
+    return new TranscriberSettings(getModel(), Decoder.valueOf(getDecoder().toUpperCase(Locale.ROOT)), getBeamWidth(),
         getLm(), getAlpha(), getBeta(), getLexicon(), List.of(getHotwords()), getBatchSize());
   }
 

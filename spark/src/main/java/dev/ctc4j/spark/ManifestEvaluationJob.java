@@ -20,7 +20,7 @@ import org.apache.spark.sql.SparkSession;
 public final class ManifestEvaluationJob {
   private static final String USAGE = """
       usage: ManifestEvaluationJob --manifest FILE --model DIR|ID [--output DIR] [--master URL]
-          [--decoder greedy|beam] [--beam N] [--lm ARPA] [--alpha A] [--beta B] [--lexicon FILE]
+          [--decoder greedy|beam] [--beam-width N] [--lm ARPA] [--alpha A] [--beta B] [--lexicon FILE]
           [--hotword PHRASE=BONUS]... [--batch-size N] [--threads N] [--partitions N]
           [--conf KEY=VALUE]... [--json]""";
 
@@ -67,7 +67,7 @@ public final class ManifestEvaluationJob {
       switch (name) {
         case "model", "manifest", "output", "master", "partitions" -> { }
         case "decoder" -> t.setDecoder(v);
-        case "beam" -> t.setBeam(Integer.parseInt(v));
+        case "beam-width" -> t.setBeamWidth(Integer.parseInt(v));
         case "lm" -> t.setLm(v);
         case "alpha" -> t.setAlpha(Double.parseDouble(v));
         case "beta" -> t.setBeta(Double.parseDouble(v));

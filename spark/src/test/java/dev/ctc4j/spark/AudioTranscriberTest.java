@@ -120,16 +120,16 @@ class AudioTranscriberTest {
 
   @Test
   void paramsCopyAndSurviveSaveAndLoadAloneAndInAPipeline() throws IOException {
-    AudioTranscriber t = new AudioTranscriber().setModel(MODEL).setDecoder("beam").setBeam(8)
-        .setLm("models/an4/lm-3gram.arpa").setAlpha(0.7).setBeta(2).setHotwords(Map.of("erase", 1.5f))
+    AudioTranscriber t = new AudioTranscriber().setModel(MODEL).setDecoder("beam").setBeamWidth(8)
+        .setLm("models/an4/lm-3gram.arpa").setAlpha(0.7).setBeta(2).setHotwords(Map.of("erase", 1.5))
         .setBatchSize(4).setThreads(1).setInputCol("audio").setOutputCol("asr");
     assertTrue(t.uid().startsWith("ctc4jTranscriber_"), t.uid());
     assertEquals(12, t.params().length);
 
-    AudioTranscriber copy = t.copy(new ParamMap().put(t.beam(), 16));
+    AudioTranscriber copy = t.copy(new ParamMap().put(t.beamWidth(), 16));
     assertEquals(t.uid(), copy.uid());
-    assertEquals(16, copy.getBeam());
-    assertEquals(8, t.getBeam());
+    assertEquals(16, copy.getBeamWidth());
+    assertEquals(8, t.getBeamWidth());
     assertEquals(t.getLm(), copy.getLm());
     assertArrayEquals(t.getHotwords(), copy.getHotwords());
 
