@@ -41,8 +41,8 @@ public final class OnnxExport {
   public static final String FEATURES = "features", FEATURE_LENGTHS = "feature_lengths", WAVEFORM = "waveform",
       WAVEFORM_LENGTHS = "waveform_lengths", LOG_PROBS = "log_probs", LOG_PROB_LENGTHS = "log_prob_lengths";
 
-  /** What {@link #export} wrote. */
-  public record Summary(String architecture, String input, int nodes, long parameters, long bytes) {}
+  /** What {@link #export} wrote; weights counts the float values of its initializers. */
+  public record Summary(String architecture, String input, int nodes, long weights, long bytes) {}
 
   private OnnxExport() {}
 
@@ -92,11 +92,11 @@ public final class OnnxExport {
     }
     AtomicFiles.write(file, proto::writeTo);
     GraphProto graph = proto.getGraph();
-    long parameters = graph.getInitializerList().stream()
+    long weights = graph.getInitializerList().stream()
         .filter(t -> t.getDataType() == TensorProto.DataType.FLOAT_VALUE)
         .mapToLong(t -> t.getDimsList().stream().mapToLong(Long::longValue).reduce(1, Math::multiplyExact)).sum();
     Map<String, String> meta = metadata(proto);
-    return new Summary(meta.get("architecture"), meta.get("input"), graph.getNodeCount(), parameters, Files.size(file));
+    return new Summary(meta.get("architecture"), meta.get("input"), graph.getNodeCount(), weights, Files.size(file));
   }
 
   /** A model's metadata_props as a map. */
