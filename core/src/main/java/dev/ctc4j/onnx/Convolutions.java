@@ -3,6 +3,7 @@ package dev.ctc4j.onnx;
 import static dev.ctc4j.onnx.Graph.attr;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ final class Convolutions {
     List<String> in = new ArrayList<>(List.of(x, w.add(g, "weight")));
     if (w.has("bias")) in.add(w.add(g, "bias"));
     long[] shape = w.shape("weight");
-    long[] kernel = java.util.Arrays.copyOfRange(shape, 2, shape.length);
+    long[] kernel = Arrays.copyOfRange(shape, 2, shape.length);
     return g.node("Conv", in, attr("kernel_shape", kernel), attr("strides", stride), attr("pads", pads),
         attr("group", groups));
   }

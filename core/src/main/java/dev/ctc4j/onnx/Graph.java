@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * An ONNX graph under construction: inputs and outputs, initializers (weights and constants) and
@@ -21,7 +22,7 @@ import java.util.List;
  */
 final class Graph {
   static final int FLOAT = TensorProto.DataType.FLOAT_VALUE, INT64 = TensorProto.DataType.INT64_VALUE,
-      INT32 = TensorProto.DataType.INT32_VALUE, BOOL = TensorProto.DataType.BOOL_VALUE;
+      INT32 = TensorProto.DataType.INT32_VALUE;
 
   private final GraphProto.Builder graph = GraphProto.newBuilder();
   private int counter;
@@ -79,7 +80,7 @@ final class Graph {
   }
 
   String node(String op, List<String> inputs, AttributeProto... attributes) {
-    String out = op.toLowerCase(java.util.Locale.ROOT) + "_" + counter++;
+    String out = op.toLowerCase(Locale.ROOT) + "_" + counter++;
     graph.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(inputs).addOutput(out)
         .addAllAttribute(List.of(attributes)));
     return out;

@@ -19,6 +19,7 @@ import dev.ctc4j.wav2vec2.Wav2Vec2Model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -101,7 +102,7 @@ public final class OnnxExport {
 
   /** A model's metadata_props as a map. */
   public static Map<String, String> metadata(ModelProto model) {
-    Map<String, String> out = new java.util.LinkedHashMap<>();
+    Map<String, String> out = new LinkedHashMap<>();
     model.getMetadataPropsList().forEach(e -> out.put(e.getKey(), e.getValue()));
     return out;
   }

@@ -15,6 +15,7 @@ import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.onnx.proto.Onnx.ModelProto;
 import dev.ctc4j.tensor.Device;
+import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.Seeds;
 import dev.ctc4j.testing.SharedData;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ class OnnxExportAn4Test {
     }
     float[] ours;
     int[] outLengths;
-    try (dev.ctc4j.tensor.Tensor x = dev.ctc4j.tensor.Tensor.of(Device.CPU, values, shape);
+    try (Tensor x = Tensor.of(Device.CPU, values, shape);
         AcousticModel.Output out = model.forward(x, lengths)) {
       ours = out.logProbs().toFloatArray();
       outLengths = out.lengths();

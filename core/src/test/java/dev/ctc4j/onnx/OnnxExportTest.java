@@ -21,6 +21,7 @@ import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.Seeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -101,7 +102,7 @@ class OnnxExportTest {
   /** Runs both on random features of these lengths (the longest is the batch's frames). */
   static double assertAgrees(AcousticModel model, MelConfig features, int[] lengths, SplittableRandom rng, String what)
       throws Exception {
-    int n = lengths.length, mels = features.nMels(), frames = java.util.Arrays.stream(lengths).max().orElseThrow();
+    int n = lengths.length, mels = features.nMels(), frames = Arrays.stream(lengths).max().orElseThrow();
     float[] values = Seeds.gaussian(rng, n * mels * frames, 1);
     return assertAgrees(model, OnnxExport.of(model, features), values, n, frames, lengths, what);
   }
@@ -118,12 +119,12 @@ class OnnxExportTest {
     OnnxRuntimeSession.Result theirs;
     try (OnnxRuntimeSession ort = new OnnxRuntimeSession(proto)) {
       theirs = ort.run(OnnxExport.FEATURES, values, new long[] {n, mels, frames}, OnnxExport.FEATURE_LENGTHS,
-          java.util.Arrays.stream(lengths).asLongStream().toArray());
+          Arrays.stream(lengths).asLongStream().toArray());
     }
-    assertArrayEquals(java.util.Arrays.stream(ourLengths).asLongStream().toArray(), theirs.lengths(), what);
+    assertArrayEquals(Arrays.stream(ourLengths).asLongStream().toArray(), theirs.lengths(), what);
     double worst = maxDifference(ours, ourLengths, theirs.logProbs(), model.config().classes());
     System.out.printf("%s: lengths %s, max |ctc4j - onnxruntime| log-prob %.2e%n", what,
-        java.util.Arrays.toString(ourLengths), worst);
+        Arrays.toString(ourLengths), worst);
     assertTrue(worst <= TOLERANCE, what + ": log-probs differ by " + worst);
     return worst;
   }

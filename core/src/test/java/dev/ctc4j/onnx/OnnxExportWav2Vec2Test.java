@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ctc4j.onnx.proto.Onnx.ModelProto;
+import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.Seeds;
 import dev.ctc4j.wav2vec2.TinyModels;
 import dev.ctc4j.wav2vec2.Wav2Vec2Config;
 import dev.ctc4j.wav2vec2.Wav2Vec2Model;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -46,7 +51,7 @@ class OnnxExportWav2Vec2Test {
       OnnxRuntimeSession.Result theirs;
       try (OnnxRuntimeSession ort = new OnnxRuntimeSession(OnnxExport.of(model))) {
         theirs = ort.run(OnnxExport.WAVEFORM, batch, new long[] {samples.length, longest}, OnnxExport.WAVEFORM_LENGTHS,
-            java.util.Arrays.stream(samples).asLongStream().toArray());
+            Arrays.stream(samples).asLongStream().toArray());
       }
       double worst = 0;
       for (int b = 0; b < samples.length; b++) {
@@ -59,24 +64,24 @@ class OnnxExportWav2Vec2Test {
         }
       }
       System.out.printf("wav2vec2 %s: samples %s, max |ctc4j - onnxruntime| log-prob %.2e%n", variant,
-          java.util.Arrays.toString(samples), worst);
+          Arrays.toString(samples), worst);
       assertTrue(worst <= TOLERANCE, variant + ": log-probs differ by " + worst);
     }
   }
 
   @Test
   void exportOfAFolderSaysItTakesTheWaveform(@TempDir Path dir) throws Exception {
-    try (Wav2Vec2Model model = Wav2Vec2Model.create(TinyModels.base(), dev.ctc4j.tensor.Device.CPU, 5)) {
+    try (Wav2Vec2Model model = Wav2Vec2Model.create(TinyModels.base(), Device.CPU, 5)) {
       model.save(dir.resolve("model"));
     }
     OnnxExport.Summary s = OnnxExport.export(dir.resolve("model"), dir.resolve("model.onnx"));
     assertEquals("wav2vec2", s.architecture());
     assertEquals("waveform", s.input());
-    Map<String, String> meta = OnnxExport.metadata(dev.ctc4j.onnx.proto.Onnx.ModelProto.parseFrom(
-        java.nio.file.Files.readAllBytes(dir.resolve("model.onnx"))));
+    Map<String, String> meta = OnnxExport.metadata(ModelProto.parseFrom(
+        Files.readAllBytes(dir.resolve("model.onnx"))));
     assertEquals("40", meta.get("subsampling_factor"));
     assertEquals("16000", meta.get("sample_rate"));
-    assertArrayEquals(TinyModels.base().labels().toArray(), new com.fasterxml.jackson.databind.ObjectMapper()
+    assertArrayEquals(TinyModels.base().labels().toArray(), new ObjectMapper()
         .readValue(meta.get("labels"), String[].class));
   }
 }
