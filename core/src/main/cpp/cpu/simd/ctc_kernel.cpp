@@ -11,7 +11,7 @@
 #include <limits>
 
 #include "cpu/ctc_kernel.h"
-#include "cpu/parallel.h"
+#include "support/parallel.h"
 
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {

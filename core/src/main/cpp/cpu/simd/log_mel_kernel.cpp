@@ -8,7 +8,7 @@
 #include "common/fft.h"
 #include "common/mel.h"
 #include "cpu/log_mel_kernel.h"
-#include "cpu/parallel.h"
+#include "support/parallel.h"
 
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {

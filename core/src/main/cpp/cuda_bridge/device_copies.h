@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/cuda_backend.h"
-#include "cuda_api/decode.h"
+#include "cuda_bridge/loader.h"
+#include "cuda_bridge/exports/decode.h"
 
 namespace ctc4j {
 
