@@ -14,29 +14,30 @@ using namespace ctc4j;
 
 namespace {
 
-CtcBatch make_batch(const float* inputs, int layout, int max_time, int batch, int alphabet,
-                    const int64_t* input_lengths, const int32_t* targets, const int64_t* target_offsets,
-                    const int64_t* target_lengths, int64_t targets_size, int blank) {
+CtcBatch make_batch(const ctc4j_ctc_batch* in) {
+  require(in != nullptr, "null batch");
+  const int layout = in->layout, max_time = in->max_time, batch = in->batch, alphabet = in->alphabet;
+  const int blank = in->blank;
   require(layout == CTC4J_CTC_TIME_MAJOR || layout == CTC4J_CTC_BATCH_MAJOR, "unknown layout " + std::to_string(layout));
   require(max_time >= 0 && batch >= 0, "negative size: max_time " + std::to_string(max_time) + ", batch " +
                                            std::to_string(batch));
   require(alphabet >= 1, "the alphabet needs at least one class (the blank), got " + std::to_string(alphabet));
   require(blank >= 0 && blank < alphabet,
           "blank " + std::to_string(blank) + " outside the alphabet [0, " + std::to_string(alphabet) + ")");
-  require(targets_size >= 0, "negative targets size " + std::to_string(targets_size));
+  require(in->targets_size >= 0, "negative targets size " + std::to_string(in->targets_size));
   const bool time_major = layout == CTC4J_CTC_TIME_MAJOR;
-  return CtcBatch{inputs,
+  return CtcBatch{in->inputs,
                   time_major ? int64_t{batch} * alphabet : alphabet,
                   time_major ? alphabet : int64_t{max_time} * alphabet,
                   max_time,
                   batch,
                   alphabet,
                   blank,
-                  input_lengths,
-                  targets,
-                  target_offsets,
-                  target_lengths,
-                  targets_size};
+                  in->input_lengths,
+                  in->targets,
+                  in->target_offsets,
+                  in->target_lengths,
+                  in->targets_size};
 }
 
 std::string utterance(int b) { return "utterance " + std::to_string(b) + ": "; }
@@ -74,25 +75,29 @@ int64_t longest_target(const CtcBatch& b) {
 
 extern "C" {
 
-int ctc4j_ctc_loss(int device, const float* inputs, int input_kind, int layout, int max_time, int batch, int alphabet,
-                   const int64_t* input_lengths, const int32_t* targets, const int64_t* target_offsets,
-                   const int64_t* target_lengths, int64_t targets_size, int blank, int zero_infinity, float* losses,
+ctc4j_ctc_batch ctc4j_ctc_default_batch(void) {
+  return ctc4j_ctc_batch{nullptr, CTC4J_CTC_TIME_MAJOR, 0, 0, 0, nullptr, nullptr, nullptr, nullptr, 0, 0};
+}
+
+ctc4j_ctc_options ctc4j_ctc_default_options(void) { return ctc4j_ctc_options{CTC4J_CTC_LOG_PROBS, 0}; }
+
+int ctc4j_ctc_loss(int device, const ctc4j_ctc_batch* batch, const ctc4j_ctc_options* options, float* losses,
                    const float* grad_scales, float* grad) {
   return guarded([&] {
-    const CtcBatch b = make_batch(inputs, layout, max_time, batch, alphabet, input_lengths, targets, target_offsets,
-                                  target_lengths, targets_size, blank);
-    require(input_kind == CTC4J_CTC_LOG_PROBS || input_kind == CTC4J_CTC_ACTIVATIONS,
-            "unknown input kind " + std::to_string(input_kind));
+    const CtcBatch b = make_batch(batch);
+    const ctc4j_ctc_options o = options != nullptr ? *options : ctc4j_ctc_default_options();
+    require(o.input_kind == CTC4J_CTC_LOG_PROBS || o.input_kind == CTC4J_CTC_ACTIVATIONS,
+            "unknown input kind " + std::to_string(o.input_kind));
     validate_host(b);
-    if (batch == 0) return;
-    require(inputs != nullptr && losses != nullptr && (grad == nullptr || grad_scales != nullptr), "null argument");
-    const bool activations = input_kind == CTC4J_CTC_ACTIVATIONS;
+    if (b.batch == 0) return;
+    require(b.inputs != nullptr && losses != nullptr && (grad == nullptr || grad_scales != nullptr), "null argument");
+    const bool activations = o.input_kind == CTC4J_CTC_ACTIVATIONS;
     const char* what = activations ? "activation" : "log-probability";
     if (device == CTC4J_CPU) {
-      cpu::ctc_loss(b, activations, zero_infinity != 0, losses, grad_scales, grad, what);
+      cpu::ctc_loss(b, activations, o.zero_infinity != 0, losses, grad_scales, grad, what);
     } else {
       cuda::require_device(device);
-      CTC4J_CUDA_CALL(ctc4jcu_ctc_loss, &b, device, activations ? 1 : 0, zero_infinity, losses, grad_scales, grad);
+      CTC4J_CUDA_CALL(ctc4jcu_ctc_loss, &b, device, activations ? 1 : 0, o.zero_infinity, losses, grad_scales, grad);
     }
   });
 }
@@ -102,16 +107,12 @@ int ctc4j_ctc_set_log_space_only(int on) {
   return CTC4J_OK;
 }
 
-int ctc4j_ctc_posteriors(const float* log_probs, int layout, int max_time, int batch, int alphabet,
-                         const int64_t* input_lengths, const int32_t* targets, const int64_t* target_offsets,
-                         const int64_t* target_lengths, int64_t targets_size, int blank, float* posteriors,
-                         int64_t positions, double* log_likelihoods) {
+int ctc4j_ctc_posteriors(const ctc4j_ctc_batch* batch, float* posteriors, int64_t positions, double* log_likelihoods) {
   return guarded([&] {
-    const CtcBatch b = make_batch(log_probs, layout, max_time, batch, alphabet, input_lengths, targets,
-                                  target_offsets, target_lengths, targets_size, blank);
+    const CtcBatch b = make_batch(batch);
     validate_host(b);
-    if (batch == 0) return;
-    require(log_probs != nullptr && posteriors != nullptr && log_likelihoods != nullptr, "null argument");
+    if (b.batch == 0) return;
+    require(b.inputs != nullptr && posteriors != nullptr && log_likelihoods != nullptr, "null argument");
     require(positions >= 2 * longest_target(b) + 1,
             "posterior rows of " + std::to_string(positions) + " cannot hold " +
                 std::to_string(2 * longest_target(b) + 1) + " extended positions");
@@ -119,16 +120,12 @@ int ctc4j_ctc_posteriors(const float* log_probs, int layout, int max_time, int b
   });
 }
 
-int ctc4j_ctc_viterbi(const float* log_probs, int layout, int max_time, int batch, int alphabet,
-                      const int64_t* input_lengths, const int32_t* targets, const int64_t* target_offsets,
-                      const int64_t* target_lengths, int64_t targets_size, int blank, int32_t* states,
-                      double* path_log_probs) {
+int ctc4j_ctc_viterbi(const ctc4j_ctc_batch* batch, int32_t* states, double* path_log_probs) {
   return guarded([&] {
-    const CtcBatch b = make_batch(log_probs, layout, max_time, batch, alphabet, input_lengths, targets,
-                                  target_offsets, target_lengths, targets_size, blank);
+    const CtcBatch b = make_batch(batch);
     validate_host(b);
-    if (batch == 0) return;
-    require(log_probs != nullptr && states != nullptr && path_log_probs != nullptr, "null argument");
+    if (b.batch == 0) return;
+    require(b.inputs != nullptr && states != nullptr && path_log_probs != nullptr, "null argument");
     cpu::ctc_viterbi(b, states, path_log_probs);
   });
 }

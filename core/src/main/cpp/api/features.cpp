@@ -14,12 +14,19 @@ using namespace ctc4j;
 
 extern "C" {
 
-int ctc4j_mel_create(int sample_rate, int n_fft, int win_length, int hop_length, int n_mels, float f_min, float f_max,
-                     int mel_scale, int filter_norm, int center, ctc4j_mel** out) {
+ctc4j_mel_config ctc4j_mel_default_config(void) {
+  return ctc4j_mel_config{16000, 400, 400, 200, 128, 0.0f, 0.0f, CTC4J_MEL_HTK, CTC4J_FILTER_NORM_NONE, 1};
+}
+
+ctc4j_features_audio ctc4j_features_default_audio(void) { return ctc4j_features_audio{nullptr, nullptr, 0, 0}; }
+
+int ctc4j_mel_create(const ctc4j_mel_config* config, ctc4j_mel** out) {
   return guarded([&] {
     *out = nullptr;
-    *out = mel_plan::create(sample_rate, n_fft, win_length, hop_length, n_mels, f_min, f_max, mel_scale, filter_norm,
-                            center)
+    require(config != nullptr, "null log-mel configuration");
+    const ctc4j_mel_config& c = *config;
+    *out = mel_plan::create(c.sample_rate, c.n_fft, c.win_length, c.hop_length, c.n_mels, c.f_min, c.f_max,
+                            c.mel_scale, c.filter_norm, c.center)
                .release();
   });
 }
@@ -43,10 +50,14 @@ int ctc4j_mel_filterbank(const ctc4j_mel* mel, float* out) {
   });
 }
 
-int ctc4j_log_mel(const ctc4j_mel* mel, int device, const float* audio, const int64_t* lengths, int batch,
-                  int64_t audio_stride, int normalize, float* out, int64_t max_frames, int64_t* frames) {
+int ctc4j_features_log_mel(const ctc4j_mel* mel, int device, const ctc4j_features_audio* in, int normalize, float* out,
+                           int64_t max_frames, int64_t* frames) {
   return guarded([&] {
-    require(mel != nullptr && lengths != nullptr && frames != nullptr, "null argument");
+    require(mel != nullptr && in != nullptr && in->lengths != nullptr && frames != nullptr, "null argument");
+    const float* audio = in->samples;
+    const int64_t* lengths = in->lengths;
+    const int batch = in->batch;
+    const int64_t audio_stride = in->stride;
     require(batch >= 0, "negative batch size " + std::to_string(batch));
     require(audio_stride >= 0 && max_frames >= 0, "negative stride or frame capacity");
     require(normalize >= CTC4J_NORMALIZE_NONE && normalize <= CTC4J_NORMALIZE_FEATURE,
@@ -72,7 +83,7 @@ int ctc4j_log_mel(const ctc4j_mel* mel, int device, const float* audio, const in
   });
 }
 
-int ctc4j_mask_features(int device, float* features, int batch, int n_mels, int64_t max_frames, const int32_t* masks,
+int ctc4j_features_mask(int device, float* features, int batch, int n_mels, int64_t max_frames, const int32_t* masks,
                         int n_masks, float value) {
   return guarded([&] {
     require(batch >= 0 && n_mels >= 0 && max_frames >= 0 && n_masks >= 0, "negative size");

@@ -13,6 +13,14 @@ using namespace ctc4j;
 
 namespace {
 
+// The geometry of a convolution struct, validated, with the output size worked out.
+cpu::ConvGeometry conv_geometry(const ctc4j_nn_conv2d* c) {
+  require(c != nullptr, "null convolution");
+  return cpu::conv_geometry({c->batch, c->in_channels, c->height, c->width, c->out_channels, c->kernel_h, c->kernel_w,
+                             c->stride_h, c->stride_w, c->pad_h, c->pad_w, c->dilation_h, c->dilation_w, c->groups, 0,
+                             0});
+}
+
 void require_rnn(int cell, int64_t steps, int64_t batch, int64_t input, int64_t hidden, const int32_t* lengths) {
   require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
   require(steps >= 0 && batch >= 0 && input > 0 && hidden > 0,
@@ -26,6 +34,12 @@ void require_rnn(int cell, int64_t steps, int64_t batch, int64_t input, int64_t 
   }
 }
 
+cpu::RnnShape rnn_shape(const ctc4j_nn_rnn* r) {
+  require(r != nullptr, "null recurrent layer");
+  require_rnn(r->cell, r->steps, r->batch, r->input, r->hidden, r->lengths);
+  return cpu::RnnShape{r->cell == CTC4J_LSTM, r->reverse != 0, r->steps, r->batch, r->input, r->hidden, r->lengths};
+}
+
 }  // namespace
 
 extern "C" {
@@ -34,16 +48,6 @@ int ctc4j_nn_set_sgemm(void* cblas_sgemm) {
   return guarded([&] {
     require(cblas_sgemm != nullptr, "null sgemm address");
     nn::set_sgemm(cblas_sgemm);
-  });
-}
-
-int ctc4j_nn_gemm(int device, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require(m >= 0 && n >= 0 && k >= 0, "negative gemm size");
-    require(ldc >= n && lda >= (trans_a ? m : k) && ldb >= (trans_b ? k : n), "gemm leading dimension too small");
-    nn::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   });
 }
 
@@ -92,89 +96,104 @@ int ctc4j_nn_permute(int device, const float* x, int rank, const int64_t* shape,
   });
 }
 
-int ctc4j_nn_linear_forward(int device, const float* x, int64_t rows, int64_t in, const float* w, const float* bias,
-                            int64_t out, float* y) {
+ctc4j_nn_linear ctc4j_nn_default_linear(void) {
+  return ctc4j_nn_linear{0, 0, 0, nullptr, nullptr, nullptr, nullptr};
+}
+
+int ctc4j_nn_linear_forward(int device, const ctc4j_nn_linear* l, const float* x, float* y) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_sizes({rows, in, out});
-    cpu::linear_forward(x, rows, in, w, bias, out, y);
+    require(l != nullptr, "null linear layer");
+    require_sizes({l->rows, l->in, l->out});
+    cpu::linear_forward(x, l->rows, l->in, l->w, l->bias, l->out, y);
   });
 }
 
-int ctc4j_nn_linear_backward(int device, const float* x, int64_t rows, int64_t in, const float* w, int64_t out,
-                             const float* dy, float* dx, float* dw, float* dbias) {
+int ctc4j_nn_linear_backward(int device, const ctc4j_nn_linear* l, const float* x, const float* dy, float* dx) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_sizes({rows, in, out});
-    cpu::linear_backward(x, rows, in, w, out, dy, dx, dw, dbias);
+    require(l != nullptr, "null linear layer");
+    require_sizes({l->rows, l->in, l->out});
+    cpu::linear_backward(x, l->rows, l->in, l->w, l->out, dy, dx, l->dw, l->dbias);
   });
 }
 
-int ctc4j_nn_conv2d_output(const int32_t* geometry, int64_t* out_height, int64_t* out_width) {
+ctc4j_nn_conv2d ctc4j_nn_default_conv2d(void) {
+  return ctc4j_nn_conv2d{0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, nullptr, nullptr, nullptr, nullptr};
+}
+
+int ctc4j_nn_conv2d_output(const ctc4j_nn_conv2d* conv, int64_t* out_height, int64_t* out_width) {
   return guarded([&] {
-    const cpu::ConvGeometry g = cpu::conv_geometry(geometry);
+    const cpu::ConvGeometry g = conv_geometry(conv);
     *out_height = g.out_h;
     *out_width = g.out_w;
   });
 }
 
-int ctc4j_nn_conv2d_forward(int device, const int32_t* geometry, const float* x, const float* w, const float* bias,
-                            float* y) {
+int ctc4j_nn_conv2d_forward(int device, const ctc4j_nn_conv2d* conv, const float* x, float* y) {
   return guarded([&] {
     nn::require_cpu(device);
-    cpu::conv2d_forward(cpu::conv_geometry(geometry), x, w, bias, y);
+    cpu::conv2d_forward(conv_geometry(conv), x, conv->w, conv->bias, y);
   });
 }
 
-int ctc4j_nn_conv2d_backward(int device, const int32_t* geometry, const float* x, const float* w, const float* dy,
-                             float* dx, float* dw, float* dbias) {
+int ctc4j_nn_conv2d_backward(int device, const ctc4j_nn_conv2d* conv, const float* x, const float* dy, float* dx) {
   return guarded([&] {
     nn::require_cpu(device);
-    cpu::conv2d_backward(cpu::conv_geometry(geometry), x, w, dy, dx, dw, dbias);
+    cpu::conv2d_backward(conv_geometry(conv), x, conv->w, dy, dx, conv->dw, conv->dbias);
   });
 }
 
-int ctc4j_nn_batch_norm_forward(int device, const float* x, int64_t n, int64_t channels, int64_t spatial,
-                                const float* gamma, const float* beta, float* running_mean, float* running_var,
-                                float momentum, float eps, int training, float* y, float* save_mean,
-                                float* save_invstd) {
+ctc4j_nn_batch_norm ctc4j_nn_default_batch_norm(void) {
+  return ctc4j_nn_batch_norm{0, 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0.1f, 1e-5f, 0, nullptr,
+                             nullptr};
+}
+
+int ctc4j_nn_batch_norm_forward(int device, const ctc4j_nn_batch_norm* bn, const float* x, float* y) {
   return guarded([&] {
     nn::require_cpu(device);
+    require(bn != nullptr, "null batch norm");
+    const int64_t n = bn->n, channels = bn->channels, spatial = bn->spatial;
     require_sizes({n, channels, spatial});
-    require(!training || n * spatial > 1, "batch norm in training needs more than one value per channel, got " +
-                                              std::to_string(n * spatial));
-    cpu::batch_norm_forward(x, n, channels, spatial, gamma, beta, running_mean, running_var, momentum, eps, training, y, save_mean, save_invstd);
+    require(!bn->training || n * spatial > 1, "batch norm in training needs more than one value per channel, got " +
+                                                  std::to_string(n * spatial));
+    cpu::batch_norm_forward(x, n, channels, spatial, bn->gamma, bn->beta, bn->running_mean, bn->running_var,
+                            bn->momentum, bn->eps, bn->training, y, bn->save_mean, bn->save_invstd);
   });
 }
 
-int ctc4j_nn_batch_norm_backward(int device, const float* x, int64_t n, int64_t channels, int64_t spatial,
-                                 const float* gamma, const float* save_mean, const float* save_invstd, int training,
-                                 const float* dy, float* dx, float* dgamma, float* dbeta) {
+int ctc4j_nn_batch_norm_backward(int device, const ctc4j_nn_batch_norm* bn, const float* x, const float* dy, float* dx) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_sizes({n, channels, spatial});
-    cpu::batch_norm_backward(x, n, channels, spatial, gamma, save_mean, save_invstd, training, dy, dx, dgamma, dbeta);
+    require(bn != nullptr, "null batch norm");
+    require_sizes({bn->n, bn->channels, bn->spatial});
+    cpu::batch_norm_backward(x, bn->n, bn->channels, bn->spatial, bn->gamma, bn->save_mean, bn->save_invstd,
+                             bn->training, dy, dx, bn->dgamma, bn->dbeta);
   });
 }
 
-int ctc4j_nn_layer_norm_forward(int device, const float* x, int64_t outer, int64_t features, int64_t inner,
-                                const float* gamma, const float* beta, float eps, float* y, float* save_mean,
-                                float* save_invstd) {
+ctc4j_nn_layer_norm ctc4j_nn_default_layer_norm(void) {
+  return ctc4j_nn_layer_norm{0, 0, 1, nullptr, nullptr, nullptr, nullptr, 1e-5f, nullptr, nullptr};
+}
+
+int ctc4j_nn_layer_norm_forward(int device, const ctc4j_nn_layer_norm* ln, const float* x, float* y) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_sizes({outer, features, inner});
-    require(features > 0, "layer norm over zero features");
-    cpu::layer_norm_forward(x, outer, features, inner, gamma, beta, eps, y, save_mean, save_invstd);
+    require(ln != nullptr, "null layer norm");
+    require_sizes({ln->outer, ln->features, ln->inner});
+    require(ln->features > 0, "layer norm over zero features");
+    cpu::layer_norm_forward(x, ln->outer, ln->features, ln->inner, ln->gamma, ln->beta, ln->eps, y, ln->save_mean,
+                            ln->save_invstd);
   });
 }
 
-int ctc4j_nn_layer_norm_backward(int device, const float* x, int64_t outer, int64_t features, int64_t inner,
-                                 const float* gamma, const float* save_mean, const float* save_invstd,
-                                 const float* dy, float* dx, float* dgamma, float* dbeta) {
+int ctc4j_nn_layer_norm_backward(int device, const ctc4j_nn_layer_norm* ln, const float* x, const float* dy, float* dx) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_sizes({outer, features, inner});
-    cpu::layer_norm_backward(x, outer, features, inner, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta);
+    require(ln != nullptr, "null layer norm");
+    require_sizes({ln->outer, ln->features, ln->inner});
+    cpu::layer_norm_backward(x, ln->outer, ln->features, ln->inner, ln->gamma, ln->save_mean, ln->save_invstd, dy, dx,
+                             ln->dgamma, ln->dbeta);
   });
 }
 
@@ -231,33 +250,32 @@ int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t 
   });
 }
 
-int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
-                         int64_t input, int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih,
-                         const float* w_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
-                         float* y, int64_t y_stride, float* h_n, float* c_n, float* workspace) {
+ctc4j_nn_rnn ctc4j_nn_default_rnn(void) {
+  return ctc4j_nn_rnn{CTC4J_LSTM, 0, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr,
+                      nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr};
+}
+
+int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* r, const float* x, const float* h0, const float* c0, float* y,
+                         float* h_n, float* c_n) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_rnn(cell, steps, batch, input, hidden, lengths);
-    require(y_stride >= hidden, "output row stride " + std::to_string(y_stride) + " below the hidden size");
-    const OneThreadScope scope(one_thread != 0);
-    cpu::rnn_forward({cell == CTC4J_LSTM, reverse != 0, steps, batch, input, hidden, lengths}, x, w_ih, w_hh, b_ih,
-                     b_hh, h0, c0, y, y_stride, h_n, c_n, workspace);
+    const cpu::RnnShape shape = rnn_shape(r);
+    require(r->y_stride >= r->hidden, "output row stride " + std::to_string(r->y_stride) + " below the hidden size");
+    const OneThreadScope scope(r->one_thread != 0);
+    cpu::rnn_forward(shape, x, r->w_ih, r->w_hh, r->b_ih, r->b_hh, h0, c0, y, r->y_stride, h_n, c_n, r->workspace);
   });
 }
 
-int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
-                          int64_t input, int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih,
-                          const float* w_hh, const float* workspace, const float* dy, int64_t dy_stride,
-                          const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih,
-                          float* dw_hh, float* db_ih, float* db_hh) {
+int ctc4j_nn_rnn_backward(int device, const ctc4j_nn_rnn* r, const float* x, const float* dy, const float* dh_n,
+                          const float* dc_n, float* dx, float* dh0, float* dc0) {
   return guarded([&] {
     nn::require_cpu(device);
-    require_rnn(cell, steps, batch, input, hidden, lengths);
-    require(workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
-    require(dy_stride >= hidden, "gradient row stride " + std::to_string(dy_stride) + " below the hidden size");
-    const OneThreadScope scope(one_thread != 0);
-    cpu::rnn_backward({cell == CTC4J_LSTM, reverse != 0, steps, batch, input, hidden, lengths}, x, w_ih, w_hh,
-                      workspace, dy, dy_stride, dh_n, dc_n, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh);
+    const cpu::RnnShape shape = rnn_shape(r);
+    require(r->workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
+    require(r->dy_stride >= r->hidden, "gradient row stride " + std::to_string(r->dy_stride) + " below the hidden size");
+    const OneThreadScope scope(r->one_thread != 0);
+    cpu::rnn_backward(shape, x, r->w_ih, r->w_hh, r->workspace, dy, r->dy_stride, dh_n, dc_n, dx, dh0, dc0, r->dw_ih,
+                      r->dw_hh, r->db_ih, r->db_hh);
   });
 }
 

@@ -21,9 +21,20 @@ void check_tensor(const void* p, int64_t n, const char* what) {
 
 extern "C" {
 
-int ctc4j_sgd_step(int device, float* param, const float* grad, float* buffer, int64_t n, float lr, float momentum,
-                   float weight_decay, int nesterov, int first_step) {
+ctc4j_optim_sgd_options ctc4j_optim_default_sgd_options(void) {
+  return ctc4j_optim_sgd_options{1e-3f, 0.0f, 0.0f, 0};
+}
+
+ctc4j_optim_adam_options ctc4j_optim_default_adam_options(void) {
+  return ctc4j_optim_adam_options{1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f, 0};
+}
+
+int ctc4j_optim_sgd_step(int device, const ctc4j_optim_sgd_options* options, float* param, const float* grad,
+                         float* buffer, int64_t n, int first_step) {
   return guarded([&] {
+    require(options != nullptr, "null SGD options");
+    const float lr = options->lr, momentum = options->momentum, weight_decay = options->weight_decay;
+    const int nesterov = options->nesterov;
     check_tensor(param, n, "param");
     check_tensor(grad, n, "grad");
     require(momentum == 0.0f || buffer != nullptr || n == 0, "momentum needs a buffer");
@@ -38,9 +49,13 @@ int ctc4j_sgd_step(int device, float* param, const float* grad, float* buffer, i
   });
 }
 
-int ctc4j_adam_step(int device, float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
-                    float beta2, float eps, float weight_decay, int decoupled, int64_t step) {
+int ctc4j_optim_adam_step(int device, const ctc4j_optim_adam_options* options, float* param, const float* grad, float* m,
+                          float* v, int64_t n, int64_t step) {
   return guarded([&] {
+    require(options != nullptr, "null Adam options");
+    const float lr = options->lr, beta1 = options->beta1, beta2 = options->beta2, eps = options->eps;
+    const float weight_decay = options->weight_decay;
+    const int decoupled = options->decoupled;
     check_tensor(param, n, "param");
     check_tensor(grad, n, "grad");
     check_tensor(m, n, "exp_avg");
@@ -57,7 +72,7 @@ int ctc4j_adam_step(int device, float* param, const float* grad, float* m, float
   });
 }
 
-int ctc4j_sum_squares(int device, const float* x, int64_t n, double* out) {
+int ctc4j_optim_sum_squares(int device, const float* x, int64_t n, double* out) {
   return guarded([&] {
     check_tensor(x, n, "x");
     if (device != CTC4J_CPU) {
@@ -69,7 +84,7 @@ int ctc4j_sum_squares(int device, const float* x, int64_t n, double* out) {
   });
 }
 
-int ctc4j_scale(int device, float* x, int64_t n, float factor) {
+int ctc4j_optim_scale(int device, float* x, int64_t n, float factor) {
   return guarded([&] {
     check_tensor(x, n, "x");
     if (device != CTC4J_CPU) {

@@ -13,14 +13,28 @@ using namespace ctc4j;
 
 extern "C" {
 
-int ctc4j_conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding, int64_t* out_steps) {
+ctc4j_transformer_conv1d ctc4j_transformer_default_conv1d(void) {
+  return ctc4j_transformer_conv1d{0, 0, 0, 0, 1, 0, 1, 0, nullptr, nullptr};
+}
+
+ctc4j_transformer_group_norm ctc4j_transformer_default_group_norm(void) {
+  return ctc4j_transformer_group_norm{0, 0, 1, nullptr, nullptr, 1e-5f, 0};
+}
+
+ctc4j_transformer_attention ctc4j_transformer_default_attention(void) {
+  return ctc4j_transformer_attention{0, 0, 0, 1.0f, 0, 0, 0, 0};
+}
+
+int ctc4j_transformer_conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding, int64_t* out_steps) {
   return guarded([&] { *out_steps = cpu::conv1d_steps(steps, kernel, stride, padding); });
 }
 
-int ctc4j_conv1d_time_major(int device, const float* x, int64_t steps, int64_t in_channels, const float* w,
-                            const float* bias, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
-                            int64_t groups, int64_t out_steps, float* y) {
+int ctc4j_transformer_conv1d_forward(int device, const ctc4j_transformer_conv1d* conv, const float* x, float* y) {
   return guarded([&] {
+    require(conv != nullptr, "null conv1d");
+    const int64_t steps = conv->steps, in_channels = conv->in_channels, out_channels = conv->out_channels;
+    const int64_t kernel = conv->kernel, stride = conv->stride, padding = conv->padding, groups = conv->groups;
+    const int64_t out_steps = conv->out_steps;
     if (device != CTC4J_CPU) throw Error(CTC4J_UNAVAILABLE, "conv1d runs on the CPU only (no CUDA GEMM in this build)");
     require(in_channels > 0 && out_channels > 0, "conv1d channels must be positive");
     require(groups > 0 && in_channels % groups == 0 && out_channels % groups == 0,
@@ -29,13 +43,20 @@ int ctc4j_conv1d_time_major(int device, const float* x, int64_t steps, int64_t i
     const int64_t full = cpu::conv1d_steps(steps, kernel, stride, padding);
     require(out_steps >= 0 && out_steps <= full,
             "conv1d out_steps " + std::to_string(out_steps) + " outside [0, " + std::to_string(full) + "]");
-    cpu::conv1d(cpu::Conv1d{steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps}, x, w, bias, y);
+    cpu::conv1d(cpu::Conv1d{steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps}, x, conv->w,
+                conv->bias, y);
   });
 }
 
-int ctc4j_group_norm_time_major(int device, const float* x, int64_t steps, int64_t channels, int64_t groups,
-                                const float* gamma, const float* beta, float eps, int gelu, float* y) {
+int ctc4j_transformer_group_norm_forward(int device, const ctc4j_transformer_group_norm* norm, const float* x,
+                                        float* y) {
   return guarded([&] {
+    require(norm != nullptr, "null group norm");
+    const int64_t steps = norm->steps, channels = norm->channels, groups = norm->groups;
+    const float* gamma = norm->gamma;
+    const float* beta = norm->beta;
+    const float eps = norm->eps;
+    const int gelu = norm->gelu;
     require_sizes({steps});
     require(channels > 0 && groups > 0 && channels % groups == 0,
             "group norm: " + std::to_string(groups) + " groups must divide " + std::to_string(channels) + " channels");
@@ -49,7 +70,7 @@ int ctc4j_group_norm_time_major(int device, const float* x, int64_t steps, int64
   });
 }
 
-int ctc4j_gelu(int device, const float* x, const float* residual, float* y, int64_t n) {
+int ctc4j_transformer_gelu_forward(int device, const float* x, const float* residual, float* y, int64_t n) {
   return guarded([&] {
     require_sizes({n});
     if (device != CTC4J_CPU) {
@@ -61,10 +82,13 @@ int ctc4j_gelu(int device, const float* x, const float* residual, float* y, int6
   });
 }
 
-int ctc4j_attention(int device, int64_t steps, int64_t heads, int64_t head_dim, float scale, const float* q,
-                    int64_t ld_q, const float* k, int64_t ld_k, const float* v, int64_t ld_v, float* out,
-                    int64_t ld_out) {
+int ctc4j_transformer_attention_forward(int device, const ctc4j_transformer_attention* attention, const float* q,
+                                      const float* k, const float* v, float* out) {
   return guarded([&] {
+    require(attention != nullptr, "null attention");
+    const int64_t steps = attention->steps, heads = attention->heads, head_dim = attention->head_dim;
+    const float scale = attention->scale;
+    const int64_t ld_q = attention->ld_q, ld_k = attention->ld_k, ld_v = attention->ld_v, ld_out = attention->ld_out;
     require_sizes({steps});
     require(heads > 0 && head_dim > 0, "attention needs positive heads and head_dim");
     const int64_t width = heads * head_dim;

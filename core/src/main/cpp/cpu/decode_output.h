@@ -27,7 +27,7 @@ struct OutputView {
   float* confidence;
 };
 
-// The frame-independent settings of one beam search (see ctc4j_beam_decode).
+// The frame-independent settings of one beam search (see ctc4j_decode_beam).
 struct SearchSettings {
   int beam, top_k, n_best;
   float token_min_log_prob, blank_skip_log_prob;

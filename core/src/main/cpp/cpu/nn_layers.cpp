@@ -302,12 +302,7 @@ void moments(int64_t count, Value&& value, double* mean, double* var) {
 
 }  // namespace
 
-ConvGeometry conv_geometry(const int32_t* g) {
-  require(g != nullptr, "null convolution geometry");
-  ConvGeometry c{g[CTC4J_CONV_BATCH],    g[CTC4J_CONV_IN_CHANNELS], g[CTC4J_CONV_HEIGHT],  g[CTC4J_CONV_WIDTH],
-                 g[CTC4J_CONV_OUT_CHANNELS], g[CTC4J_CONV_KERNEL_H], g[CTC4J_CONV_KERNEL_W], g[CTC4J_CONV_STRIDE_H],
-                 g[CTC4J_CONV_STRIDE_W], g[CTC4J_CONV_PAD_H],       g[CTC4J_CONV_PAD_W],   g[CTC4J_CONV_DILATION_H],
-                 g[CTC4J_CONV_DILATION_W], g[CTC4J_CONV_GROUPS],  0, 0};
+ConvGeometry conv_geometry(ConvGeometry c) {
   require(c.batch >= 0 && c.channels > 0 && c.height >= 0 && c.width >= 0 && c.out_channels > 0,
           "convolution sizes must be positive");
   require(c.kh > 0 && c.kw > 0 && c.sh > 0 && c.sw > 0 && c.dh > 0 && c.dw > 0 && c.ph >= 0 && c.pw >= 0,

@@ -15,8 +15,8 @@ struct ConvGeometry {
   int64_t out_plane() const { return out_h * out_w; }
 };
 
-// The geometry of a ctc4j_nn_conv2d_* int array, validated, with the output size worked out.
-ConvGeometry conv_geometry(const int32_t* geometry);
+// The geometry c (out_h and out_w ignored), validated, with the output size worked out.
+ConvGeometry conv_geometry(ConvGeometry c);
 
 void add(const float* a, const float* b, float* out, int64_t n);
 void multiply(const float* a, const float* b, float* out, int64_t n);

@@ -1,6 +1,12 @@
 /* ctc4j native API: status codes, errors, threads, CPU features and CUDA discovery.
  * Every function returns a status (0 = OK); on failure ctc4j_last_error() holds the message for
- * the calling thread. No C++ exception or CUDA error ever leaves this API. */
+ * the calling thread. No C++ exception or CUDA error ever leaves this API.
+ *
+ * Conventions of every header: functions are named ctc4j_<area>_<verb> (this header's library-wide
+ * ones ctc4j_<verb>). What would take more than eight arguments travels in structs: a batch or a
+ * layer's description, options, outputs. Each struct ctc4j_<area>_<name> has a defaults function
+ * ctc4j_<area>_default_<name>() returning it filled in; set the fields you need and pass its address.
+ * Structs stay on the caller's side: the library reads them during the call and keeps nothing. */
 #ifndef CTC4J_CORE_H
 #define CTC4J_CORE_H
 

@@ -6,6 +6,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
@@ -36,7 +37,17 @@ public final class CoreNative {
     }
   }
 
-  public static final int CPU = -1;
+  // Constants of ctc4j/core.h, read from the header so they cannot drift.
+  @MemberGetter public static native int CTC4J_CPU();
+  @MemberGetter public static native int CTC4J_OK();
+  @MemberGetter public static native int CTC4J_INVALID_ARGUMENT();
+  @MemberGetter public static native int CTC4J_OUT_OF_MEMORY();
+  @MemberGetter public static native int CTC4J_UNAVAILABLE();
+  @MemberGetter public static native int CTC4J_CUDA_ERROR();
+  @MemberGetter public static native int CTC4J_INTERNAL();
+
+  /** The device id of the CPU (CTC4J_CPU). */
+  public static final int CPU = CTC4J_CPU();
 
   public static native @Cast("const char*") BytePointer ctc4j_version();
 
