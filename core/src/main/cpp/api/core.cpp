@@ -11,6 +11,7 @@
 #include "support/error.h"
 #include "support/host_memory.h"
 #include "support/parallel.h"
+#include "support/scratch.h"
 
 namespace ctc4j {
 namespace {
@@ -90,6 +91,12 @@ int ctc4j_set_host_cache_limit(size_t bytes) {
 }
 size_t ctc4j_host_cache_idle_bytes(void) { return host::cache_idle_bytes(); }
 int64_t ctc4j_host_live_bytes(void) { return host::live_bytes(); }
+
+int64_t ctc4j_scratch_bytes(void) { return scratch_bytes(); }
+int ctc4j_set_scratch_limit(size_t bytes) {
+  return guarded([&] { set_scratch_limit(bytes); });
+}
+size_t ctc4j_scratch_limit(void) { return scratch_limit(); }
 
 int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
   return guarded([&] {

@@ -11,6 +11,7 @@
 #include "cpu/ctc_kernel.h"
 #include "support/error.h"
 #include "support/parallel.h"
+#include "support/scratch.h"
 
 namespace ctc4j {
 namespace {
@@ -21,8 +22,6 @@ bool ctc_log_space_only() { return log_space_only.load(std::memory_order_relaxed
 
 namespace cpu {
 namespace {
-
-constexpr int kSoftmaxSlot = 8;  // thread_scratch<float> slot of the fused log-softmax (kernels use 0-1)
 
 std::string utterance(int b) { return "utterance " + std::to_string(b) + ": "; }
 
@@ -79,8 +78,9 @@ void ctc_loss(const CtcBatch& b, bool activations, bool zero_infinity, float* lo
     const float* rows = b.inputs + i * b.batch_stride;
     int64_t stride = b.time_stride;
     const int frames = static_cast<int>(b.input_lengths[i]);
+    ScratchFrame scratch;
     if (activations) {
-      float* log_softmax = thread_scratch<float>(static_cast<size_t>(frames) * b.alphabet, kSoftmaxSlot);
+      float* log_softmax = scratch.take<float>(static_cast<size_t>(frames) * b.alphabet);
       CTC4J_SIMD_DISPATCH(log_softmax_rows)(rows, stride, frames, b.alphabet, log_softmax);
       rows = log_softmax;
       stride = b.alphabet;

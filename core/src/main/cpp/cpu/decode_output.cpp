@@ -5,6 +5,7 @@
 
 #include "common/decode_math.h"
 #include "support/error.h"
+#include "support/scratch.h"
 
 namespace ctc4j {
 
@@ -54,8 +55,9 @@ void viterbi_path(const float* lp, int64_t frames, int classes, int blank, const
   const int64_t states = 2 * static_cast<int64_t>(tokens.size()) + 1;
   auto label = [&](int64_t s) { return s % 2 == 0 ? blank : tokens[s / 2]; };
   std::vector<float> prev(states, -INFINITY), cur(states);
-  thread_local std::vector<uint8_t> back;  // backpointers [frames, states], reused per thread
-  back.assign(static_cast<size_t>(frames * states), 0);
+  ScratchFrame scratch;
+  uint8_t* back = scratch.take<uint8_t>(static_cast<size_t>(frames * states));  // backpointers [frames, states]
+  std::fill_n(back, frames * states, uint8_t{0});
   prev[0] = lp[blank];
   if (states > 1) prev[1] = lp[tokens[0]];
   for (int64_t t = 1; t < frames; ++t) {

@@ -9,6 +9,7 @@
 #include "support/error.h"
 #include "cpu/nn_blas.h"
 #include "support/parallel.h"
+#include "support/scratch.h"
 #include "cpu/nn_layers.h"
 #include "ctc4j/nn.h"
 
@@ -78,7 +79,8 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
 
 // The general path: one im2col matrix [channels * kh * kw, out_h * out_w] per utterance.
 void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, float* y) {
-  float* col = thread_scratch<float>(g.channels * g.kh * g.kw * g.out_plane(), 0);
+  ScratchFrame scratch;
+  float* col = scratch.take<float>(g.channels * g.kh * g.kw * g.out_plane());
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     im2col(g, x + n * in_size, col);
@@ -92,7 +94,8 @@ void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, 
 
 void conv_backward_im2col(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
                           float* dw) {
-  float* col = thread_scratch<float>(g.channels * g.kh * g.kw * g.out_plane(), 0);
+  ScratchFrame scratch;
+  float* col = scratch.take<float>(g.channels * g.kh * g.kw * g.out_plane());
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     const float* dy_n = dy + n * out_size;
@@ -192,9 +195,10 @@ int64_t column_offset(const ConvGeometry& g, const ShiftedColumns& s, int64_t j,
 
 void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const ShiftedColumns s = shifted_columns(g);
-  float* cols = thread_scratch<float>(g.channels * g.kh * s.row_length, 0);
-  float* by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 1);
-  float* wide = thread_scratch<float>(g.out_channels * s.positions, 2);  // [out, out_h, Wp]
+  ScratchFrame scratch;
+  float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);
+  float* by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
+  float* wide = scratch.take<float>(g.out_channels * s.positions);  // [out, out_h, Wp]
   weights_by_column(g, s, w, by_column);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
@@ -216,10 +220,11 @@ void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w,
 void conv_backward_shifted(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
                            float* dw) {
   const ShiftedColumns s = shifted_columns(g);
-  float* cols = thread_scratch<float>(g.channels * g.kh * s.row_length, 0);  // x's columns, then dx's
-  float* by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 1);
-  float* wide = thread_scratch<float>(g.out_channels * s.positions, 2);  // dy over [out, out_h, Wp]
-  float* dw_by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 3);
+  ScratchFrame scratch;
+  float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);  // x's columns, then dx's
+  float* by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
+  float* wide = scratch.take<float>(g.out_channels * s.positions);  // dy over [out, out_h, Wp]
+  float* dw_by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
   weights_by_column(g, s, w, by_column);
   std::fill(dw_by_column, dw_by_column + g.out_channels * s.rows * g.kw, 0.0f);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();

@@ -15,6 +15,7 @@
 #include "support/error.h"
 #include "cpu/nn_blas.h"
 #include "support/parallel.h"
+#include "support/scratch.h"
 #include "cpu/rnn_kernel.h"
 #include "cpu/nn_rnn.h"
 
@@ -31,10 +32,11 @@ constexpr int64_t kMatvecBatch = 4;
 
 // w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
 // for the transposed (backward) one. Null when no step can need it.
-const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed) {
+const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed,
+                            ScratchFrame& scratch) {
   if (batch <= kMatvecBatch) return nullptr;
   const int64_t k = transposed ? G : H, n = transposed ? H : G, panels = (n + kPackedPanel - 1) / kPackedPanel;
-  float* packed = thread_scratch<float>(panels * k * kPackedPanel, 4);
+  float* packed = scratch.take<float>(panels * k * kPackedPanel);
   parallel_for(panels, [&](int64_t p) {
     for (int64_t kk = 0; kk < k; ++kk) {
       float* dst = packed + (p * k + kk) * kPackedPanel;
@@ -163,8 +165,9 @@ void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh,
   }
   gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, w.gates, 4 * H);
 
-  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false);
-  float* hh = thread_scratch<float>(r.batch * G + 4 * S, 1);  // [batch, G]: h w_hh^T + b_hh
+  ScratchFrame scratch;
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false, scratch);
+  float* hh = scratch.take<float>(r.batch * G + 4 * S);  // [batch, G]: h w_hh^T + b_hh
   float* h_cur = hh + r.batch * G;  // then four [batch, H] states in state order, ping-ponged
   float* h_next = h_cur + S;
   float* c_cur = h_next + S;
@@ -242,12 +245,13 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
               float* dw_hh, float* db_ih, float* db_hh) {
   const int64_t G = r.gates(), H = r.hidden, S = r.state();
   const Workspace w(r, const_cast<float*>(ws));
-  float* dx_gates = thread_scratch<float>(r.rows() * G * (r.lstm ? 1 : 2) + r.batch * G + 2 * S, 2);
+  ScratchFrame scratch;
+  float* dx_gates = scratch.take<float>(r.rows() * G * (r.lstm ? 1 : 2) + r.batch * G + 2 * S);
   float* dh_gates = r.lstm ? dx_gates : dx_gates + r.rows() * G;
   float* dh_active = dh_gates + r.rows() * G;  // [batch, G]: one frame's dH rows in state order
   float* dh = dh_active + r.batch * G;  // dh and dc in state order
   float* dc = dh + S;
-  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true);
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true, scratch);
   if (dh_n != nullptr) r.to_state_order(dh_n, dh); else std::fill(dh, dh + S, 0.0f);
   if (dc_n != nullptr && r.lstm) r.to_state_order(dc_n, dc); else std::fill(dc, dc + S, 0.0f);
   for (int64_t s = r.steps - 1; s >= 0; --s) {
@@ -285,7 +289,8 @@ void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const
                  float* c_n, float* workspace) {
   const Rnn r = make_rnn(shape);
   const bool keep = workspace != nullptr;
-  float* ws = keep ? workspace : thread_scratch<float>(Workspace::floats(r), 3);
+  ScratchFrame scratch;  // the workspace of an inference pass
+  float* ws = keep ? workspace : scratch.take<float>(Workspace::floats(r));
   forward(r, x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, y_stride, h_n, c_n, ws, keep);
 }
 

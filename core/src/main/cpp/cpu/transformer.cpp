@@ -11,6 +11,7 @@
 #include "cpu/transformer_kernel.h"
 #include "support/error.h"
 #include "support/parallel.h"
+#include "support/scratch.h"
 
 namespace ctc4j::cpu {
 namespace {
@@ -20,8 +21,6 @@ constexpr int64_t kQueryBlock = 48;          // query rows per attention task (e
 constexpr int64_t kKeyBlock = 128;           // keys per online-softmax step (a multiple of the column group)
 constexpr int64_t kStatRows = 512;           // rows per partial sum of the group-norm statistics
 
-// Scratch slots of the calling thread (conv1d) and of each worker (attention).
-enum { kConvSlot = 0, kAttentionSlot = 1 };
 
 // body(begin, end) over [0, rows) in blocks of about `work` elements of `row_size` each, on the pool.
 template <class Body>
@@ -102,7 +101,8 @@ void conv1d(const Conv1d& c, const float* x, const float* w, const float* bias, 
     }
   });
   const int64_t block = std::clamp<int64_t>(kColumnBudget / c.patch(), 1, std::max<int64_t>(1, c.out_steps));
-  float* col = thread_scratch<float>(block * c.patch(), kConvSlot);
+  ScratchFrame scratch;
+  float* col = scratch.take<float>(block * c.patch());
   for (int64_t t0 = 0; t0 < c.out_steps; t0 += block) {
     const int64_t t1 = std::min(c.out_steps, t0 + block);
     for (int64_t g = 0; g < c.groups; ++g) {
@@ -136,9 +136,9 @@ void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const flo
   parallel_for(heads * query_blocks, [&](int64_t task) {
     const int64_t h = task / query_blocks, i0 = (task % query_blocks) * kQueryBlock;
     const int64_t rows = std::min(kQueryBlock, steps - i0);
-    float* scratch = thread_scratch<float>(kQueryBlock * dim * 2 + dim * kKeyBlock + kQueryBlock * kKeyBlock +
-                                               2 * kQueryBlock, kAttentionSlot);
-    float* qs = scratch;                    // [rows, dim] scaled queries
+    ScratchFrame scratch;
+    float* qs = scratch.take<float>(kQueryBlock * dim * 2 + dim * kKeyBlock + kQueryBlock * kKeyBlock +
+                                    2 * kQueryBlock);  // [rows, dim] scaled queries
     float* o = qs + kQueryBlock * dim;      // [rows, dim] running output
     float* kt = o + kQueryBlock * dim;      // [dim, kKeyBlock] transposed keys
     float* s = kt + dim * kKeyBlock;        // [rows, padded] scores, then probabilities

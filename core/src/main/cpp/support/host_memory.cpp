@@ -119,6 +119,12 @@ void* take(size_t bytes) {
 
 void give_back(void* p) {
   host_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
+  release_block(p);
+}
+
+void* block(size_t bytes) { return host_block(bytes); }
+
+void release_block(void* p) {
   if (!large_blocks().keep(p)) std::free(p);
 }
 

@@ -29,13 +29,4 @@ class OneThreadScope {
   bool previous_;
 };
 
-// Per-thread scratch memory reused across calls (grows, never shrinks).
-template <class T>
-T* thread_scratch(size_t count, int slot = 0) {
-  thread_local std::vector<std::vector<T>> slots;
-  if (slots.size() <= static_cast<size_t>(slot)) slots.resize(slot + 1);
-  if (slots[slot].size() < count) slots[slot].resize(count);
-  return slots[slot].data();
-}
-
 }  // namespace ctc4j

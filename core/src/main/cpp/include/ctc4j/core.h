@@ -66,6 +66,14 @@ CTC4J_API size_t ctc4j_host_cache_idle_bytes(void);
  * check's baseline. Counted in the allocator's usable size, so a little above the bytes asked for. */
 CTC4J_API int64_t ctc4j_host_live_bytes(void);
 
+/* The kernels' temporaries come from per-thread scratch arenas, taken and given back within each call.
+ * When a thread's call ends its arena keeps at most the scratch limit (default 64 MiB) for the next
+ * call and releases the rest. ctc4j_scratch_bytes: what every thread's arena holds now, in use or
+ * kept (not part of ctc4j_host_live_bytes). */
+CTC4J_API int64_t ctc4j_scratch_bytes(void);
+CTC4J_API int ctc4j_set_scratch_limit(size_t bytes);
+CTC4J_API size_t ctc4j_scratch_limit(void);
+
 #ifdef __cplusplus
 }
 #endif

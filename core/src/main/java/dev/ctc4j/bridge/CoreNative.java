@@ -65,6 +65,12 @@ public final class CoreNative {
 
   public static native @Cast("int64_t") long ctc4j_host_live_bytes();
 
+  public static native @Cast("int64_t") long ctc4j_scratch_bytes();
+
+  public static native int ctc4j_set_scratch_limit(@Cast("size_t") long bytes);
+
+  public static native @Cast("size_t") long ctc4j_scratch_limit();
+
   public static native int ctc4j_cuda_device_count(IntPointer count);
 
   public static native @Cast("const char*") BytePointer ctc4j_cuda_status();
