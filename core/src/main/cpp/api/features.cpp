@@ -76,7 +76,7 @@ int ctc4j_features_log_mel(const ctc4j_mel* mel, int device, const ctc4j_feature
       cpu::log_mel(mel->view, audio, lengths, frames, batch, audio_stride, normalize, out, max_frames);
     } else {
       cuda::require_device(device);
-      const void* plan = const_cast<ctc4j_mel*>(mel)->device_plan(device);
+      const void* plan = mel->device_plan(device);
       CTC4J_CUDA_CALL(ctc4jcu_log_mel, plan, device, audio, lengths, frames, batch, audio_stride, normalize, out,
                       max_frames);
     }

@@ -23,8 +23,8 @@ constexpr int64_t kChunk = 1 << 14;
 
 // body(begin, end) over [0, n) in chunks on the thread pool.
 template <class Body>
-void for_chunks(int64_t n, Body&& body, int64_t chunk = kChunk) {
-  parallel_for((n + chunk - 1) / chunk, [&](int64_t i) { body(i * chunk, std::min(n, (i + 1) * chunk)); });
+void for_chunks(int64_t n, Body&& body) {
+  parallel_chunks(n, kChunk, body);
 }
 
 

@@ -11,23 +11,17 @@ namespace {
 
 constexpr int64_t kChunk = 1 << 15;
 
-// body(begin, end) over [0, n) in chunks, on the pool.
-template <class Body>
-void chunked(int64_t n, Body body) {
-  parallel_for((n + kChunk - 1) / kChunk, [&](int64_t c) { body(c * kChunk, std::min(n, (c + 1) * kChunk)); });
-}
-
 }  // namespace
 
 void sgd_step(float* param, const float* grad, float* buffer, int64_t n, const SgdSettings& s) {
-  chunked(n, [&](int64_t b, int64_t e) {
+  parallel_chunks(n, kChunk, [&](int64_t b, int64_t e) {
     float unused = 0.0f;
     for (int64_t i = b; i < e; ++i) sgd_update(param[i], grad[i], buffer ? buffer[i] : unused, s);
   });
 }
 
 void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, const AdamSettings& s) {
-  chunked(n, [&](int64_t b, int64_t e) {
+  parallel_chunks(n, kChunk, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) adam_update(param[i], grad[i], m[i], v[i], s);
   });
 }
@@ -46,7 +40,7 @@ double sum_squares(const float* x, int64_t n) {
 }
 
 void scale(float* x, int64_t n, float factor) {
-  chunked(n, [&](int64_t b, int64_t e) {
+  parallel_chunks(n, kChunk, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) x[i] *= factor;
   });
 }

@@ -25,8 +25,7 @@ constexpr int64_t kStatRows = 512;           // rows per partial sum of the grou
 // body(begin, end) over [0, rows) in blocks of about `work` elements of `row_size` each, on the pool.
 template <class Body>
 void for_row_blocks(int64_t rows, int64_t row_size, Body&& body) {
-  const int64_t block = nn::rows_per_task(row_size);
-  parallel_for((rows + block - 1) / block, [&](int64_t i) { body(i * block, std::min(rows, (i + 1) * block)); });
+  parallel_chunks(rows, nn::rows_per_task(row_size), body);
 }
 
 // col[t - t0][c * kernel + k] = x[t * stride + k - padding][first + c] for t in [t0, t1), zero outside
@@ -123,10 +122,8 @@ void group_norm(const float* x, int64_t steps, int64_t channels, int64_t groups,
 }
 
 void gelu(const float* x, const float* residual, float* y, int64_t n) {
-  constexpr int64_t kChunk = 1 << 14;
-  parallel_for((n + kChunk - 1) / kChunk, [&](int64_t i) {
-    const int64_t begin = i * kChunk, count = std::min(kChunk, n - begin);
-    CTC4J_SIMD_DISPATCH(gelu_add)(x + begin, residual ? residual + begin : nullptr, y + begin, count);
+  parallel_chunks(n, int64_t{1} << 14, [&](int64_t begin, int64_t end) {
+    CTC4J_SIMD_DISPATCH(gelu_add)(x + begin, residual ? residual + begin : nullptr, y + begin, end - begin);
   });
 }
 

@@ -35,7 +35,7 @@ struct ctc4j_beam_decoder {
   }
   const ctc4j::NgramTableView* lm_table() const { return lm != nullptr ? &lm_view : nullptr; }
 
-  mutable ctc4j::DeviceCopies device_words;  // word_model() on CUDA devices, uploaded once each
+  mutable ctc4j::DeviceCopies device_words{"ctc4jcu_decode_tables_release"};  // word_model() on CUDA devices
 
   // The handle of word_model()'s copy on a CUDA device (for ctc4jcu_beam_search).
   const void* words_on_device(int device) const;

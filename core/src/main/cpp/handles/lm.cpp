@@ -12,6 +12,8 @@
 #include <cstring>
 #include <memory>
 
+#include "cuda_bridge/exports/decode.h"
+#include "cuda_bridge/loader.h"
 #include "support/error.h"
 
 using namespace ctc4j;

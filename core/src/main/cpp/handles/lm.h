@@ -18,7 +18,7 @@ struct ctc4j_lm {
   std::string words;                                   // vocab_size NUL-terminated strings
   std::vector<uint32_t> word_offsets;
   std::unordered_map<std::string_view, int> word_ids;  // views into `words`
-  mutable ctc4j::DeviceCopies device_tables;            // the tables on CUDA devices, uploaded once each
+  mutable ctc4j::DeviceCopies device_tables{"ctc4jcu_decode_tables_release"};  // on CUDA devices, once each
 
   // The handle of the tables' copy on a CUDA device (for ctc4jcu_beam_search).
   const void* on_device(int device) const;

@@ -11,21 +11,12 @@
 
 using namespace ctc4j;
 
-ctc4j_mel::~ctc4j_mel() {
-  for (auto& [device, plan] : device_plans) {
-    reinterpret_cast<decltype(&ctc4jcu_mel_release)>(cuda::symbol("ctc4jcu_mel_release"))(device, plan);
-  }
-}
-
-const void* ctc4j_mel::device_plan(int device) {
-  std::lock_guard<std::mutex> lock(device_mutex);
-  for (auto& [d, plan] : device_plans) {
-    if (d == device) return plan;
-  }
-  void* plan = nullptr;
-  CTC4J_CUDA_CALL(ctc4jcu_mel_upload, &view, device, &plan);
-  device_plans.emplace_back(device, plan);
-  return plan;
+const void* ctc4j_mel::device_plan(int device) const {
+  return device_plans.on(device, [&](int d) {
+    void* plan = nullptr;
+    CTC4J_CUDA_CALL(ctc4jcu_mel_upload, &view, d, &plan);
+    return plan;
+  });
 }
 
 namespace {

@@ -2,13 +2,12 @@
 // FFT twiddles, sparse filterbank), built once in double precision, and their copies on CUDA devices.
 #pragma once
 #include <memory>
-#include <mutex>
-#include <utility>
 #include <vector>
 
 #include "common/fft.h"
 #include "common/mel_plan.h"
 #include "ctc4j/features.h"
+#include "cuda_bridge/device_copies.h"
 
 struct ctc4j_mel {
   int sample_rate = 0;
@@ -18,13 +17,10 @@ struct ctc4j_mel {
   std::vector<float> dense_filterbank;  // [n_bins, n_mels]
   ctc4j::MelPlanView view{};
 
-  std::mutex device_mutex;
-  std::vector<std::pair<int, void*>> device_plans;  // uploaded lazily, one per CUDA device
-
-  ~ctc4j_mel();
+  mutable ctc4j::DeviceCopies device_plans{"ctc4jcu_mel_release"};  // the plan on CUDA devices, once each
 
   // The handle of the plan's copy on a CUDA device (for ctc4jcu_log_mel), uploaded on first use.
-  const void* device_plan(int device);
+  const void* device_plan(int device) const;
 };
 
 namespace ctc4j::mel_plan {
