@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/error.h"
+#include "support/error.h"
 
 #define CTC4J_CUDA_CHECK(expr)                                                                 \
   do {                                                                                         \

@@ -10,7 +10,7 @@
 
 #include "check.cuh"
 #include "common/ctc.h"
-#include "cuda_api/ctc.h"
+#include "cuda_bridge/exports/ctc.h"
 
 namespace ctc4j {
 namespace {

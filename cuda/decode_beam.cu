@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "check.cuh"
-#include "cuda_api/decode.h"
+#include "cuda_bridge/exports/decode.h"
 
 namespace ctc4j {
 namespace {

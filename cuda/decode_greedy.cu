@@ -4,7 +4,7 @@
 #include <climits>
 
 #include "check.cuh"
-#include "cuda_api/decode.h"
+#include "cuda_bridge/exports/decode.h"
 
 namespace ctc4j {
 namespace {

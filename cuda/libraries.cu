@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "check.cuh"
-#include "cuda_api/runtime.h"
+#include "cuda_bridge/exports/runtime.h"
 #include "library_search.h"
 
 #if __has_include(<cublas_api.h>)

@@ -8,7 +8,7 @@
 
 #include "check.cuh"
 #include "common/mel.h"
-#include "cuda_api/features.h"
+#include "cuda_bridge/exports/features.h"
 
 namespace ctc4j {
 namespace {

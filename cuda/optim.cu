@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "check.cuh"
-#include "cuda_api/optim.h"
+#include "cuda_bridge/exports/optim.h"
 
 namespace ctc4j {
 namespace {

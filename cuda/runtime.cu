@@ -1,10 +1,10 @@
-// Device discovery and memory for libctc4j_cuda (see core/src/main/cpp/cuda_api/runtime.h).
+// Device discovery and memory for libctc4j_cuda (see core/src/main/cpp/cuda_bridge/exports/runtime.h).
 #include <cstring>
 #include <string>
 
 #include "check.cuh"
-#include "cuda_api/abi.h"
-#include "cuda_api/runtime.h"
+#include "cuda_bridge/abi.h"
+#include "cuda_bridge/exports/runtime.h"
 
 namespace ctc4j {
 thread_local std::string last_error;

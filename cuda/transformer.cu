@@ -6,7 +6,7 @@
 
 #include "check.cuh"
 #include "common/transformer_math.h"
-#include "cuda_api/transformer.h"
+#include "cuda_bridge/exports/transformer.h"
 
 namespace ctc4j {
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target for the binary LM cache reader (ctc4j_lm_load in core/src/main/cpp/cpu/lm.cpp).
+// libFuzzer target for the binary LM cache reader (ctc4j_lm_load: core/src/main/cpp/api/lm.cpp, handles/lm.cpp).
 // The input is the cache after its 8-byte magic and 8-byte source fingerprint, the same format as
 // the Java target's corpus (core/src/test/resources/dev/ctc4j/lm/LmCacheFuzzTestInputs/load/): the harness
 // writes the magic and a fixed fingerprint in front, loads the file and queries every order.
@@ -9,11 +9,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "cpu/cuda_backend.h"
-#include "cpu/error.h"
+#include "cuda_bridge/loader.h"
+#include "support/error.h"
 #include "ctc4j/decode.h"
 
-// lm.cpp's only links outside itself: the error message store and the CUDA backend, which a cache
+// The LM's only links outside itself: the error message store and the CUDA backend, which a cache
 // load never reaches (tables go to a GPU only when a GPU decoder asks).
 namespace ctc4j {
 void set_last_error(const std::string&) {}

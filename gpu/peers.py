@@ -5,12 +5,12 @@ device unless said otherwise):
   peer.ctc_loss.*      ctc4j_ctc_loss (log-probs, time-major) vs F.ctc_loss(reduction='none') loss and
                        autograd gradient; also > 256 labels (no cuDNN) and an infeasible utterance
   peer.mel_filterbank  ctc4j_mel_filterbank vs torchaudio.functional.melscale_fbanks
-  peer.log_mel.*       ctc4j_log_mel vs torchaudio MelSpectrogram (power 2) + log(clamp(x, 1e-10)),
+  peer.log_mel.*       ctc4j_features_log_mel vs torchaudio MelSpectrogram (power 2) + log(clamp(x, 1e-10)),
                        with a tolerance on the log that allows for float32 rounding in weak bins
-  peer.greedy.*        ctc4j_greedy_decode vs argmax + collapse repeats + drop blanks
+  peer.greedy.*        ctc4j_decode_greedy vs argmax + collapse repeats + drop blanks
   peer.gelu, peer.group_norm.*, peer.attention.*   transformer blocks vs torch functional ops
   peer.sgd.*, peer.adam, peer.adamw, peer.sum_squares, peer.scale   vs torch.optim / torch ops
-  beam.gpu_equals_cpu  ctc4j_beam_decode on the device vs on the CPU (same tokens, close scores)
+  beam.gpu_equals_cpu  ctc4j_decode_beam on the device vs on the CPU (same tokens, close scores)
 Benchmarks: CTC loss + gradient, log-mel, greedy (vs torch) and beam search (device vs our CPU).
 A value passes when |ours - ref| <= abs + rel * |ref|; max_rel_err is over |ref| >= abs / rel.
 
@@ -157,10 +157,12 @@ def ctc_ours(ctx, lp, targets, input_lengths, target_lengths, want_grad=True):
     grad = torch.empty_like(lp) if want_grad else None
     offsets = torch.arange(N, dtype=torch.int64) * targets.shape[1]
     ctx.sync()
-    ctx.lib.ctc_loss(ctx.device, ptr(lp), native.CTC_LOG_PROBS, native.CTC_TIME_MAJOR, T, N, C,
-                     ptr(host(input_lengths, torch.int64)), ptr(targets), ptr(offsets),
-                     ptr(host(target_lengths, torch.int64)), targets.numel(), 0, 0, ptr(losses),
-                     ptr(torch.ones(N)), ptr(grad) if want_grad else None)
+    batch = ctx.lib.struct("ctc_batch", inputs=ptr(lp), layout=native.CTC_TIME_MAJOR, max_time=T, batch=N,
+                           alphabet=C, input_lengths=ptr(host(input_lengths, torch.int64)), targets=ptr(targets),
+                           target_offsets=ptr(offsets), target_lengths=ptr(host(target_lengths, torch.int64)),
+                           targets_size=targets.numel(), blank=0)
+    options = ctx.lib.struct("ctc_options", input_kind=native.CTC_LOG_PROBS, zero_infinity=0)
+    ctx.lib.ctc_loss(ctx.device, batch, options, ptr(losses), ptr(torch.ones(N)), ptr(grad) if want_grad else None)
     ctx.sync()
     return losses, grad
 
@@ -230,8 +232,8 @@ def mel_plan(ctx):
     def make():
         handle = native.HANDLE()
         m = MEL
-        ctx.lib.mel_create(m["sample_rate"], m["n_fft"], m["win_length"], m["hop_length"], m["n_mels"], m["f_min"],
-                           m["f_max"], native.MEL_HTK, native.FILTER_NORM_NONE, 1, handle)
+        ctx.lib.mel_create(ctx.lib.struct("mel_config", mel_scale=native.MEL_HTK, filter_norm=native.FILTER_NORM_NONE,
+                                          center=1, **m), handle)
         return handle
     return ctx.cached("mel", make)
 
@@ -289,8 +291,9 @@ def log_mel_ours(ctx, audio, lengths):
     out = torch.empty(audio.shape[0], 80, int(max_frames), device=ctx.torch_device)
     frames = torch.empty(audio.shape[0], dtype=torch.int64)
     ctx.sync()
-    ctx.lib.log_mel(mel, ctx.device, ptr(audio), ptr(host(lengths, torch.int64)), audio.shape[0], audio.shape[1],
-                    native.NORMALIZE_NONE, ptr(out), out.shape[2], ptr(frames))
+    batch = ctx.lib.struct("features_audio", samples=ptr(audio), lengths=ptr(host(lengths, torch.int64)),
+                           batch=audio.shape[0], stride=audio.shape[1])
+    ctx.lib.features_log_mel(mel, ctx.device, batch, native.NORMALIZE_NONE, ptr(out), out.shape[2], ptr(frames))
     ctx.sync()
     return out, frames
 
@@ -360,6 +363,18 @@ def decode_outputs(batch, n_best, frames):
                 ends=torch.zeros(batch, n_best, frames, dtype=torch.int32), confidence=torch.zeros(batch, n_best, frames))
 
 
+def decode_emissions(ctx, emissions, lengths):
+    batch, frames, classes = emissions.shape
+    return ctx.lib.struct("decode_emissions", data=ptr(emissions), lengths=ptr(lengths), batch=batch,
+                          max_frames=frames, classes=classes, log_probs=1)
+
+
+def decode_arrays(ctx, out, n_best):
+    return ctx.lib.struct("decode_hypotheses", n_best=n_best, count=ptr(out["count"]), scores=ptr(out["scores"]),
+                          lengths=ptr(out["lengths"]), tokens=ptr(out["tokens"]), starts=ptr(out["starts"]),
+                          ends=ptr(out["ends"]), confidence=ptr(out["confidence"]))
+
+
 def hypotheses(out):
     return [out["tokens"][b, 0, :out["lengths"][b, 0]].tolist() for b in range(out["tokens"].shape[0])]
 
@@ -368,9 +383,8 @@ def greedy_ours(ctx, emissions, lengths):
     batch, frames, classes = emissions.shape
     o = decode_outputs(batch, 1, frames)
     ctx.sync()
-    ctx.lib.greedy_decode(ctx.device, ptr(emissions), ptr(host(lengths, torch.int64)), batch, frames, classes, 1, 0,
-                          ptr(o["scores"]), ptr(o["lengths"]), ptr(o["tokens"]), ptr(o["starts"]), ptr(o["ends"]),
-                          ptr(o["confidence"]))
+    ctx.lib.decode_greedy(ctx.device, decode_emissions(ctx, emissions, host(lengths, torch.int64)), 0,
+                          decode_arrays(ctx, o, 1))
     return o
 
 
@@ -423,7 +437,7 @@ def check_gelu(n):
                        torch.linspace(-10, 10, 2_000_001, device=ctx.torch_device)])
         y = torch.empty_like(x)
         ctx.sync()
-        ctx.lib.gelu(ctx.device, ptr(x), None, ptr(y), x.numel())
+        ctx.lib.transformer_gelu_forward(ctx.device, ptr(x), None, ptr(y), x.numel())
         ctx.sync()
         ref = F.gelu(x.double())
         worst = ((y.double() - ref).abs() / (1e-6 + 1e-5 * ref.abs())).argmax()
@@ -439,8 +453,9 @@ def check_group_norm(steps, channels, groups, gelu):
         gamma, beta = torch.randn(channels, device=ctx.torch_device), torch.randn(channels, device=ctx.torch_device)
         y = torch.empty_like(x)
         ctx.sync()
-        ctx.lib.group_norm_time_major(ctx.device, ptr(x), steps, channels, groups, ptr(gamma), ptr(beta), 1e-5,
-                                      int(gelu), ptr(y))
+        norm = ctx.lib.struct("transformer_group_norm", steps=steps, channels=channels, groups=groups,
+                              gamma=ptr(gamma), beta=ptr(beta), eps=1e-5, gelu=int(gelu))
+        ctx.lib.transformer_group_norm_forward(ctx.device, norm, ptr(x), ptr(y))
         ctx.sync()
         ref = F.group_norm(x.double().T[None], groups, gamma.double(), beta.double(), 1e-5)[0].T
         if gelu:
@@ -458,8 +473,10 @@ def check_attention(steps, heads, dim):
         out = torch.empty(steps, width, device=ctx.torch_device)
         scale = 1.0 / math.sqrt(dim)
         ctx.sync()
-        ctx.lib.attention(ctx.device, steps, heads, dim, scale, ptr(q, strided=True), 3 * width, ptr(k, strided=True),
-                          3 * width, ptr(v, strided=True), 3 * width, ptr(out), width)
+        shape = ctx.lib.struct("transformer_attention", steps=steps, heads=heads, head_dim=dim, scale=scale,
+                               ld_q=3 * width, ld_k=3 * width, ld_v=3 * width, ld_out=width)
+        ctx.lib.transformer_attention_forward(ctx.device, shape, ptr(q, strided=True), ptr(k, strided=True),
+                                              ptr(v, strided=True), ptr(out))
         ctx.sync()
         qh, kh, vh = (t.double().reshape(steps, heads, dim).transpose(0, 1) for t in (q, k, v))
         ref = (torch.softmax(scale * qh @ kh.transpose(1, 2), dim=-1) @ vh).transpose(0, 1).reshape(steps, width)
@@ -504,9 +521,10 @@ def check_sgd(n, nesterov):
         param, grads = optim_inputs(ctx, n)
         ours, buffer = param.clone(), torch.zeros_like(param)
         ctx.sync()
+        options = ctx.lib.struct("optim_sgd_options", lr=h["lr"], momentum=h["momentum"],
+                                 weight_decay=h["weight_decay"], nesterov=int(nesterov))
         for i, g in enumerate(grads):
-            ctx.lib.sgd_step(ctx.device, ptr(ours), ptr(g), ptr(buffer), n, h["lr"], h["momentum"], h["weight_decay"],
-                             int(nesterov), int(i == 0))
+            ctx.lib.optim_sgd_step(ctx.device, options, ptr(ours), ptr(g), ptr(buffer), n, int(i == 0))
         ctx.sync()
         ref = torch_steps(param, grads, lambda ps: torch.optim.SGD(ps, nesterov=nesterov, **h), ["momentum_buffer"])
         return combine([("param", compare(ours, ref[0], 1e-6, 1e-5)), ("momentum", compare(buffer, ref[1], 1e-6, 1e-5))],
@@ -521,9 +539,10 @@ def check_adam(n, decoupled):
         param, grads = optim_inputs(ctx, n)
         ours, m, v = param.clone(), torch.zeros_like(param), torch.zeros_like(param)
         ctx.sync()
+        options = ctx.lib.struct("optim_adam_options", lr=h["lr"], beta1=h["beta1"], beta2=h["beta2"], eps=h["eps"],
+                                 weight_decay=h["weight_decay"], decoupled=int(decoupled))
         for step, g in enumerate(grads, 1):
-            ctx.lib.adam_step(ctx.device, ptr(ours), ptr(g), ptr(m), ptr(v), n, h["lr"], h["beta1"], h["beta2"],
-                              h["eps"], h["weight_decay"], int(decoupled), step)
+            ctx.lib.optim_adam_step(ctx.device, options, ptr(ours), ptr(g), ptr(m), ptr(v), n, step)
         ctx.sync()
         cls = torch.optim.AdamW if decoupled else torch.optim.Adam
         ref = torch_steps(param, grads, lambda ps: cls(ps, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"],
@@ -540,7 +559,7 @@ def check_sum_squares(n):
         x = torch.randn(n, device=ctx.torch_device)
         out = torch.zeros(1, dtype=torch.float64)
         ctx.sync()
-        ctx.lib.sum_squares(ctx.device, ptr(x), n, ptr(out))
+        ctx.lib.optim_sum_squares(ctx.device, ptr(x), n, ptr(out))
         return combine([("sum", compare(out, (x.double() ** 2).sum().reshape(1).cpu(), 0.0, 1e-10))],
                        "rel 1e-10 vs (x.double()**2).sum() (float squares are exact in double)")
     return run
@@ -551,7 +570,7 @@ def check_scale(n):
         x = torch.randn(n, device=ctx.torch_device)
         ours = x.clone()
         ctx.sync()
-        ctx.lib.scale(ctx.device, ptr(ours), n, 0.37)
+        ctx.lib.optim_scale(ctx.device, ptr(ours), n, 0.37)
         ctx.sync()
         return combine([("scale", compare(ours, x * 0.37, 0.0, 1.2e-7))],
                        "rel 1.2e-7 (1 ulp) vs torch x * factor in float32")
@@ -602,8 +621,10 @@ def beam_decoder(ctx):
         lm = lm_handle(ctx) if ctx.args.lm else None
         labels = b"".join(s.encode("utf-8") + b"\0" for s in ENGLISH)
         handle = native.HANDLE()
-        ctx.lib.beam_decoder_create(labels, len(ENGLISH), 0, 1, lm, native.LM_WORD, 0.5, 1.0, -10.0, None, 0, None,
-                                    None, 0, handle)
+        config = ctx.lib.struct("beam_decoder_config", labels=labels, classes=len(ENGLISH), blank=0, space=1,
+                                lm=lm.value if lm else None, lm_unit=native.LM_WORD, alpha=0.5, beta=1.0,
+                                oov_log10=-10.0)
+        ctx.lib.beam_decoder_create(config, handle)
         return lm, handle  # the LM must outlive the decoder: both stay cached
     return ctx.cached("beam", make)[1]
 
@@ -622,9 +643,10 @@ def beam_ours(ctx, device, emissions, lengths):
     batch, frames, _ = emissions.shape
     o = decode_outputs(batch, 1, frames)
     ctx.sync()
-    ctx.lib.beam_decode(beam_decoder(ctx), device, ptr(emissions), ptr(lengths), batch, frames, 1, 32, 0,
-                        -math.inf, math.inf, 1, ptr(o["count"]), ptr(o["scores"]), ptr(o["lengths"]),
-                        ptr(o["tokens"]), ptr(o["starts"]), ptr(o["ends"]), ptr(o["confidence"]))
+    options = ctx.lib.struct("decode_beam_options", beam=32, top_k=0, token_min_log_prob=-math.inf,
+                             blank_skip_log_prob=math.inf)
+    ctx.lib.decode_beam(beam_decoder(ctx), device, decode_emissions(ctx, emissions, lengths), options,
+                        decode_arrays(ctx, o, 1))
     return o
 
 
@@ -653,7 +675,7 @@ def bench_beam(batch, frames):
         on_device = emissions.to(ctx.torch_device)
         return benchmark(ctx, lambda: beam_ours(ctx, ctx.device, on_device, lengths),
                          lambda: beam_ours(ctx, native.CPU, emissions, lengths),
-                         "ctc4j_beam_decode on the CPU (%d threads)" % ctx.lib.num_threads(), note=beam_note(ctx))
+                         "ctc4j_decode_beam on the CPU (%d threads)" % ctx.lib.num_threads(), note=beam_note(ctx))
     return run
 
 

@@ -58,12 +58,18 @@ CtcOutputs run_ctc(const CtcCase& k, const CtcInputs& in, int device, double* ms
   grad.poison();
   CtcOutputs out{std::vector<float>(k.batch), {}};
   const std::vector<float> scales(k.batch, 1.0f);
+  ctc4j_ctc_batch batch = ctc4j_ctc_default_batch();
+  batch.inputs = inputs.get();
+  batch.max_time = k.time, batch.batch = k.batch, batch.alphabet = k.classes;
+  batch.input_lengths = in.input_lengths.data();
+  batch.targets = in.targets.data();
+  batch.target_offsets = in.target_offsets.data();
+  batch.target_lengths = in.target_lengths.data();
+  batch.targets_size = static_cast<int64_t>(in.targets.size());
+  ctc4j_ctc_options options = ctc4j_ctc_default_options();
+  options.input_kind = k.activations ? CTC4J_CTC_ACTIVATIONS : CTC4J_CTC_LOG_PROBS;
   *ms = time_ms([&] {
-    CTC4J_CHECK(ctc4j_ctc_loss(device, inputs.get(), k.activations ? CTC4J_CTC_ACTIVATIONS : CTC4J_CTC_LOG_PROBS,
-                               CTC4J_CTC_TIME_MAJOR, k.time, k.batch, k.classes, in.input_lengths.data(),
-                               in.targets.data(), in.target_offsets.data(), in.target_lengths.data(),
-                               static_cast<int64_t>(in.targets.size()), 0, 0, out.losses.data(), scales.data(),
-                               grad.get()));
+    CTC4J_CHECK(ctc4j_ctc_loss(device, &batch, &options, out.losses.data(), scales.data(), grad.get()));
   });
   out.grad = grad.download();
   return out;

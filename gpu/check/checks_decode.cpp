@@ -138,15 +138,26 @@ void compare_hypotheses(Result& r, const Hypotheses& dev, const Hypotheses& cpu,
   r.add("scores", compare(dev_scores, cpu_scores, 1e-2, 1e-4));
 }
 
+// The C API's descriptions of emissions on a device and of h's arrays.
+ctc4j_decode_emissions emissions_of(const Emissions& e, const float* values) {
+  ctc4j_decode_emissions d = ctc4j_decode_default_emissions();
+  d.data = values, d.lengths = e.lengths.data(), d.batch = e.batch, d.max_frames = e.frames, d.classes = e.classes;
+  return d;
+}
+
+ctc4j_decode_hypotheses arrays_of(Hypotheses& h, int n_best) {
+  ctc4j_decode_hypotheses d = ctc4j_decode_default_hypotheses();
+  d.n_best = n_best, d.count = h.count.data(), d.scores = h.scores.data(), d.lengths = h.lengths.data();
+  d.tokens = h.tokens.data(), d.starts = h.starts.data(), d.ends = h.ends.data(), d.confidence = h.confidence.data();
+  return d;
+}
+
 Hypotheses run_greedy(const Emissions& e, int device, double* ms) {
   Buffer<float> values(device, e.values);
   Hypotheses h(e.batch, 1, e.frames);
-  *ms = time_ms([&] {
-    CTC4J_CHECK(ctc4j_greedy_decode(device, values.get(), e.lengths.data(), e.batch, e.frames, e.classes, 1, kBlank,
-                                    h.scores.data(), h.lengths.data(), h.tokens.data(), h.starts.data(),
-                                    h.ends.data(), h.confidence.data()));
-  });
-  for (int b = 0; b < e.batch; ++b) h.count[b] = 1;
+  const ctc4j_decode_emissions in = emissions_of(e, values.get());
+  const ctc4j_decode_hypotheses out = arrays_of(h, 1);
+  *ms = time_ms([&] { CTC4J_CHECK(ctc4j_decode_greedy(device, &in, kBlank, &out)); });
   return h;
 }
 
@@ -172,8 +183,10 @@ using Decoder = std::unique_ptr<ctc4j_beam_decoder, int (*)(ctc4j_beam_decoder*)
 Decoder make_decoder(int classes, bool english, const ctc4j_lm* lm) {
   const std::string labels = packed_labels(classes, english);
   ctc4j_beam_decoder* decoder = nullptr;
-  CTC4J_CHECK(ctc4j_beam_decoder_create(labels.data(), classes, kBlank, english ? kSpace : -1, lm, CTC4J_LM_WORD, 0.5f,
-                                        1.0f, -10.0f, nullptr, 0, nullptr, nullptr, 0, &decoder));
+  ctc4j_beam_decoder_config config = ctc4j_beam_decoder_default_config();
+  config.labels = labels.data(), config.classes = classes, config.blank = kBlank, config.space = english ? kSpace : -1;
+  config.lm = lm, config.lm_unit = CTC4J_LM_WORD, config.alpha = 0.5f, config.beta = 1.0f, config.oov_log10 = -10.0f;
+  CTC4J_CHECK(ctc4j_beam_decoder_create(&config, &decoder));
   return Decoder(decoder, ctc4j_beam_decoder_destroy);
 }
 
@@ -182,11 +195,12 @@ Hypotheses run_beam(const ctc4j_beam_decoder* decoder, int device, const Emissio
                     double* ms) {
   Buffer<float> values(device, e.values);
   Hypotheses h(e.batch, n_best, e.frames);
-  *ms = time_ms([&] {
-    CTC4J_CHECK(ctc4j_beam_decode(decoder, device, values.get(), e.lengths.data(), e.batch, e.frames, 1, beam, top_k,
-                                  -INFINITY, INFINITY, n_best, h.count.data(), h.scores.data(), h.lengths.data(),
-                                  h.tokens.data(), h.starts.data(), h.ends.data(), h.confidence.data()));
-  });
+  const ctc4j_decode_emissions in = emissions_of(e, values.get());
+  const ctc4j_decode_hypotheses out = arrays_of(h, n_best);
+  ctc4j_decode_beam_options options = ctc4j_decode_default_beam_options();
+  options.beam = beam, options.top_k = top_k, options.token_min_log_prob = -INFINITY;
+  options.blank_skip_log_prob = INFINITY;
+  *ms = time_ms([&] { CTC4J_CHECK(ctc4j_decode_beam(decoder, device, &in, &options, &out)); });
   return h;
 }
 

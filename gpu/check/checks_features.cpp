@@ -28,8 +28,11 @@ std::vector<float> audio(Random& rng, int batch, int64_t stride, const std::vect
 
 class MelPlan {
  public:
-  MelPlan() { CTC4J_CHECK(ctc4j_mel_create(16000, 400, 400, 160, 80, 0.0f, 8000.0f, CTC4J_MEL_HTK,
-                                           CTC4J_FILTER_NORM_NONE, 1, &mel_)); }
+  MelPlan() {
+    ctc4j_mel_config config = ctc4j_mel_default_config();
+    config.hop_length = 160, config.n_mels = 80, config.f_max = 8000.0f;
+    CTC4J_CHECK(ctc4j_mel_create(&config, &mel_));
+  }
   ~MelPlan() { ctc4j_mel_destroy(mel_); }
   ctc4j_mel* get() const { return mel_; }
   int64_t frames(int64_t samples) const {
@@ -48,9 +51,10 @@ std::vector<float> run_mel(const MelPlan& plan, int device, const std::vector<fl
   Buffer<float> in(device, x), out(device, static_cast<size_t>(batch) * 80 * max_frames);
   out.poison();
   std::vector<int64_t> frames(batch);
+  ctc4j_features_audio audio = ctc4j_features_default_audio();
+  audio.samples = in.get(), audio.lengths = lengths.data(), audio.batch = batch, audio.stride = stride;
   *ms = time_ms([&] {
-    CTC4J_CHECK(ctc4j_log_mel(plan.get(), device, in.get(), lengths.data(), batch, stride, normalize, out.get(),
-                              max_frames, frames.data()));
+    CTC4J_CHECK(ctc4j_features_log_mel(plan.get(), device, &audio, normalize, out.get(), max_frames, frames.data()));
   });
   return out.download();
 }
@@ -86,7 +90,7 @@ Result check_masks(const Context& c, Random& rng) {
   auto run = [&](int device, double* ms) {
     Buffer<float> x(device, features);
     *ms = time_ms([&] {
-      CTC4J_CHECK(ctc4j_mask_features(device, x.get(), batch, n_mels, frames, masks.data(), 12, -1.5f));
+      CTC4J_CHECK(ctc4j_features_mask(device, x.get(), batch, n_mels, frames, masks.data(), 12, -1.5f));
     });
     return x.download();
   };

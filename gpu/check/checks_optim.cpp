@@ -23,11 +23,15 @@ std::vector<std::vector<float>> run_steps(const OptimCase& k, int device, const 
     Buffer<float> grad(device, grads[step]);
     *ms += time_ms([&] {
       if (k.adam) {
-        CTC4J_CHECK(ctc4j_adam_step(device, param.get(), grad.get(), m.get(), v.get(), k.n, 1e-3f, 0.9f, 0.999f, 1e-8f,
-                                    1e-2f, k.variant, static_cast<int64_t>(step + 1)));
+        ctc4j_optim_adam_options adam = ctc4j_optim_default_adam_options();
+        adam.weight_decay = 1e-2f, adam.decoupled = k.variant;
+        CTC4J_CHECK(ctc4j_optim_adam_step(device, &adam, param.get(), grad.get(), m.get(), v.get(), k.n,
+                                          static_cast<int64_t>(step + 1)));
       } else {
-        CTC4J_CHECK(ctc4j_sgd_step(device, param.get(), grad.get(), k.variant > 0 ? m.get() : nullptr, k.n, 0.1f,
-                                   k.variant > 0 ? 0.9f : 0.0f, 1e-4f, k.variant == 2, step == 0));
+        ctc4j_optim_sgd_options sgd = ctc4j_optim_default_sgd_options();
+        sgd.lr = 0.1f, sgd.momentum = k.variant > 0 ? 0.9f : 0.0f, sgd.weight_decay = 1e-4f, sgd.nesterov = k.variant == 2;
+        CTC4J_CHECK(ctc4j_optim_sgd_step(device, &sgd, param.get(), grad.get(), k.variant > 0 ? m.get() : nullptr, k.n,
+                                         step == 0));
       }
     });
   }
@@ -55,15 +59,15 @@ Result check_reductions(const Context& c, Random& rng, int64_t n) {
   double cpu = 0, dev = 0;
   {
     Buffer<float> a(CTC4J_CPU, x), b(c.device, x);
-    r.cpu_ms = time_ms([&] { CTC4J_CHECK(ctc4j_sum_squares(CTC4J_CPU, a.get(), n, &cpu)); });
-    r.device_ms = time_ms([&] { CTC4J_CHECK(ctc4j_sum_squares(c.device, b.get(), n, &dev)); });
+    r.cpu_ms = time_ms([&] { CTC4J_CHECK(ctc4j_optim_sum_squares(CTC4J_CPU, a.get(), n, &cpu)); });
+    r.device_ms = time_ms([&] { CTC4J_CHECK(ctc4j_optim_sum_squares(c.device, b.get(), n, &dev)); });
   }
   const double rel = std::fabs(dev - cpu) / std::max(cpu, 1e-30);
   r.max_rel_err = rel;
   r.require(rel <= 1e-9, "sum of squares " + std::to_string(dev) + " vs " + std::to_string(cpu));
   Buffer<float> a(CTC4J_CPU, x), b(c.device, x);
-  CTC4J_CHECK(ctc4j_scale(CTC4J_CPU, a.get(), n, 0.37f));
-  CTC4J_CHECK(ctc4j_scale(c.device, b.get(), n, 0.37f));
+  CTC4J_CHECK(ctc4j_optim_scale(CTC4J_CPU, a.get(), n, 0.37f));
+  CTC4J_CHECK(ctc4j_optim_scale(c.device, b.get(), n, 0.37f));
   r.add("scale", compare_exact(b.download(), a.download()));
   return r;
 }

@@ -12,7 +12,7 @@ Result check_gelu(const Context& c, Random& rng, int64_t n) {
   auto run = [&](int device, double* ms) {
     Buffer<float> a(device, x), res(device, residual), y(device, n);
     y.poison();
-    *ms = time_ms([&] { CTC4J_CHECK(ctc4j_gelu(device, a.get(), res.get(), y.get(), n)); });
+    *ms = time_ms([&] { CTC4J_CHECK(ctc4j_transformer_gelu_forward(device, a.get(), res.get(), y.get(), n)); });
     return y.download();
   };
   Result r;
@@ -26,10 +26,10 @@ Result check_group_norm(const Context& c, Random& rng, int64_t steps, int64_t ch
   auto run = [&](int device, double* ms) {
     Buffer<float> a(device, x), g(device, gamma), b(device, beta), y(device, x.size());
     y.poison();
-    *ms = time_ms([&] {
-      CTC4J_CHECK(ctc4j_group_norm_time_major(device, a.get(), steps, channels, groups, g.get(), b.get(), 1e-5f, gelu,
-                                              y.get()));
-    });
+    ctc4j_transformer_group_norm norm = ctc4j_transformer_default_group_norm();
+    norm.steps = steps, norm.channels = channels, norm.groups = groups, norm.gamma = g.get(), norm.beta = b.get();
+    norm.gelu = gelu;
+    *ms = time_ms([&] { CTC4J_CHECK(ctc4j_transformer_group_norm_forward(device, &norm, a.get(), y.get())); });
     return y.download();
   };
   Result r;
@@ -46,9 +46,12 @@ Result check_attention(const Context& c, Random& rng, int64_t steps, int64_t hea
   auto run = [&](int device, double* ms) {
     Buffer<float> in(device, qkv), out(device, steps * width);
     out.poison();
+    ctc4j_transformer_attention shape = ctc4j_transformer_default_attention();
+    shape.steps = steps, shape.heads = heads, shape.head_dim = head_dim, shape.scale = scale;
+    shape.ld_q = ld, shape.ld_k = ld, shape.ld_v = ld, shape.ld_out = width;
     *ms = time_ms([&] {
-      CTC4J_CHECK(ctc4j_attention(device, steps, heads, head_dim, scale, in.get(), ld, in.get() + width, ld,
-                                  in.get() + 2 * width, ld, out.get(), width));
+      CTC4J_CHECK(ctc4j_transformer_attention_forward(device, &shape, in.get(), in.get() + width, in.get() + 2 * width,
+                                                      out.get()));
     });
     return out.download();
   };

@@ -1,5 +1,6 @@
 // The CPU CTC kernels over one utterance, compiled generic and AVX2+FMA (cpu/simd.h). Each returns
-// log p(target | input), or -infinity when no alignment exists. Scratch memory is per thread.
+// log p(target | input), or -infinity when no alignment exists. Scratch memory comes from the calling
+// thread's arena (support/scratch.h).
 #pragma once
 #include <cstdint>
 

@@ -3,72 +3,18 @@
 // partial word, the language-model score of the completed words, the hotword match. Per frame,
 // every beam prefix proposes itself (blank, repeat) and its extensions by the candidate tokens;
 // proposals of the same prefix merge by (parent, token), and the best `beam` survive.
+#include "cpu/decode_beam.h"
+
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/decode_math.h"
-#include "cpu/cuda_backend.h"
-#include "cpu/decode_output.h"
-#include "cpu/decode_trie.h"
-#include "cpu/error.h"
-#include "cpu/lm.h"
-#include "cpu/parallel.h"
-#include "ctc4j/decode.h"
-#include "cuda_api/decode.h"
-#include "cuda_api/runtime.h"
+#include "support/error.h"
+#include "support/parallel.h"
 
 using namespace ctc4j;
-
-namespace {
-
-std::vector<std::string> split_strings(const char* packed, int count) {
-  std::vector<std::string> out;
-  for (int i = 0; i < count; ++i) {
-    out.emplace_back(packed);
-    packed += out.back().size() + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
-struct ctc4j_beam_decoder {
-  int classes = 0, blank = 0, space = -1;
-  const ctc4j_lm* lm = nullptr;
-  NgramTableView lm_view{};
-  int lm_unit = CTC4J_LM_WORD;
-  float alpha = 0, beta = 0;
-  std::vector<std::string> labels;
-  TokenTrie words;                  // the lexicon, or the LM vocabulary, spelled in tokens
-  std::vector<int32_t> word_of;     // per words node: the LM word it completes, -1 unknown, kNotWord
-  bool lexicon = false;
-  std::vector<int32_t> token_word;  // CTC4J_LM_CHAR: the LM word of each token
-  TokenTrie hot;                    // hotword phrases
-  std::vector<float> hot_end;       // per hot node: the bonus of the phrase ending there (0: none)
-  std::vector<float> hot_partial;   // per hot node: the bonus a match reaching it carries
-
-  bool word_lm() const { return lm != nullptr && lm_unit == CTC4J_LM_WORD; }
-
-  WordModel word_model() const {
-    return WordModel{words.view(), word_of.data(), token_word.empty() ? nullptr : token_word.data(), space, lexicon};
-  }
-  const NgramTableView* lm_table() const { return lm != nullptr ? &lm_view : nullptr; }
-
-  mutable DeviceCopies device_words;  // word_model() on CUDA devices, uploaded once each
-
-  const void* words_on_device(int device) const {
-    return device_words.on(device, [&](int d) {
-      void* copy = nullptr;
-      const WordModel model = word_model();
-      CTC4J_CUDA_CALL(ctc4jcu_words_upload, &model, words.size(), words.edge_count(), classes, d, &copy);
-      return copy;
-    });
-  }
-};
 
 namespace {
 
@@ -134,11 +80,6 @@ class ChildIndex {
   std::vector<uint32_t> generation_of_;
   uint32_t generation_ = 1;
   size_t size_ = 0;
-};
-
-struct SearchSettings {
-  int beam, top_k, n_best;
-  float token_min_log_prob, blank_skip_log_prob;
 };
 
 class PrefixSearch {
@@ -297,58 +238,10 @@ class PrefixSearch {
   ChildIndex node_of_;       // every node by (parent, token)
 };
 
-void build_words(ctc4j_beam_decoder& d, const std::vector<std::string>& lexicon) {
-  std::vector<bool> usable(d.classes, true);
-  usable[d.blank] = false;
-  if (d.space >= 0) usable[d.space] = false;
-  std::vector<std::string> vocabulary = lexicon;
-  if (vocabulary.empty() && d.word_lm()) {
-    for (int id = 0; id < d.lm->view.vocab_size; ++id) vocabulary.emplace_back(d.lm->word(id));
-  }
-  std::vector<std::pair<int32_t, int32_t>> ends;  // (trie node, LM word)
-  std::vector<int32_t> spelled;
-  for (const std::string& w : vocabulary) {
-    if (!spell(w, d.labels, usable, spelled)) {
-      if (d.lexicon) throw Error(CTC4J_INVALID_ARGUMENT, "lexicon word '" + w + "' cannot be spelled with the labels");
-      continue;  // an LM word outside the labels' alphabet
-    }
-    ends.emplace_back(d.words.insert(spelled), d.word_lm() ? d.lm->word_id(w) : -1);
-  }
-  d.words.freeze();
-  d.word_of.assign(d.words.size(), kNotWord);
-  for (auto [node, word] : ends) d.word_of[node] = word;
-}
+}  // namespace
 
-void build_hotwords(ctc4j_beam_decoder& d, const std::vector<std::string>& phrases, const float* bonus) {
-  if (phrases.empty()) return;
-  std::vector<bool> usable(d.classes, true);
-  usable[d.blank] = false;
-  std::vector<std::pair<int32_t, float>> ends;
-  std::vector<int32_t> spelled;
-  for (size_t i = 0; i < phrases.size(); ++i) {
-    require(std::isfinite(bonus[i]) && bonus[i] >= 0, "hotword '" + phrases[i] + "' has bonus " + std::to_string(bonus[i]));
-    require(spell(phrases[i], d.labels, usable, spelled),
-            "hotword '" + phrases[i] + "' cannot be spelled with the labels");
-    require(spelled.front() != d.space && spelled.back() != d.space,
-            "hotword '" + phrases[i] + "' starts or ends with the word separator");
-    ends.emplace_back(d.hot.insert(spelled), bonus[i]);
-  }
-  d.hot.freeze();
-  d.hot_end.assign(d.hot.size(), 0.0f);
-  d.hot_partial.assign(d.hot.size(), 0.0f);
-  std::vector<int32_t> depth(d.hot.size(), 0);
-  for (int32_t n = 1; n < d.hot.size(); ++n) depth[n] = depth[d.hot.parent(n)] + 1;  // parents precede children
-  for (auto [end, b] : ends) {
-    d.hot_end[end] = std::max(d.hot_end[end], b);
-    for (int32_t n = end; n != TokenTrie::kRoot; n = d.hot.parent(n)) {
-      d.hot_partial[n] = std::max(d.hot_partial[n], b * depth[n] / depth[end]);
-    }
-  }
-}
+namespace ctc4j::cpu {
 
-// The n-best hypotheses of one utterance, with token frames and confidences from their best
-// alignments, written as rank 0.. of utterance b. lp is [frames, width]: every class, or when
-// `columns` is set, the classes it lists (ascending, blank among them) in that order.
 void write_hypotheses(const ctc4j_beam_decoder& d, const float* lp, int64_t frames,
                       const std::vector<int32_t>* columns, int b, const std::vector<ScoredTokens>& found,
                       const OutputView& o) {
@@ -373,8 +266,8 @@ void write_hypotheses(const ctc4j_beam_decoder& d, const float* lp, int64_t fram
   }
 }
 
-void cpu_beam_decode(const ctc4j_beam_decoder& d, const EmissionsView& e, const SearchSettings& settings,
-                     const OutputView& o, int32_t* hyp_count) {
+void beam_decode(const ctc4j_beam_decoder& d, const EmissionsView& e, const SearchSettings& settings,
+                 const OutputView& o, int32_t* hyp_count) {
   parallel_for(e.batch, [&](int64_t b) {
     std::vector<float> scratch;
     const float* lp = utterance_log_probs(e, static_cast<int>(b), scratch);
@@ -385,148 +278,4 @@ void cpu_beam_decode(const ctc4j_beam_decoder& d, const EmissionsView& e, const 
   });
 }
 
-// The hypotheses the GPU search wrote for utterance b.
-std::vector<ScoredTokens> gpu_hypotheses(const OutputView& o, int64_t b, int32_t count) {
-  std::vector<ScoredTokens> found(count);
-  for (int r = 0; r < count; ++r) {
-    const int64_t slot = b * o.n_best + r;
-    const int32_t* t = o.tokens + slot * o.max_frames;
-    found[r] = ScoredTokens{o.scores[3 * slot], o.scores[3 * slot + 1], o.scores[3 * slot + 2],
-                            std::vector<int32_t>(t, t + o.lengths[slot])};
-  }
-  return found;
-}
-
-// The classes the alignments of `found` read: their tokens and blank, ascending; none when no
-// hypothesis has a token (nothing to align).
-std::vector<int32_t> aligned_classes(const std::vector<ScoredTokens>& found, int blank) {
-  std::vector<int32_t> classes;
-  for (const ScoredTokens& h : found) classes.insert(classes.end(), h.tokens.begin(), h.tokens.end());
-  if (classes.empty()) return classes;
-  classes.push_back(blank);
-  std::sort(classes.begin(), classes.end());
-  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-  return classes;
-}
-
-// Emission values gathered to the host at once to align GPU hypotheses (256 MiB; one utterance
-// may need more).
-constexpr int64_t kAlignValues = int64_t{64} << 20;
-
-// The search and the emissions check run on the device (cuda/decode_beam.cu, decode_greedy.cu).
-// The host aligns the n-best: per utterance it needs only the columns of its hypotheses' classes
-// and blank over its frames, which the device gathers, a chunk of utterances at a time.
-void gpu_beam_decode(const ctc4j_beam_decoder& d, int device, const EmissionsView& e, const SearchSettings& settings,
-                     const OutputView& o, int32_t* hyp_count) {
-  require(d.hot_end.empty(), "hotword boosting is not supported by the GPU beam search; decode on the CPU");
-  require(settings.beam <= kMaxGpuBeam, "the GPU beam search takes beam widths up to " +
-                                            std::to_string(kMaxGpuBeam) + ", got " + std::to_string(settings.beam));
-  cuda::require_device(device);
-  if (e.batch == 0) return;
-  check_device_emissions(e, device);
-  const BeamSearchConfig config{d.classes, d.blank, e.log_probs, d.alpha, d.beta, d.lm_view.oov_log10, settings.beam,
-                                settings.top_k, settings.token_min_log_prob, settings.blank_skip_log_prob,
-                                settings.n_best};
-  const void* lm = d.lm != nullptr ? d.lm->on_device(device) : nullptr;
-  CTC4J_CUDA_CALL(ctc4jcu_beam_search, &config, d.words_on_device(device), lm, device, e.data, e.lengths, e.batch,
-                  e.max_frames, hyp_count, o.scores, o.lengths, o.tokens);
-  std::vector<std::vector<ScoredTokens>> found(e.batch);
-  std::vector<std::vector<int32_t>> columns(e.batch);
-  parallel_for(e.batch, [&](int64_t b) {
-    found[b] = gpu_hypotheses(o, b, hyp_count[b]);
-    columns[b] = aligned_classes(found[b], d.blank);
-  });
-  std::vector<int64_t> offset(e.batch);  // of utterance b's values in its chunk's gathered array
-  for (int first = 0, end = 0; first < e.batch; first = end) {
-    std::vector<ColumnGather> parts;
-    std::vector<int32_t> class_list;
-    int64_t values = 0;
-    for (; end < e.batch; ++end) {
-      const int width = static_cast<int>(columns[end].size());
-      const int64_t n = e.lengths[end] * width;
-      if (end > first && values + n > kAlignValues) break;
-      offset[end] = values;
-      if (n == 0) continue;
-      parts.push_back(ColumnGather{end, width, e.lengths[end], static_cast<int64_t>(class_list.size()), values});
-      class_list.insert(class_list.end(), columns[end].begin(), columns[end].end());
-      values += n;
-    }
-    std::vector<float> gathered(static_cast<size_t>(values));
-    CTC4J_CUDA_CALL(ctc4jcu_gather_columns, device, e.data, e.max_frames, e.classes, parts.data(),
-                    static_cast<int>(parts.size()), class_list.data(), static_cast<int64_t>(class_list.size()),
-                    gathered.data(), values);
-    parallel_for(end - first, [&](int64_t i) {
-      const int b = static_cast<int>(first + i);
-      const int width = static_cast<int>(columns[b].size());
-      // utterance_log_probs converts element by element, so this is its full result's columns
-      // (it does not read the view's blank).
-      const EmissionsView u{gathered.data() + offset[b], e.lengths + b, 1, e.lengths[b], width, e.log_probs, 0};
-      std::vector<float> scratch;
-      const float* lp = width > 0 ? utterance_log_probs(u, 0, scratch) : nullptr;
-      write_hypotheses(d, lp, e.lengths[b], &columns[b], b, found[b], o);
-    });
-  }
-}
-
-}  // namespace
-
-extern "C" {
-
-int ctc4j_beam_decoder_create(const char* labels, int classes, int blank, int space, const ctc4j_lm* lm, int lm_unit,
-                              float alpha, float beta, float oov_log10, const char* lexicon, int n_lexicon,
-                              const char* hotwords, const float* hotword_bonus, int n_hotwords,
-                              ctc4j_beam_decoder** out) {
-  return guarded([&] {
-    *out = nullptr;
-    require(labels != nullptr && classes >= 2, "need labels for at least 2 classes");
-    require(blank >= 0 && blank < classes, "blank index " + std::to_string(blank) + " outside the labels");
-    require(space >= -1 && space < classes && space != blank, "bad word-separator index " + std::to_string(space));
-    require(lm_unit == CTC4J_LM_WORD || lm_unit == CTC4J_LM_CHAR, "unknown LM unit " + std::to_string(lm_unit));
-    require(std::isfinite(alpha) && std::isfinite(beta) && std::isfinite(oov_log10), "alpha, beta and oov must be finite");
-    require(n_lexicon >= 0 && n_hotwords >= 0, "negative word count");
-    require(lm == nullptr || lm_unit == CTC4J_LM_CHAR || space >= 0, "a word-level LM needs a word separator");
-    auto d = std::make_unique<ctc4j_beam_decoder>();
-    d->classes = classes, d->blank = blank, d->space = space;
-    d->lm = lm, d->lm_unit = lm_unit, d->alpha = alpha, d->beta = beta;
-    d->labels = split_strings(labels, classes);
-    if (lm != nullptr) {
-      d->lm_view = lm->view;
-      d->lm_view.oov_log10 = oov_log10;
-    }
-    d->lexicon = n_lexicon > 0;
-    build_words(*d, split_strings(lexicon, n_lexicon));
-    if (lm != nullptr && lm_unit == CTC4J_LM_CHAR) {
-      d->token_word.assign(classes, -1);
-      for (int c = 0; c < classes; ++c) d->token_word[c] = lm->word_id(c == space ? "<space>" : d->labels[c]);
-    }
-    build_hotwords(*d, split_strings(hotwords, n_hotwords), hotword_bonus);
-    *out = d.release();
-  });
-}
-
-int ctc4j_beam_decoder_destroy(ctc4j_beam_decoder* decoder) {
-  return guarded([&] { delete decoder; });
-}
-
-int ctc4j_beam_decode(const ctc4j_beam_decoder* d, int device, const float* emissions, const int64_t* lengths,
-                      int batch, int64_t max_frames, int log_probs, int beam, int top_k, float token_min_log_prob,
-                      float blank_skip_log_prob, int n_best, int32_t* hyp_count, float* scores, int32_t* hyp_lengths,
-                      int32_t* tokens, int32_t* starts, int32_t* ends, float* confidence) {
-  return guarded([&] {
-    require(d != nullptr && hyp_count != nullptr, "null decoder or output");
-    require(beam >= 1, "beam width must be at least 1, got " + std::to_string(beam));
-    require(!std::isnan(token_min_log_prob) && !std::isnan(blank_skip_log_prob), "NaN pruning threshold");
-    const EmissionsView e{emissions, lengths, batch, max_frames, d->classes, log_probs != 0, d->blank};
-    const OutputView o{n_best, max_frames, scores, hyp_lengths, tokens, starts, ends, confidence};
-    check_emissions(e, device == CTC4J_CPU);
-    check_output(o, batch);
-    const SearchSettings settings{beam, top_k, n_best, token_min_log_prob, blank_skip_log_prob};
-    if (device == CTC4J_CPU) {
-      cpu_beam_decode(*d, e, settings, o, hyp_count);
-    } else {
-      gpu_beam_decode(*d, device, e, settings, o, hyp_count);
-    }
-  });
-}
-
-}  // extern "C"
+}  // namespace ctc4j::cpu

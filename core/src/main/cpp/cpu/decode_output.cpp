@@ -3,22 +3,19 @@
 #include <cmath>
 #include <string>
 
-#include "cpu/cuda_backend.h"
-#include "cpu/error.h"
-#include "cuda_api/decode.h"
+#include "common/decode_math.h"
+#include "support/error.h"
+#include "support/scratch.h"
 
 namespace ctc4j {
-namespace {
 
-[[noreturn]] void throw_invalid(const EmissionsView& e, int64_t index, float v) {
+[[noreturn]] void throw_invalid_emission(const EmissionsView& e, int64_t index, float v) {
   const int64_t row = index / e.classes;
   throw Error(CTC4J_INVALID_ARGUMENT, "utterance " + std::to_string(row / e.max_frames) + ", frame " +
                                           std::to_string(row % e.max_frames) + ", class " +
                                           std::to_string(index % e.classes) + ": " + std::to_string(v) +
                                           " is not a " + (e.log_probs ? "log-probability" : "probability"));
 }
-
-}  // namespace
 
 void check_emissions(const EmissionsView& e, bool values_on_host) {
   require(e.batch >= 0 && e.max_frames >= 0, "negative batch or frame count");
@@ -33,17 +30,9 @@ void check_emissions(const EmissionsView& e, bool values_on_host) {
     if (!values_on_host) continue;
     const int64_t first = b * e.max_frames * e.classes;
     for (int64_t i = 0; i < e.lengths[b] * e.classes; ++i) {
-      if (!valid_emission(e.data[first + i], e.log_probs)) throw_invalid(e, first + i, e.data[first + i]);
+      if (!valid_emission(e.data[first + i], e.log_probs)) throw_invalid_emission(e, first + i, e.data[first + i]);
     }
   }
-}
-
-void check_device_emissions(const EmissionsView& e, int device) {
-  int64_t index = -1;
-  float value = 0.0f;
-  CTC4J_CUDA_CALL(ctc4jcu_find_invalid_emission, device, e.data, e.lengths, e.batch, e.max_frames, e.classes,
-                  e.log_probs ? 1 : 0, &index, &value);
-  if (index >= 0) throw_invalid(e, index, value);
 }
 
 void check_output(const OutputView& o, int batch) {
@@ -66,8 +55,9 @@ void viterbi_path(const float* lp, int64_t frames, int classes, int blank, const
   const int64_t states = 2 * static_cast<int64_t>(tokens.size()) + 1;
   auto label = [&](int64_t s) { return s % 2 == 0 ? blank : tokens[s / 2]; };
   std::vector<float> prev(states, -INFINITY), cur(states);
-  thread_local std::vector<uint8_t> back;  // backpointers [frames, states], reused per thread
-  back.assign(static_cast<size_t>(frames * states), 0);
+  ScratchFrame scratch;
+  uint8_t* back = scratch.take<uint8_t>(static_cast<size_t>(frames * states));  // backpointers [frames, states]
+  std::fill_n(back, frames * states, uint8_t{0});
   prev[0] = lp[blank];
   if (states > 1) prev[1] = lp[tokens[0]];
   for (int64_t t = 1; t < frames; ++t) {

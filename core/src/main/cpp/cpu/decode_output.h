@@ -1,4 +1,4 @@
-// What the CPU decoders share: input validation, per-utterance log-probabilities, and writing
+// What the decoders share (CPU, and the host half of the GPU paths): input validation, per-utterance log-probabilities, and writing
 // hypotheses with per-token frames and confidences into the caller's arrays (include/ctc4j/decode.h).
 #pragma once
 #include <cstdint>
@@ -27,6 +27,12 @@ struct OutputView {
   float* confidence;
 };
 
+// The frame-independent settings of one beam search (see ctc4j_decode_beam).
+struct SearchSettings {
+  int beam, top_k, n_best;
+  float token_min_log_prob, blank_skip_log_prob;
+};
+
 struct ScoredTokens {
   float total, acoustic, lm;
   std::vector<int32_t> tokens;
@@ -36,7 +42,8 @@ struct ScoredTokens {
 // (or a probability in [0, 1]); names the offending utterance and frame. Values on a device are
 // not read: check_device_emissions checks them there, with the same message.
 void check_emissions(const EmissionsView& e, bool values_on_host);
-void check_device_emissions(const EmissionsView& e, int device);
+// The message of check_emissions for the value at index (b * max_frames + t) * classes + c.
+[[noreturn]] void throw_invalid_emission(const EmissionsView& e, int64_t index, float value);
 void check_output(const OutputView& o, int batch);
 
 // Utterance b's frames as natural-log probabilities [frames, classes] (a view when already log).

@@ -5,9 +5,9 @@
 #include <limits>
 #include <string>
 
-#include "cpu/error.h"
-#include "cpu/parallel.h"
-#include "ctc4j/nn.h"
+#include "support/error.h"
+#include "support/parallel.h"
+#include "ctc4j/core.h"
 
 namespace ctc4j::nn {
 namespace {
@@ -77,29 +77,10 @@ void require_cpu(int device) {
   if (device != CTC4J_CPU) throw Error(CTC4J_UNAVAILABLE, "neural layers run on the CPU only in this build");
 }
 
+void set_sgemm(void* cblas_sgemm) {
+  g_sgemm.store(reinterpret_cast<CblasSgemm>(cblas_sgemm), std::memory_order_release);
+}
+
 int64_t rows_per_task(int64_t row_size, int64_t work) { return std::max<int64_t>(1, work / std::max<int64_t>(1, row_size)); }
 
 }  // namespace ctc4j::nn
-
-using namespace ctc4j;
-
-extern "C" {
-
-int ctc4j_nn_set_sgemm(void* cblas_sgemm) {
-  return guarded([&] {
-    require(cblas_sgemm != nullptr, "null sgemm address");
-    nn::g_sgemm.store(reinterpret_cast<nn::CblasSgemm>(cblas_sgemm), std::memory_order_release);
-  });
-}
-
-int ctc4j_nn_gemm(int device, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require(m >= 0 && n >= 0 && k >= 0, "negative gemm size");
-    require(ldc >= n && lda >= (trans_a ? m : k) && ldb >= (trans_b ? k : n), "gemm leading dimension too small");
-    nn::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  });
-}
-
-}  // extern "C"

@@ -4,6 +4,9 @@
 
 namespace ctc4j::nn {
 
+// Hands over cblas_sgemm's address (ctc4j_nn_set_sgemm).
+void set_sgemm(void* cblas_sgemm);
+
 // c[m, n] = alpha * op(a) op(b) + beta * c. Throws when no sgemm has been set.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);

@@ -6,12 +6,15 @@
 #include <vector>
 
 #include "common/nn_math.h"
-#include "cpu/error.h"
+#include "support/error.h"
 #include "cpu/nn_blas.h"
-#include "cpu/parallel.h"
+#include "support/parallel.h"
+#include "support/scratch.h"
+#include "cpu/nn_layers.h"
 #include "ctc4j/nn.h"
 
-using namespace ctc4j;
+namespace ctc4j::cpu {
+
 using nn::gemm;
 
 namespace {
@@ -20,44 +23,14 @@ constexpr int64_t kChunk = 1 << 14;
 
 // body(begin, end) over [0, n) in chunks on the thread pool.
 template <class Body>
-void for_chunks(int64_t n, Body&& body, int64_t chunk = kChunk) {
-  parallel_for((n + chunk - 1) / chunk, [&](int64_t i) { body(i * chunk, std::min(n, (i + 1) * chunk)); });
+void for_chunks(int64_t n, Body&& body) {
+  parallel_chunks(n, kChunk, body);
 }
 
-void require_sizes(std::initializer_list<int64_t> sizes) {
-  for (int64_t s : sizes) require(s >= 0, "negative size " + std::to_string(s));
-}
 
 // ---- convolution -------------------------------------------------------------------------------
 
-struct ConvGeometry {
-  int64_t batch, channels, height, width, out_channels, kh, kw, sh, sw, ph, pw, dh, dw, groups;
-  int64_t out_h, out_w;
-  int64_t group_channels() const { return channels / groups; }
-  int64_t group_out() const { return out_channels / groups; }
-  int64_t patch() const { return group_channels() * kh * kw; }  // columns of one group's weights
-  int64_t out_plane() const { return out_h * out_w; }
-};
 
-ConvGeometry conv_geometry(const int32_t* g) {
-  require(g != nullptr, "null convolution geometry");
-  ConvGeometry c{g[CTC4J_CONV_BATCH],    g[CTC4J_CONV_IN_CHANNELS], g[CTC4J_CONV_HEIGHT],  g[CTC4J_CONV_WIDTH],
-                 g[CTC4J_CONV_OUT_CHANNELS], g[CTC4J_CONV_KERNEL_H], g[CTC4J_CONV_KERNEL_W], g[CTC4J_CONV_STRIDE_H],
-                 g[CTC4J_CONV_STRIDE_W], g[CTC4J_CONV_PAD_H],       g[CTC4J_CONV_PAD_W],   g[CTC4J_CONV_DILATION_H],
-                 g[CTC4J_CONV_DILATION_W], g[CTC4J_CONV_GROUPS],  0, 0};
-  require(c.batch >= 0 && c.channels > 0 && c.height >= 0 && c.width >= 0 && c.out_channels > 0,
-          "convolution sizes must be positive");
-  require(c.kh > 0 && c.kw > 0 && c.sh > 0 && c.sw > 0 && c.dh > 0 && c.dw > 0 && c.ph >= 0 && c.pw >= 0,
-          "kernel, stride and dilation must be positive and padding non-negative");
-  require(c.groups > 0 && c.channels % c.groups == 0 && c.out_channels % c.groups == 0,
-          "groups " + std::to_string(c.groups) + " must divide the input and output channels");
-  const int64_t span_h = c.dh * (c.kh - 1) + 1, span_w = c.dw * (c.kw - 1) + 1;
-  require(c.height + 2 * c.ph >= span_h && c.width + 2 * c.pw >= span_w,
-          "input " + std::to_string(c.height) + "x" + std::to_string(c.width) + " is smaller than the kernel span");
-  c.out_h = (c.height + 2 * c.ph - span_h) / c.sh + 1;
-  c.out_w = (c.width + 2 * c.pw - span_w) / c.sw + 1;
-  return c;
-}
 
 // col[(c * kh + i) * kw + j][oh * out_w + ow] = x[c][oh * sh - ph + i * dh][ow * sw - pw + j * dw].
 void im2col(const ConvGeometry& g, const float* x, float* col) {
@@ -106,7 +79,8 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
 
 // The general path: one im2col matrix [channels * kh * kw, out_h * out_w] per utterance.
 void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, float* y) {
-  float* col = thread_scratch<float>(g.channels * g.kh * g.kw * g.out_plane(), 0);
+  ScratchFrame scratch;
+  float* col = scratch.take<float>(g.channels * g.kh * g.kw * g.out_plane());
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     im2col(g, x + n * in_size, col);
@@ -120,7 +94,8 @@ void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, 
 
 void conv_backward_im2col(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
                           float* dw) {
-  float* col = thread_scratch<float>(g.channels * g.kh * g.kw * g.out_plane(), 0);
+  ScratchFrame scratch;
+  float* col = scratch.take<float>(g.channels * g.kh * g.kw * g.out_plane());
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     const float* dy_n = dy + n * out_size;
@@ -220,9 +195,10 @@ int64_t column_offset(const ConvGeometry& g, const ShiftedColumns& s, int64_t j,
 
 void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const ShiftedColumns s = shifted_columns(g);
-  float* cols = thread_scratch<float>(g.channels * g.kh * s.row_length, 0);
-  float* by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 1);
-  float* wide = thread_scratch<float>(g.out_channels * s.positions, 2);  // [out, out_h, Wp]
+  ScratchFrame scratch;
+  float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);
+  float* by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
+  float* wide = scratch.take<float>(g.out_channels * s.positions);  // [out, out_h, Wp]
   weights_by_column(g, s, w, by_column);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
@@ -244,10 +220,11 @@ void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w,
 void conv_backward_shifted(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx,
                            float* dw) {
   const ShiftedColumns s = shifted_columns(g);
-  float* cols = thread_scratch<float>(g.channels * g.kh * s.row_length, 0);  // x's columns, then dx's
-  float* by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 1);
-  float* wide = thread_scratch<float>(g.out_channels * s.positions, 2);  // dy over [out, out_h, Wp]
-  float* dw_by_column = thread_scratch<float>(g.out_channels * s.rows * g.kw, 3);
+  ScratchFrame scratch;
+  float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);  // x's columns, then dx's
+  float* by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
+  float* wide = scratch.take<float>(g.out_channels * s.positions);  // dy over [out, out_h, Wp]
+  float* dw_by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
   weights_by_column(g, s, w, by_column);
   std::fill(dw_by_column, dw_by_column + g.out_channels * s.rows * g.kw, 0.0f);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
@@ -330,329 +307,252 @@ void moments(int64_t count, Value&& value, double* mean, double* var) {
 
 }  // namespace
 
-extern "C" {
+ConvGeometry conv_geometry(ConvGeometry c) {
+  require(c.batch >= 0 && c.channels > 0 && c.height >= 0 && c.width >= 0 && c.out_channels > 0,
+          "convolution sizes must be positive");
+  require(c.kh > 0 && c.kw > 0 && c.sh > 0 && c.sw > 0 && c.dh > 0 && c.dw > 0 && c.ph >= 0 && c.pw >= 0,
+          "kernel, stride and dilation must be positive and padding non-negative");
+  require(c.groups > 0 && c.channels % c.groups == 0 && c.out_channels % c.groups == 0,
+          "groups " + std::to_string(c.groups) + " must divide the input and output channels");
+  const int64_t span_h = c.dh * (c.kh - 1) + 1, span_w = c.dw * (c.kw - 1) + 1;
+  require(c.height + 2 * c.ph >= span_h && c.width + 2 * c.pw >= span_w,
+          "input " + std::to_string(c.height) + "x" + std::to_string(c.width) + " is smaller than the kernel span");
+  c.out_h = (c.height + 2 * c.ph - span_h) / c.sh + 1;
+  c.out_w = (c.width + 2 * c.pw - span_w) / c.sw + 1;
+  return c;
+}
 
-int ctc4j_nn_add(int device, const float* a, const float* b, float* out, int64_t n) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n});
-    for_chunks(n, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) out[i] = a[i] + b[i];
-    });
+void add(const float* a, const float* b, float* out, int64_t n) {
+  for_chunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] + b[i];
   });
 }
 
-int ctc4j_nn_multiply(int device, const float* a, const float* b, float* out, int64_t n) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n});
-    for_chunks(n, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) out[i] = a[i] * b[i];
-    });
+void multiply(const float* a, const float* b, float* out, int64_t n) {
+  for_chunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = a[i] * b[i];
   });
 }
 
-int ctc4j_nn_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({rows, half});
-    parallel_for(rows, [&](int64_t r) {
-      const float* in = x + r * 2 * half;
-      for (int64_t j = 0; j < half; ++j) out[r * half + j] = in[j] + in[half + j];
-    });
+void sum_halves(const float* x, int64_t rows, int64_t half, float* out) {
+  parallel_for(rows, [&](int64_t r) {
+    const float* in = x + r * 2 * half;
+    for (int64_t j = 0; j < half; ++j) out[r * half + j] = in[j] + in[half + j];
   });
 }
 
-int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({batch, rows, steps});
-    for (int64_t b = 0; b < batch; ++b) {
-      require(lengths[b] >= 0 && lengths[b] <= steps, "utterance " + std::to_string(b) + ": length " +
-                                                          std::to_string(lengths[b]) + " outside [0, " +
-                                                          std::to_string(steps) + "]");
-    }
-    parallel_for(batch * rows, [&](int64_t br) {
-      float* row = x + br * steps;
-      std::fill(row + lengths[br / rows], row + steps, 0.0f);
-    });
+void mask_frames(float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
+  parallel_for(batch * rows, [&](int64_t br) {
+    float* row = x + br * steps;
+    std::fill(row + lengths[br / rows], row + steps, 0.0f);
   });
 }
 
-int ctc4j_nn_permute(int device, const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require(rank >= 1 && rank <= 6, "permute supports ranks 1 to 6, got " + std::to_string(rank));
-    int64_t in_stride[6], out_shape[6], total = 1;
-    bool seen[6] = {};
-    for (int i = rank - 1; i >= 0; --i) {
-      require(shape[i] >= 0, "negative dimension");
-      in_stride[i] = total, total *= shape[i];
-    }
-    int64_t stride[6];  // x's stride along y's axis i
-    for (int i = 0; i < rank; ++i) {
-      require(perm[i] >= 0 && perm[i] < rank && !seen[perm[i]], "not a permutation");
-      seen[perm[i]] = true;
-      out_shape[i] = shape[perm[i]], stride[i] = in_stride[perm[i]];
-    }
-    const int64_t inner = out_shape[rank - 1], rows = inner > 0 ? total / inner : 0;
-    parallel_for(rows, [&](int64_t row) {
-      int64_t offset = 0;
-      for (int64_t i = rank - 2, rest = row; i >= 0; --i) offset += (rest % out_shape[i]) * stride[i], rest /= out_shape[i];
-      float* out = y + row * inner;
-      for (int64_t j = 0; j < inner; ++j) out[j] = x[offset + j * stride[rank - 1]];
-    });
+void permute(const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y) {
+  int64_t in_stride[6], out_shape[6], total = 1;
+  bool seen[6] = {};
+  for (int i = rank - 1; i >= 0; --i) {
+    require(shape[i] >= 0, "negative dimension");
+    in_stride[i] = total, total *= shape[i];
+  }
+  int64_t stride[6];  // x's stride along y's axis i
+  for (int i = 0; i < rank; ++i) {
+    require(perm[i] >= 0 && perm[i] < rank && !seen[perm[i]], "not a permutation");
+    seen[perm[i]] = true;
+    out_shape[i] = shape[perm[i]], stride[i] = in_stride[perm[i]];
+  }
+  const int64_t inner = out_shape[rank - 1], rows = inner > 0 ? total / inner : 0;
+  parallel_for(rows, [&](int64_t row) {
+    int64_t offset = 0;
+    for (int64_t i = rank - 2, rest = row; i >= 0; --i) offset += (rest % out_shape[i]) * stride[i], rest /= out_shape[i];
+    float* out = y + row * inner;
+    for (int64_t j = 0; j < inner; ++j) out[j] = x[offset + j * stride[rank - 1]];
   });
 }
 
-int ctc4j_nn_linear_forward(int device, const float* x, int64_t rows, int64_t in, const float* w, const float* bias,
+void linear_forward(const float* x, int64_t rows, int64_t in, const float* w, const float* bias,
                             int64_t out, float* y) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({rows, in, out});
-    if (bias != nullptr) {
-      for (int64_t r = 0; r < rows; ++r) std::copy(bias, bias + out, y + r * out);
-    }
-    gemm(false, true, rows, out, in, 1.0f, x, in, w, in, bias != nullptr ? 1.0f : 0.0f, y, out);
-  });
+  if (bias != nullptr) {
+    for (int64_t r = 0; r < rows; ++r) std::copy(bias, bias + out, y + r * out);
+  }
+  gemm(false, true, rows, out, in, 1.0f, x, in, w, in, bias != nullptr ? 1.0f : 0.0f, y, out);
 }
 
-int ctc4j_nn_linear_backward(int device, const float* x, int64_t rows, int64_t in, const float* w, int64_t out,
+void linear_backward(const float* x, int64_t rows, int64_t in, const float* w, int64_t out,
                              const float* dy, float* dx, float* dw, float* dbias) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({rows, in, out});
-    if (dx != nullptr) gemm(false, false, rows, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in);
-    if (dw != nullptr) gemm(true, false, out, in, rows, 1.0f, dy, out, x, in, 1.0f, dw, in);
-    if (dbias != nullptr) nn::add_column_sums(dy, rows, out, out, dbias);
-  });
+  if (dx != nullptr) gemm(false, false, rows, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in);
+  if (dw != nullptr) gemm(true, false, out, in, rows, 1.0f, dy, out, x, in, 1.0f, dw, in);
+  if (dbias != nullptr) nn::add_column_sums(dy, rows, out, out, dbias);
 }
 
-int ctc4j_nn_conv2d_output(const int32_t* geometry, int64_t* out_height, int64_t* out_width) {
-  return guarded([&] {
-    ConvGeometry g = conv_geometry(geometry);
-    *out_height = g.out_h;
-    *out_width = g.out_w;
-  });
-}
-
-int ctc4j_nn_conv2d_forward(int device, const int32_t* geometry, const float* x, const float* w, const float* bias,
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
                             float* y) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    conv_forward(conv_geometry(geometry), x, w, bias, y);
-  });
+  conv_forward(g, x, w, bias, y);
 }
 
-int ctc4j_nn_conv2d_backward(int device, const int32_t* geometry, const float* x, const float* w, const float* dy,
+void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy,
                              float* dx, float* dw, float* dbias) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    conv_backward(conv_geometry(geometry), x, w, dy, dx, dw, dbias);
-  });
+  conv_backward(g, x, w, dy, dx, dw, dbias);
 }
 
-int ctc4j_nn_batch_norm_forward(int device, const float* x, int64_t n, int64_t channels, int64_t spatial,
+void batch_norm_forward(const float* x, int64_t n, int64_t channels, int64_t spatial,
                                 const float* gamma, const float* beta, float* running_mean, float* running_var,
                                 float momentum, float eps, int training, float* y, float* save_mean,
                                 float* save_invstd) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n, channels, spatial});
-    const int64_t count = n * spatial;
-    require(!training || count > 1, "batch norm in training needs more than one value per channel, got " +
-                                        std::to_string(count));
-    parallel_for(channels, [&](int64_t c) {
-      auto at = [&](int64_t k) { return x + ((k / spatial) * channels + c) * spatial + k % spatial; };
-      double mean, var;
-      if (training) {
-        moments(count, [&](int64_t k) { return *at(k); }, &mean, &var);
-        if (running_mean != nullptr) running_mean[c] = (1 - momentum) * running_mean[c] + momentum * float(mean);
-        if (running_var != nullptr) {
-          running_var[c] = (1 - momentum) * running_var[c] + momentum * float(var * count / (count - 1));
-        }
-      } else {
-        mean = running_mean[c], var = running_var[c];
+  const int64_t count = n * spatial;
+  parallel_for(channels, [&](int64_t c) {
+    auto at = [&](int64_t k) { return x + ((k / spatial) * channels + c) * spatial + k % spatial; };
+    double mean, var;
+    if (training) {
+      moments(count, [&](int64_t k) { return *at(k); }, &mean, &var);
+      if (running_mean != nullptr) running_mean[c] = (1 - momentum) * running_mean[c] + momentum * float(mean);
+      if (running_var != nullptr) {
+        running_var[c] = (1 - momentum) * running_var[c] + momentum * float(var * count / (count - 1));
       }
-      const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
-      const float scale = (gamma ? gamma[c] : 1.0f) * invstd, shift = (beta ? beta[c] : 0.0f) - float(mean) * scale;
-      for (int64_t b = 0; b < n; ++b) {
-        const float* in = x + (b * channels + c) * spatial;
-        float* out = y + (b * channels + c) * spatial;
-        for (int64_t s = 0; s < spatial; ++s) out[s] = in[s] * scale + shift;
-      }
-      if (save_mean != nullptr) save_mean[c] = static_cast<float>(mean);
-      if (save_invstd != nullptr) save_invstd[c] = invstd;
-    });
+    } else {
+      mean = running_mean[c], var = running_var[c];
+    }
+    const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+    const float scale = (gamma ? gamma[c] : 1.0f) * invstd, shift = (beta ? beta[c] : 0.0f) - float(mean) * scale;
+    for (int64_t b = 0; b < n; ++b) {
+      const float* in = x + (b * channels + c) * spatial;
+      float* out = y + (b * channels + c) * spatial;
+      for (int64_t s = 0; s < spatial; ++s) out[s] = in[s] * scale + shift;
+    }
+    if (save_mean != nullptr) save_mean[c] = static_cast<float>(mean);
+    if (save_invstd != nullptr) save_invstd[c] = invstd;
   });
 }
 
-int ctc4j_nn_batch_norm_backward(int device, const float* x, int64_t n, int64_t channels, int64_t spatial,
+void batch_norm_backward(const float* x, int64_t n, int64_t channels, int64_t spatial,
                                  const float* gamma, const float* save_mean, const float* save_invstd, int training,
                                  const float* dy, float* dx, float* dgamma, float* dbeta) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n, channels, spatial});
-    const int64_t count = n * spatial;
-    parallel_for(channels, [&](int64_t c) {
-      const float mean = save_mean[c], invstd = save_invstd[c], g = gamma ? gamma[c] : 1.0f;
-      double sum_dy = 0, sum_dy_xhat = 0;
-      for (int64_t b = 0; b < n; ++b) {
-        const int64_t base = (b * channels + c) * spatial;
-        for (int64_t s = 0; s < spatial; ++s) {
-          sum_dy += dy[base + s];
-          sum_dy_xhat += double(dy[base + s]) * (x[base + s] - mean) * invstd;
-        }
+  const int64_t count = n * spatial;
+  parallel_for(channels, [&](int64_t c) {
+    const float mean = save_mean[c], invstd = save_invstd[c], g = gamma ? gamma[c] : 1.0f;
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int64_t b = 0; b < n; ++b) {
+      const int64_t base = (b * channels + c) * spatial;
+      for (int64_t s = 0; s < spatial; ++s) {
+        sum_dy += dy[base + s];
+        sum_dy_xhat += double(dy[base + s]) * (x[base + s] - mean) * invstd;
       }
-      if (dgamma != nullptr) dgamma[c] += static_cast<float>(sum_dy_xhat);
-      if (dbeta != nullptr) dbeta[c] += static_cast<float>(sum_dy);
-      if (dx == nullptr) return;
-      const float k = g * invstd;
-      const float mean_dy = training ? float(sum_dy / count) : 0.0f;
-      const float mean_dy_xhat = training ? float(sum_dy_xhat / count) : 0.0f;
-      for (int64_t b = 0; b < n; ++b) {
-        const int64_t base = (b * channels + c) * spatial;
-        for (int64_t s = 0; s < spatial; ++s) {
-          const float xhat = (x[base + s] - mean) * invstd;
-          dx[base + s] = k * (dy[base + s] - mean_dy - xhat * mean_dy_xhat);
-        }
+    }
+    if (dgamma != nullptr) dgamma[c] += static_cast<float>(sum_dy_xhat);
+    if (dbeta != nullptr) dbeta[c] += static_cast<float>(sum_dy);
+    if (dx == nullptr) return;
+    const float k = g * invstd;
+    const float mean_dy = training ? float(sum_dy / count) : 0.0f;
+    const float mean_dy_xhat = training ? float(sum_dy_xhat / count) : 0.0f;
+    for (int64_t b = 0; b < n; ++b) {
+      const int64_t base = (b * channels + c) * spatial;
+      for (int64_t s = 0; s < spatial; ++s) {
+        const float xhat = (x[base + s] - mean) * invstd;
+        dx[base + s] = k * (dy[base + s] - mean_dy - xhat * mean_dy_xhat);
       }
-    });
+    }
   });
 }
 
-int ctc4j_nn_layer_norm_forward(int device, const float* x, int64_t outer, int64_t features, int64_t inner,
+void layer_norm_forward(const float* x, int64_t outer, int64_t features, int64_t inner,
                                 const float* gamma, const float* beta, float eps, float* y, float* save_mean,
                                 float* save_invstd) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({outer, features, inner});
-    require(features > 0, "layer norm over zero features");
-    parallel_for(outer * inner, [&](int64_t oi) {
-      const int64_t base = (oi / inner) * features * inner + oi % inner;
-      double mean, var;
-      moments(features, [&](int64_t f) { return x[base + f * inner]; }, &mean, &var);
-      const float m = float(mean), invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
-      for (int64_t f = 0; f < features; ++f) {
-        const float xhat = (x[base + f * inner] - m) * invstd;
-        y[base + f * inner] = xhat * (gamma ? gamma[f] : 1.0f) + (beta ? beta[f] : 0.0f);
-      }
-      if (save_mean != nullptr) save_mean[oi] = m;
-      if (save_invstd != nullptr) save_invstd[oi] = invstd;
-    });
+  parallel_for(outer * inner, [&](int64_t oi) {
+    const int64_t base = (oi / inner) * features * inner + oi % inner;
+    double mean, var;
+    moments(features, [&](int64_t f) { return x[base + f * inner]; }, &mean, &var);
+    const float m = float(mean), invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+    for (int64_t f = 0; f < features; ++f) {
+      const float xhat = (x[base + f * inner] - m) * invstd;
+      y[base + f * inner] = xhat * (gamma ? gamma[f] : 1.0f) + (beta ? beta[f] : 0.0f);
+    }
+    if (save_mean != nullptr) save_mean[oi] = m;
+    if (save_invstd != nullptr) save_invstd[oi] = invstd;
   });
 }
 
-int ctc4j_nn_layer_norm_backward(int device, const float* x, int64_t outer, int64_t features, int64_t inner,
+void layer_norm_backward(const float* x, int64_t outer, int64_t features, int64_t inner,
                                  const float* gamma, const float* save_mean, const float* save_invstd,
                                  const float* dy, float* dx, float* dgamma, float* dbeta) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({outer, features, inner});
-    if (dx != nullptr) {
-      parallel_for(outer * inner, [&](int64_t oi) {
-        const int64_t base = (oi / inner) * features * inner + oi % inner;
-        const float mean = save_mean[oi], invstd = save_invstd[oi];
-        double sum_g = 0, sum_g_xhat = 0;
-        for (int64_t f = 0; f < features; ++f) {
-          const double g = double(dy[base + f * inner]) * (gamma ? gamma[f] : 1.0f);
-          sum_g += g, sum_g_xhat += g * (x[base + f * inner] - mean) * invstd;
-        }
-        const float mg = float(sum_g / features), mgx = float(sum_g_xhat / features);
-        for (int64_t f = 0; f < features; ++f) {
-          const float xhat = (x[base + f * inner] - mean) * invstd;
-          dx[base + f * inner] = invstd * (dy[base + f * inner] * (gamma ? gamma[f] : 1.0f) - mg - xhat * mgx);
-        }
-      });
+  if (dx != nullptr) {
+    parallel_for(outer * inner, [&](int64_t oi) {
+      const int64_t base = (oi / inner) * features * inner + oi % inner;
+      const float mean = save_mean[oi], invstd = save_invstd[oi];
+      double sum_g = 0, sum_g_xhat = 0;
+      for (int64_t f = 0; f < features; ++f) {
+        const double g = double(dy[base + f * inner]) * (gamma ? gamma[f] : 1.0f);
+        sum_g += g, sum_g_xhat += g * (x[base + f * inner] - mean) * invstd;
+      }
+      const float mg = float(sum_g / features), mgx = float(sum_g_xhat / features);
+      for (int64_t f = 0; f < features; ++f) {
+        const float xhat = (x[base + f * inner] - mean) * invstd;
+        dx[base + f * inner] = invstd * (dy[base + f * inner] * (gamma ? gamma[f] : 1.0f) - mg - xhat * mgx);
+      }
+    });
+  }
+  if (dgamma == nullptr && dbeta == nullptr) return;
+  parallel_for(features, [&](int64_t f) {  // one feature per task: no races on the sums
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int64_t oi = 0; oi < outer * inner; ++oi) {
+      const int64_t at = (oi / inner) * features * inner + f * inner + oi % inner;
+      sum_dy += dy[at];
+      sum_dy_xhat += double(dy[at]) * (x[at] - save_mean[oi]) * save_invstd[oi];
     }
-    if (dgamma == nullptr && dbeta == nullptr) return;
-    parallel_for(features, [&](int64_t f) {  // one feature per task: no races on the sums
-      double sum_dy = 0, sum_dy_xhat = 0;
-      for (int64_t oi = 0; oi < outer * inner; ++oi) {
-        const int64_t at = (oi / inner) * features * inner + f * inner + oi % inner;
-        sum_dy += dy[at];
-        sum_dy_xhat += double(dy[at]) * (x[at] - save_mean[oi]) * save_invstd[oi];
-      }
-      if (dgamma != nullptr) dgamma[f] += static_cast<float>(sum_dy_xhat);
-      if (dbeta != nullptr) dbeta[f] += static_cast<float>(sum_dy);
-    });
+    if (dgamma != nullptr) dgamma[f] += static_cast<float>(sum_dy_xhat);
+    if (dbeta != nullptr) dbeta[f] += static_cast<float>(sum_dy);
   });
 }
 
-int ctc4j_nn_activation_forward(int device, int kind, float lo, float hi, const float* x, float* y, int64_t n) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n});
-    require(kind >= CTC4J_RELU && kind <= CTC4J_GELU, "unknown activation " + std::to_string(kind));
-    for_chunks(n, [&](int64_t s, int64_t e) {
-      switch (kind) {
-        case CTC4J_RELU: for (int64_t i = s; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
-        case CTC4J_HARDTANH: for (int64_t i = s; i < e; ++i) y[i] = hardtanh(x[i], lo, hi); break;
-        default: for (int64_t i = s; i < e; ++i) y[i] = gelu(x[i]);
-      }
-    });
+void activation_forward(int kind, float lo, float hi, const float* x, float* y, int64_t n) {
+  for_chunks(n, [&](int64_t s, int64_t e) {
+    switch (kind) {
+      case CTC4J_RELU: for (int64_t i = s; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
+      case CTC4J_HARDTANH: for (int64_t i = s; i < e; ++i) y[i] = hardtanh(x[i], lo, hi); break;
+      default: for (int64_t i = s; i < e; ++i) y[i] = gelu(x[i]);
+    }
   });
 }
 
-int ctc4j_nn_activation_backward(int device, int kind, float lo, float hi, const float* x, const float* dy, float* dx,
+void activation_backward(int kind, float lo, float hi, const float* x, const float* dy, float* dx,
                                  int64_t n) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n});
-    require(kind >= CTC4J_RELU && kind <= CTC4J_GELU, "unknown activation " + std::to_string(kind));
-    for_chunks(n, [&](int64_t s, int64_t e) {
-      switch (kind) {
-        case CTC4J_RELU: for (int64_t i = s; i < e; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; break;
-        case CTC4J_HARDTANH: for (int64_t i = s; i < e; ++i) dx[i] = dy[i] * hardtanh_derivative(x[i], lo, hi); break;
-        default: for (int64_t i = s; i < e; ++i) dx[i] = dy[i] * gelu_derivative(x[i]);
-      }
-    });
+  for_chunks(n, [&](int64_t s, int64_t e) {
+    switch (kind) {
+      case CTC4J_RELU: for (int64_t i = s; i < e; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; break;
+      case CTC4J_HARDTANH: for (int64_t i = s; i < e; ++i) dx[i] = dy[i] * hardtanh_derivative(x[i], lo, hi); break;
+      default: for (int64_t i = s; i < e; ++i) dx[i] = dy[i] * gelu_derivative(x[i]);
+    }
   });
 }
 
-int ctc4j_nn_dropout_forward(int device, float p, uint64_t seed, const float* x, float* y, float* mask, int64_t n) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({n});
-    require(p >= 0.0f && p < 1.0f, "dropout probability must be in [0, 1), got " + std::to_string(p));
-    const float keep_scale = 1.0f / (1.0f - p);
-    for_chunks(n, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) {
-        mask[i] = uniform_at(seed, static_cast<unsigned long long>(i)) < p ? 0.0f : keep_scale;
-        y[i] = x[i] * mask[i];
-      }
-    });
+void dropout_forward(float p, uint64_t seed, const float* x, float* y, float* mask, int64_t n) {
+  const float keep_scale = 1.0f / (1.0f - p);
+  for_chunks(n, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      mask[i] = uniform_at(seed, static_cast<unsigned long long>(i)) < p ? 0.0f : keep_scale;
+      y[i] = x[i] * mask[i];
+    }
   });
 }
 
-int ctc4j_nn_log_softmax_forward(int device, const float* x, int64_t rows, int64_t cols, float* y) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({rows, cols});
-    require(cols > 0 || rows == 0, "log-softmax over zero classes");
-    parallel_for(rows, [&](int64_t r) {
-      const float* in = x + r * cols;
-      const float max = *std::max_element(in, in + cols);
-      double sum = 0;
-      for (int64_t j = 0; j < cols; ++j) sum += std::exp(in[j] - max);
-      const float shift = max + static_cast<float>(std::log(sum));
-      for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = in[j] - shift;
-    });
+void log_softmax_forward(const float* x, int64_t rows, int64_t cols, float* y) {
+  parallel_for(rows, [&](int64_t r) {
+    const float* in = x + r * cols;
+    const float max = *std::max_element(in, in + cols);
+    double sum = 0;
+    for (int64_t j = 0; j < cols; ++j) sum += std::exp(in[j] - max);
+    const float shift = max + static_cast<float>(std::log(sum));
+    for (int64_t j = 0; j < cols; ++j) y[r * cols + j] = in[j] - shift;
   });
 }
 
-int ctc4j_nn_log_softmax_backward(int device, const float* y, const float* dy, int64_t rows, int64_t cols, float* dx) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    require_sizes({rows, cols});
-    parallel_for(rows, [&](int64_t r) {
-      double sum = 0;
-      for (int64_t j = 0; j < cols; ++j) sum += dy[r * cols + j];
-      for (int64_t j = 0; j < cols; ++j) {
-        dx[r * cols + j] = dy[r * cols + j] - std::exp(y[r * cols + j]) * static_cast<float>(sum);
-      }
-    });
+void log_softmax_backward(const float* y, const float* dy, int64_t rows, int64_t cols, float* dx) {
+  parallel_for(rows, [&](int64_t r) {
+    double sum = 0;
+    for (int64_t j = 0; j < cols; ++j) sum += dy[r * cols + j];
+    for (int64_t j = 0; j < cols; ++j) {
+      dx[r * cols + j] = dy[r * cols + j] - std::exp(y[r * cols + j]) * static_cast<float>(sum);
+    }
   });
 }
 
-}  // extern "C"
+}  // namespace ctc4j::cpu

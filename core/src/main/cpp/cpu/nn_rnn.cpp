@@ -12,13 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "cpu/error.h"
+#include "support/error.h"
 #include "cpu/nn_blas.h"
-#include "cpu/parallel.h"
+#include "support/parallel.h"
+#include "support/scratch.h"
 #include "cpu/rnn_kernel.h"
-#include "ctc4j/nn.h"
+#include "cpu/nn_rnn.h"
 
-using namespace ctc4j;
+namespace ctc4j::cpu {
+
 using nn::gemm;
 
 namespace {
@@ -30,10 +32,11 @@ constexpr int64_t kMatvecBatch = 4;
 
 // w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
 // for the transposed (backward) one. Null when no step can need it.
-const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed) {
+const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed,
+                            ScratchFrame& scratch) {
   if (batch <= kMatvecBatch) return nullptr;
   const int64_t k = transposed ? G : H, n = transposed ? H : G, panels = (n + kPackedPanel - 1) / kPackedPanel;
-  float* packed = thread_scratch<float>(panels * k * kPackedPanel, 4);
+  float* packed = scratch.take<float>(panels * k * kPackedPanel);
   parallel_for(panels, [&](int64_t p) {
     for (int64_t kk = 0; kk < k; ++kk) {
       float* dst = packed + (p * k + kk) * kPackedPanel;
@@ -162,8 +165,9 @@ void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh,
   }
   gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, w.gates, 4 * H);
 
-  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false);
-  float* hh = thread_scratch<float>(r.batch * G + 4 * S, 1);  // [batch, G]: h w_hh^T + b_hh
+  ScratchFrame scratch;
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false, scratch);
+  float* hh = scratch.take<float>(r.batch * G + 4 * S);  // [batch, G]: h w_hh^T + b_hh
   float* h_cur = hh + r.batch * G;  // then four [batch, H] states in state order, ping-ponged
   float* h_next = h_cur + S;
   float* c_cur = h_next + S;
@@ -241,12 +245,13 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
               float* dw_hh, float* db_ih, float* db_hh) {
   const int64_t G = r.gates(), H = r.hidden, S = r.state();
   const Workspace w(r, const_cast<float*>(ws));
-  float* dx_gates = thread_scratch<float>(r.rows() * G * (r.lstm ? 1 : 2) + r.batch * G + 2 * S, 2);
+  ScratchFrame scratch;
+  float* dx_gates = scratch.take<float>(r.rows() * G * (r.lstm ? 1 : 2) + r.batch * G + 2 * S);
   float* dh_gates = r.lstm ? dx_gates : dx_gates + r.rows() * G;
   float* dh_active = dh_gates + r.rows() * G;  // [batch, G]: one frame's dH rows in state order
   float* dh = dh_active + r.batch * G;  // dh and dc in state order
   float* dc = dh + S;
-  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true);
+  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true, scratch);
   if (dh_n != nullptr) r.to_state_order(dh_n, dh); else std::fill(dh, dh + S, 0.0f);
   if (dc_n != nullptr && r.lstm) r.to_state_order(dc_n, dc); else std::fill(dc, dc + S, 0.0f);
   for (int64_t s = r.steps - 1; s >= 0; --s) {
@@ -266,64 +271,34 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
   if (db_hh != nullptr) nn::add_column_sums(dh_gates, r.rows(), G, G, db_hh);
 }
 
-Rnn make_rnn(int cell, int reverse, int64_t steps, int64_t batch, int64_t input, int64_t hidden,
-             const int32_t* lengths) {
-  require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
-  require(steps >= 0 && batch >= 0 && input > 0 && hidden > 0,
-          "bad recurrent sizes: steps " + std::to_string(steps) + ", batch " + std::to_string(batch) + ", input " +
-              std::to_string(input) + ", hidden " + std::to_string(hidden));
-  require(lengths != nullptr || batch == 0, "null lengths");
-  for (int64_t b = 0; b < batch; ++b) {
-    require(lengths[b] >= 0 && lengths[b] <= steps, "utterance " + std::to_string(b) + ": length " +
-                                                        std::to_string(lengths[b]) + " outside [0, " +
-                                                        std::to_string(steps) + "]");
-  }
-  std::vector<int64_t> order(batch);
+Rnn make_rnn(const RnnShape& s) {
+  std::vector<int64_t> order(s.batch);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return lengths[a] > lengths[b]; });
-  return Rnn{cell == CTC4J_LSTM, reverse != 0, steps, batch, input, hidden, lengths, std::move(order)};
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s.lengths[a] > s.lengths[b]; });
+  return Rnn{s.lstm, s.reverse, s.steps, s.batch, s.input, s.hidden, s.lengths, std::move(order)};
 }
 
 }  // namespace
 
-extern "C" {
-
-int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t hidden, int64_t* floats) {
-  return guarded([&] {
-    require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
-    require(steps >= 0 && batch >= 0 && hidden > 0, "bad recurrent sizes");
-    *floats = Workspace::floats(Rnn{cell == CTC4J_LSTM, false, steps, batch, 1, hidden, nullptr, {}});
-  });
+int64_t rnn_workspace_floats(bool lstm, int64_t steps, int64_t batch, int64_t hidden) {
+  return Workspace::floats(Rnn{lstm, false, steps, batch, 1, hidden, nullptr, {}});
 }
 
-int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
-                         int64_t input, int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih,
-                         const float* w_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
-                         float* y, int64_t y_stride, float* h_n, float* c_n, float* workspace) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    const Rnn r = make_rnn(cell, reverse, steps, batch, input, hidden, lengths);
-    require(y_stride >= hidden, "output row stride " + std::to_string(y_stride) + " below the hidden size");
-    const OneThreadScope scope(one_thread != 0);
-    const bool keep = workspace != nullptr;
-    float* ws = keep ? workspace : thread_scratch<float>(Workspace::floats(r), 3);
-    forward(r, x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, y_stride, h_n, c_n, ws, keep);
-  });
+void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
+                 const float* b_hh, const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
+                 float* c_n, float* workspace) {
+  const Rnn r = make_rnn(shape);
+  const bool keep = workspace != nullptr;
+  ScratchFrame scratch;  // the workspace of an inference pass
+  float* ws = keep ? workspace : scratch.take<float>(Workspace::floats(r));
+  forward(r, x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, y_stride, h_n, c_n, ws, keep);
 }
 
-int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
-                          int64_t input, int64_t hidden, const int32_t* lengths, const float* x, const float* w_ih,
-                          const float* w_hh, const float* workspace, const float* dy, int64_t dy_stride,
-                          const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih,
-                          float* dw_hh, float* db_ih, float* db_hh) {
-  return guarded([&] {
-    nn::require_cpu(device);
-    const Rnn r = make_rnn(cell, reverse, steps, batch, input, hidden, lengths);
-    require(workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
-    require(dy_stride >= hidden, "gradient row stride " + std::to_string(dy_stride) + " below the hidden size");
-    const OneThreadScope scope(one_thread != 0);
-    backward(r, x, w_ih, w_hh, workspace, dy, dy_stride, dh_n, dc_n, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh);
-  });
+void rnn_backward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* workspace,
+                  const float* dy, int64_t dy_stride, const float* dh_n, const float* dc_n, float* dx, float* dh0,
+                  float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh) {
+  backward(make_rnn(shape), x, w_ih, w_hh, workspace, dy, dy_stride, dh_n, dc_n, dx, dh0, dc0, dw_ih, dw_hh, db_ih,
+           db_hh);
 }
 
-}  // extern "C"
+}  // namespace ctc4j::cpu

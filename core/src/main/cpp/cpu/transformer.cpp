@@ -1,20 +1,19 @@
 // CPU transformer blocks over time-major activations: conv1d (blocked im2col + sgemm), group norm,
 // GELU and fused multi-head attention. See ctc4j/transformer.h.
+#include "cpu/transformer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "cpu/cuda_backend.h"
-#include "cpu/error.h"
 #include "cpu/nn_blas.h"
-#include "cpu/parallel.h"
 #include "cpu/transformer_kernel.h"
-#include "ctc4j/transformer.h"
-#include "cuda_api/transformer.h"
+#include "support/error.h"
+#include "support/parallel.h"
+#include "support/scratch.h"
 
-using namespace ctc4j;
-
+namespace ctc4j::cpu {
 namespace {
 
 constexpr int64_t kColumnBudget = 1 << 21;  // floats of im2col per block (8 MB): bounded for any length
@@ -22,35 +21,12 @@ constexpr int64_t kQueryBlock = 48;          // query rows per attention task (e
 constexpr int64_t kKeyBlock = 128;           // keys per online-softmax step (a multiple of the column group)
 constexpr int64_t kStatRows = 512;           // rows per partial sum of the group-norm statistics
 
-// Scratch slots of the calling thread (conv1d) and of each worker (attention).
-enum { kConvSlot = 0, kAttentionSlot = 1 };
-
-void require_sizes(std::initializer_list<int64_t> sizes) {
-  for (int64_t s : sizes) require(s >= 0, "negative size " + std::to_string(s));
-}
 
 // body(begin, end) over [0, rows) in blocks of about `work` elements of `row_size` each, on the pool.
 template <class Body>
 void for_row_blocks(int64_t rows, int64_t row_size, Body&& body) {
-  const int64_t block = nn::rows_per_task(row_size);
-  parallel_for((rows + block - 1) / block, [&](int64_t i) { body(i * block, std::min(rows, (i + 1) * block)); });
+  parallel_chunks(rows, nn::rows_per_task(row_size), body);
 }
-
-int64_t conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding) {
-  require(steps >= 0 && kernel > 0 && stride > 0 && padding >= 0,
-          "conv1d needs steps >= 0, kernel and stride > 0 and padding >= 0");
-  require(steps + 2 * padding >= kernel, "conv1d input of " + std::to_string(steps) + " frames (padding " +
-                                             std::to_string(padding) + ") is shorter than the kernel of " +
-                                             std::to_string(kernel));
-  return (steps + 2 * padding - kernel) / stride + 1;
-}
-
-struct Conv1d {
-  int64_t steps, in, out, kernel, stride, padding, groups, out_steps;
-  int64_t group_in() const { return in / groups; }
-  int64_t group_out() const { return out / groups; }
-  int64_t patch() const { return group_in() * kernel; }  // one group's weight row: (channel, tap) pairs
-};
 
 // col[t - t0][c * kernel + k] = x[t * stride + k - padding][first + c] for t in [t0, t1), zero outside
 // the input: the patch order of PyTorch's weight rows, so the weights are used as they are.
@@ -69,25 +45,6 @@ void im2col(const Conv1d& c, const float* x, int64_t first, int64_t t0, int64_t 
       }
     }
   });
-}
-
-void conv1d(const Conv1d& c, const float* x, const float* w, const float* bias, float* y) {
-  for_row_blocks(c.out_steps, c.out, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      if (bias != nullptr) std::copy(bias, bias + c.out, y + t * c.out);
-      else std::fill(y + t * c.out, y + (t + 1) * c.out, 0.0f);
-    }
-  });
-  const int64_t block = std::clamp<int64_t>(kColumnBudget / c.patch(), 1, std::max<int64_t>(1, c.out_steps));
-  float* col = thread_scratch<float>(block * c.patch(), kConvSlot);
-  for (int64_t t0 = 0; t0 < c.out_steps; t0 += block) {
-    const int64_t t1 = std::min(c.out_steps, t0 + block);
-    for (int64_t g = 0; g < c.groups; ++g) {
-      im2col(c, x, g * c.group_in(), t0, t1, col);
-      nn::gemm(false, true, t1 - t0, c.group_out(), c.patch(), 1.0f, col, c.patch(), w + g * c.group_out() * c.patch(),
-               c.patch(), 1.0f, y + t0 * c.out + g * c.group_out(), c.out);
-    }
-  }
 }
 
 // Per-channel scale and shift that apply group norm: y = x * scale[c] + shift[c].
@@ -124,15 +81,61 @@ void group_norm_affine(const float* x, int64_t steps, int64_t channels, int64_t 
   }
 }
 
+}  // namespace
+
+int64_t conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding) {
+  require(steps >= 0 && kernel > 0 && stride > 0 && padding >= 0,
+          "conv1d needs steps >= 0, kernel and stride > 0 and padding >= 0");
+  require(steps + 2 * padding >= kernel, "conv1d input of " + std::to_string(steps) + " frames (padding " +
+                                             std::to_string(padding) + ") is shorter than the kernel of " +
+                                             std::to_string(kernel));
+  return (steps + 2 * padding - kernel) / stride + 1;
+}
+
+void conv1d(const Conv1d& c, const float* x, const float* w, const float* bias, float* y) {
+  for_row_blocks(c.out_steps, c.out, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      if (bias != nullptr) std::copy(bias, bias + c.out, y + t * c.out);
+      else std::fill(y + t * c.out, y + (t + 1) * c.out, 0.0f);
+    }
+  });
+  const int64_t block = std::clamp<int64_t>(kColumnBudget / c.patch(), 1, std::max<int64_t>(1, c.out_steps));
+  ScratchFrame scratch;
+  float* col = scratch.take<float>(block * c.patch());
+  for (int64_t t0 = 0; t0 < c.out_steps; t0 += block) {
+    const int64_t t1 = std::min(c.out_steps, t0 + block);
+    for (int64_t g = 0; g < c.groups; ++g) {
+      im2col(c, x, g * c.group_in(), t0, t1, col);
+      nn::gemm(false, true, t1 - t0, c.group_out(), c.patch(), 1.0f, col, c.patch(), w + g * c.group_out() * c.patch(),
+               c.patch(), 1.0f, y + t0 * c.out + g * c.group_out(), c.out);
+    }
+  }
+}
+
+void group_norm(const float* x, int64_t steps, int64_t channels, int64_t groups, const float* gamma,
+                const float* beta, float eps, bool gelu, float* y) {
+  std::vector<float> scale(channels), shift(channels);
+  group_norm_affine(x, steps, channels, groups, gamma, beta, eps, scale.data(), shift.data());
+  parallel_for(steps, [&](int64_t t) {
+    CTC4J_SIMD_DISPATCH(scale_shift)(x + t * channels, scale.data(), shift.data(), channels, gelu, y + t * channels);
+  });
+}
+
+void gelu(const float* x, const float* residual, float* y, int64_t n) {
+  parallel_chunks(n, int64_t{1} << 14, [&](int64_t begin, int64_t end) {
+    CTC4J_SIMD_DISPATCH(gelu_add)(x + begin, residual ? residual + begin : nullptr, y + begin, end - begin);
+  });
+}
+
 void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const float* q, int64_t ld_q, const float* k,
                int64_t ld_k, const float* v, int64_t ld_v, float* out, int64_t ld_out) {
   const int64_t query_blocks = (steps + kQueryBlock - 1) / kQueryBlock;
   parallel_for(heads * query_blocks, [&](int64_t task) {
     const int64_t h = task / query_blocks, i0 = (task % query_blocks) * kQueryBlock;
     const int64_t rows = std::min(kQueryBlock, steps - i0);
-    float* scratch = thread_scratch<float>(kQueryBlock * dim * 2 + dim * kKeyBlock + kQueryBlock * kKeyBlock +
-                                               2 * kQueryBlock, kAttentionSlot);
-    float* qs = scratch;                    // [rows, dim] scaled queries
+    ScratchFrame scratch;
+    float* qs = scratch.take<float>(kQueryBlock * dim * 2 + dim * kKeyBlock + kQueryBlock * kKeyBlock +
+                                    2 * kQueryBlock);  // [rows, dim] scaled queries
     float* o = qs + kQueryBlock * dim;      // [rows, dim] running output
     float* kt = o + kQueryBlock * dim;      // [dim, kKeyBlock] transposed keys
     float* s = kt + dim * kKeyBlock;        // [rows, padded] scores, then probabilities
@@ -165,84 +168,4 @@ void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const flo
   });
 }
 
-}  // namespace
-
-extern "C" {
-
-int ctc4j_conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding, int64_t* out_steps) {
-  return guarded([&] { *out_steps = conv1d_steps(steps, kernel, stride, padding); });
-}
-
-int ctc4j_conv1d_time_major(int device, const float* x, int64_t steps, int64_t in_channels, const float* w,
-                            const float* bias, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
-                            int64_t groups, int64_t out_steps, float* y) {
-  return guarded([&] {
-    if (device != CTC4J_CPU) throw Error(CTC4J_UNAVAILABLE, "conv1d runs on the CPU only (no CUDA GEMM in this build)");
-    require(in_channels > 0 && out_channels > 0, "conv1d channels must be positive");
-    require(groups > 0 && in_channels % groups == 0 && out_channels % groups == 0,
-            "conv1d groups " + std::to_string(groups) + " must divide the channels " + std::to_string(in_channels) +
-                " -> " + std::to_string(out_channels));
-    const int64_t full = conv1d_steps(steps, kernel, stride, padding);
-    require(out_steps >= 0 && out_steps <= full,
-            "conv1d out_steps " + std::to_string(out_steps) + " outside [0, " + std::to_string(full) + "]");
-    conv1d(Conv1d{steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps}, x, w, bias, y);
-  });
-}
-
-int ctc4j_group_norm_time_major(int device, const float* x, int64_t steps, int64_t channels, int64_t groups,
-                                const float* gamma, const float* beta, float eps, int gelu, float* y) {
-  return guarded([&] {
-    require_sizes({steps});
-    require(channels > 0 && groups > 0 && channels % groups == 0,
-            "group norm: " + std::to_string(groups) + " groups must divide " + std::to_string(channels) + " channels");
-    require(eps >= 0.0f, "group norm eps must be non-negative");
-    if (device != CTC4J_CPU) {
-      cuda::require_device(device);
-      CTC4J_CUDA_CALL(ctc4jcu_group_norm_time_major, device, x, steps, channels, groups, gamma, beta, eps, gelu, y);
-      return;
-    }
-    std::vector<float> scale(channels), shift(channels);
-    group_norm_affine(x, steps, channels, groups, gamma, beta, eps, scale.data(), shift.data());
-    parallel_for(steps, [&](int64_t t) {
-      CTC4J_SIMD_DISPATCH(scale_shift)(x + t * channels, scale.data(), shift.data(), channels, gelu != 0,
-                                       y + t * channels);
-    });
-  });
-}
-
-int ctc4j_gelu(int device, const float* x, const float* residual, float* y, int64_t n) {
-  return guarded([&] {
-    require_sizes({n});
-    if (device != CTC4J_CPU) {
-      cuda::require_device(device);
-      CTC4J_CUDA_CALL(ctc4jcu_gelu, device, x, residual, y, n);
-      return;
-    }
-    constexpr int64_t kChunk = 1 << 14;
-    parallel_for((n + kChunk - 1) / kChunk, [&](int64_t i) {
-      const int64_t begin = i * kChunk, count = std::min(kChunk, n - begin);
-      CTC4J_SIMD_DISPATCH(gelu_add)(x + begin, residual ? residual + begin : nullptr, y + begin, count);
-    });
-  });
-}
-
-int ctc4j_attention(int device, int64_t steps, int64_t heads, int64_t head_dim, float scale, const float* q,
-                    int64_t ld_q, const float* k, int64_t ld_k, const float* v, int64_t ld_v, float* out,
-                    int64_t ld_out) {
-  return guarded([&] {
-    require_sizes({steps});
-    require(heads > 0 && head_dim > 0, "attention needs positive heads and head_dim");
-    const int64_t width = heads * head_dim;
-    require(ld_q >= width && ld_k >= width && ld_v >= width && ld_out >= width,
-            "attention row strides must hold heads * head_dim = " + std::to_string(width) + " values");
-    require(std::isfinite(scale), "attention scale must be finite");
-    if (device != CTC4J_CPU) {
-      cuda::require_device(device);
-      CTC4J_CUDA_CALL(ctc4jcu_attention, device, steps, heads, head_dim, scale, q, ld_q, k, ld_k, v, ld_v, out, ld_out);
-      return;
-    }
-    attention(steps, heads, head_dim, scale, q, ld_q, k, ld_k, v, ld_v, out, ld_out);
-  });
-}
-
-}  // extern "C"
+}  // namespace ctc4j::cpu

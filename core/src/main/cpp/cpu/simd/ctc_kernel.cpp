@@ -11,7 +11,7 @@
 #include <limits>
 
 #include "cpu/ctc_kernel.h"
-#include "cpu/parallel.h"
+#include "support/scratch.h"
 
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {
@@ -19,9 +19,6 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kPad = 2;  // rows carry two kLogZero cells on each side, so s - 2 and s + 2 need no test
 constexpr double kInfeasible = -std::numeric_limits<double>::infinity();
-
-enum FloatScratch { kAlphaSlot, kRowsSlot, kPosteriorSlot };
-enum DoubleScratch { kOffsetsSlot, kLinearSlot };
 
 // The extended label sequence of one utterance and the per-frame rows the recursions use.
 struct Lattice {
@@ -34,12 +31,12 @@ struct Lattice {
   float* occupancy;  // [positions]
 };
 
-Lattice make_lattice(const CtcUtterance& u) {
+Lattice make_lattice(const CtcUtterance& u, ScratchFrame& scratch) {
   Lattice l{};
   l.positions = ctc_positions(u.target_length);
   l.width = l.positions + 2 * kPad;
-  l.labels = thread_scratch<int32_t>(l.positions);
-  float* f = thread_scratch<float>(static_cast<size_t>(l.positions) * 3 + kPad + 2 * l.width, kRowsSlot);
+  l.labels = scratch.take<int32_t>(l.positions);
+  float* f = scratch.take<float>(static_cast<size_t>(l.positions) * 3 + kPad + 2 * l.width);
   l.skip = f;
   l.emission = l.skip + l.positions + kPad;
   l.occupancy = l.emission + l.positions;
@@ -176,10 +173,10 @@ struct Forward {
   double log_likelihood;
 };
 
-Forward run_forward(const CtcUtterance& u, const Lattice& l) {
+Forward run_forward(const CtcUtterance& u, const Lattice& l, ScratchFrame& scratch) {
   Forward f{};
-  f.alpha = thread_scratch<float>(static_cast<size_t>(std::max(u.frames, 1)) * l.width, kAlphaSlot);
-  f.offsets = thread_scratch<double>(std::max(u.frames, 1), kOffsetsSlot);
+  f.alpha = scratch.take<float>(static_cast<size_t>(std::max(u.frames, 1)) * l.width);
+  f.offsets = scratch.take<double>(std::max(u.frames, 1));
   f.log_likelihood = u.frames == 0 ? (u.target_length == 0 ? 0.0 : kInfeasible) : forward(u, l, f.alpha, f.offsets);
   return f;
 }
@@ -214,12 +211,11 @@ struct LinearRows {
   double* weighted;      // one row: the next frame's probability * beta
 };
 
-LinearRows make_linear_rows(const CtcUtterance& u, const Lattice& l) {
+LinearRows make_linear_rows(const CtcUtterance& u, const Lattice& l, ScratchFrame& scratch) {
   LinearRows r{};
   r.width = l.width;
   const size_t frames = static_cast<size_t>(std::max(u.frames, 1));
-  double* d = thread_scratch<double>(frames * (l.width + l.positions + 2) + 2 * l.width + l.positions + kPad + u.alphabet,
-                                     kLinearSlot);
+  double* d = scratch.take<double>(frames * (l.width + l.positions + 2) + 2 * l.width + l.positions + kPad + u.alphabet);
   r.alpha = d;
   r.beta = r.alpha + frames * l.width;
   r.weighted = r.beta + l.width;
@@ -354,35 +350,36 @@ bool linear_backward(const CtcUtterance& u, const Lattice& l, const LinearRows& 
 // Occupancies by linear space where it is safe, else by log space; returns log p (kInfeasible when
 // no alignment exists, without visiting).
 template <class Visit>
-double occupancies(const CtcUtterance& u, const Lattice& l, Visit&& visit) {
+double occupancies(const CtcUtterance& u, const Lattice& l, ScratchFrame& scratch, Visit&& visit) {
   if (u.frames > 0 && !ctc_log_space_only()) {
-    const LinearRows r = make_linear_rows(u, l);
+    const LinearRows r = make_linear_rows(u, l, scratch);
     const double log_likelihood = linear_forward(u, l, r);
     if (!std::isnan(log_likelihood) && linear_backward(u, l, r, log_likelihood, visit)) return log_likelihood;
   }
-  const Forward f = run_forward(u, l);
+  const Forward f = run_forward(u, l, scratch);
   if (f.log_likelihood != kInfeasible) backward(u, l, f.alpha, f.offsets, f.log_likelihood, visit);
   return f.log_likelihood;
 }
 
 // log p alone: linear space where it decides, else log space.
-double log_likelihood(const CtcUtterance& u, const Lattice& l) {
+double log_likelihood(const CtcUtterance& u, const Lattice& l, ScratchFrame& scratch) {
   if (u.frames > 0 && !ctc_log_space_only()) {
-    const double linear = linear_forward(u, l, make_linear_rows(u, l));
+    const double linear = linear_forward(u, l, make_linear_rows(u, l, scratch));
     if (!std::isnan(linear)) return linear;
   }
-  return run_forward(u, l).log_likelihood;
+  return run_forward(u, l, scratch).log_likelihood;
 }
 
 }  // namespace
 
 double ctc_loss_utterance(const CtcUtterance& u, CtcGradientRows* grad) {
-  const Lattice l = make_lattice(u);
-  if (grad == nullptr) return log_likelihood(u, l);
+  ScratchFrame scratch;
+  const Lattice l = make_lattice(u, scratch);
+  if (grad == nullptr) return log_likelihood(u, l, scratch);
   // Per-class posteriors of the current frame; zero except at the blank and the target labels.
-  float* posterior = thread_scratch<float>(u.alphabet, kPosteriorSlot);
+  float* posterior = scratch.take<float>(u.alphabet);
   std::fill_n(posterior, u.alphabet, 0.0f);
-  const double result = occupancies(u, l, [&](int t, const float* occupancy) {
+  const double result = occupancies(u, l, scratch, [&](int t, const float* occupancy) {
     // Blanks summed apart: scattering them one by one would chain every add through posterior[blank].
     float blank_mass = 0.0f;
     for (int s = 0; s < l.positions; s += 2) blank_mass += occupancy[s];
@@ -396,16 +393,18 @@ double ctc_loss_utterance(const CtcUtterance& u, CtcGradientRows* grad) {
 }
 
 double ctc_posteriors_utterance(const CtcUtterance& u, float* out, int64_t out_stride) {
-  const Lattice l = make_lattice(u);
-  return occupancies(u, l, [&](int t, const float* occupancy) {
+  ScratchFrame scratch;
+  const Lattice l = make_lattice(u, scratch);
+  return occupancies(u, l, scratch, [&](int t, const float* occupancy) {
     std::copy_n(occupancy, l.positions, out + t * out_stride);
   });
 }
 
 double ctc_viterbi_utterance(const CtcUtterance& u, int32_t* states) {
   if (u.frames == 0) return u.target_length == 0 ? 0.0 : kInfeasible;
-  const Lattice l = make_lattice(u);
-  int8_t* from = thread_scratch<int8_t>(static_cast<size_t>(u.frames) * l.positions);
+  ScratchFrame scratch;
+  const Lattice l = make_lattice(u, scratch);
+  int8_t* from = scratch.take<int8_t>(static_cast<size_t>(u.frames) * l.positions);
   gather_emissions(u, l, 0, {0, std::min(l.positions, 2)});
   float* cur = clear_row(l.rows[0], l.width);
   cur[0] = l.emission[0];

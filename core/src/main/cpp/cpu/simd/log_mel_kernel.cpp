@@ -8,7 +8,7 @@
 #include "common/fft.h"
 #include "common/mel.h"
 #include "cpu/log_mel_kernel.h"
-#include "cpu/parallel.h"
+#include "support/scratch.h"
 
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {
@@ -180,10 +180,11 @@ void log_mel(const MelPlanView& p, const float* power, float* out, int64_t out_s
 
 void log_mel_frames(const MelPlanView& p, const float* audio, int64_t length, int64_t begin, int64_t end,
                     float* out, int64_t out_stride) {
-  LaneCpx* a = thread_scratch<LaneCpx>(p.fft_size, 0);
-  LaneCpx* b = thread_scratch<LaneCpx>(p.fft_size, 1);
-  float* copies = thread_scratch<float>(static_cast<size_t>(kLanes) * p.n_fft, 0);
-  float* power = thread_scratch<float>(static_cast<size_t>(kLanes) * p.n_bins, 1);
+  ScratchFrame scratch;
+  LaneCpx* a = scratch.take<LaneCpx>(p.fft_size);
+  LaneCpx* b = scratch.take<LaneCpx>(p.fft_size);
+  float* copies = scratch.take<float>(static_cast<size_t>(kLanes) * p.n_fft);
+  float* power = scratch.take<float>(static_cast<size_t>(kLanes) * p.n_bins);
   const float* frames[kLanes];
   for (int64_t t0 = begin; t0 < end; t0 += kLanes) {
     const int valid = static_cast<int>(std::min<int64_t>(kLanes, end - t0));

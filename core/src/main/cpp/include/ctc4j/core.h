@@ -1,6 +1,12 @@
 /* ctc4j native API: status codes, errors, threads, CPU features and CUDA discovery.
  * Every function returns a status (0 = OK); on failure ctc4j_last_error() holds the message for
- * the calling thread. No C++ exception or CUDA error ever leaves this API. */
+ * the calling thread. No C++ exception or CUDA error ever leaves this API.
+ *
+ * Conventions of every header: functions are named ctc4j_<area>_<verb> (this header's library-wide
+ * ones ctc4j_<verb>). What would take more than eight arguments travels in structs: a batch or a
+ * layer's description, options, outputs. Each struct ctc4j_<area>_<name> has a defaults function
+ * ctc4j_<area>_default_<name>() returning it filled in; set the fields you need and pass its address.
+ * Structs stay on the caller's side: the library reads them during the call and keeps nothing. */
 #ifndef CTC4J_CORE_H
 #define CTC4J_CORE_H
 
@@ -59,6 +65,14 @@ CTC4J_API size_t ctc4j_host_cache_idle_bytes(void);
 /* Host bytes allocated by ctc4j_alloc and not yet freed (idle cached blocks are not counted): a leak
  * check's baseline. Counted in the allocator's usable size, so a little above the bytes asked for. */
 CTC4J_API int64_t ctc4j_host_live_bytes(void);
+
+/* The kernels' temporaries come from per-thread scratch arenas, taken and given back within each call.
+ * When a thread's call ends its arena keeps at most the scratch limit (default 64 MiB) for the next
+ * call and releases the rest. ctc4j_scratch_bytes: what every thread's arena holds now, in use or
+ * kept (not part of ctc4j_host_live_bytes). */
+CTC4J_API int64_t ctc4j_scratch_bytes(void);
+CTC4J_API int ctc4j_set_scratch_limit(size_t bytes);
+CTC4J_API size_t ctc4j_scratch_limit(void);
 
 #ifdef __cplusplus
 }

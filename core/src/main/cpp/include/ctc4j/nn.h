@@ -1,6 +1,8 @@
 /* Neural-network layers: forward and backward passes over flat float32 arrays, row-major.
- * Gradients of parameters (dw, db, dgamma, ...) are ACCUMULATED (+=), as in PyTorch; input
- * gradients are overwritten unless stated. Optional arguments may be NULL. Matrix products go
+ * A layer with parameters is described by a struct (its sizes, options, parameters, their gradients
+ * and what forward saves for backward) with a defaults function; the calls take the activations.
+ * Gradients of parameters (dw, dbias, dgamma, ...) are ACCUMULATED (+=), as in PyTorch, when set;
+ * input gradients are overwritten unless stated. Optional pointers may be NULL. Matrix products go
  * through a BLAS sgemm handed over once with ctc4j_nn_set_sgemm (no link-time BLAS dependency).
  * device: CTC4J_CPU; CUDA devices are answered CTC4J_UNAVAILABLE until the GPU layers land. */
 #ifndef CTC4J_NN_H
@@ -14,11 +16,6 @@ extern "C" {
 
 /* cblas_sgemm's address (CBLAS ABI, 32-bit integers), e.g. from OpenBLAS. */
 CTC4J_API int ctc4j_nn_set_sgemm(void* cblas_sgemm);
-
-/* c[m, n] = alpha * op(a) op(b) + beta * c; op transposes when trans_* != 0. */
-CTC4J_API int ctc4j_nn_gemm(int device, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                            int64_t ldc);
 
 /* Elementwise helpers: out = a + b, out = a * b, out = sum of the two halves of rows [rows, 2 * half]. */
 CTC4J_API int ctc4j_nn_add(int device, const float* a, const float* b, float* out, int64_t n);
@@ -34,47 +31,85 @@ CTC4J_API int ctc4j_nn_permute(int device, const float* x, int rank, const int64
                                float* y);
 
 /* Linear: y[rows, out] = x[rows, in] w[out, in]^T + bias[out]. */
-CTC4J_API int ctc4j_nn_linear_forward(int device, const float* x, int64_t rows, int64_t in, const float* w,
-                                      const float* bias, int64_t out, float* y);
-CTC4J_API int ctc4j_nn_linear_backward(int device, const float* x, int64_t rows, int64_t in, const float* w,
-                                       int64_t out, const float* dy, float* dx, float* dw, float* dbias);
+typedef struct ctc4j_nn_linear {
+  int64_t rows, in, out;
+  const float* w;
+  const float* bias; /* or NULL */
+  float* dw;         /* backward: accumulated when not NULL */
+  float* dbias;
+} ctc4j_nn_linear;
+
+CTC4J_API ctc4j_nn_linear ctc4j_nn_default_linear(void); /* no sizes, no arrays */
+CTC4J_API int ctc4j_nn_linear_forward(int device, const ctc4j_nn_linear* linear, const float* x, float* y);
+/* dx may be NULL. */
+CTC4J_API int ctc4j_nn_linear_backward(int device, const ctc4j_nn_linear* linear, const float* x, const float* dy,
+                                       float* dx);
 
 /* Convolution over x[batch, in_channels, height, width] (conv1d: height 1), weights
- * [out_channels, in_channels / groups, kernel_h, kernel_w]; the geometry is 14 ints in this order. */
-enum ctc4j_conv_geometry {
-  CTC4J_CONV_BATCH, CTC4J_CONV_IN_CHANNELS, CTC4J_CONV_HEIGHT, CTC4J_CONV_WIDTH, CTC4J_CONV_OUT_CHANNELS,
-  CTC4J_CONV_KERNEL_H, CTC4J_CONV_KERNEL_W, CTC4J_CONV_STRIDE_H, CTC4J_CONV_STRIDE_W, CTC4J_CONV_PAD_H,
-  CTC4J_CONV_PAD_W, CTC4J_CONV_DILATION_H, CTC4J_CONV_DILATION_W, CTC4J_CONV_GROUPS, CTC4J_CONV_GEOMETRY_SIZE
-};
-/* Output height and width for a geometry (validates it). */
-CTC4J_API int ctc4j_nn_conv2d_output(const int32_t* geometry, int64_t* out_height, int64_t* out_width);
-CTC4J_API int ctc4j_nn_conv2d_forward(int device, const int32_t* geometry, const float* x, const float* w,
-                                      const float* bias, float* y);
-CTC4J_API int ctc4j_nn_conv2d_backward(int device, const int32_t* geometry, const float* x, const float* w,
-                                       const float* dy, float* dx, float* dw, float* dbias);
+ * w[out_channels, in_channels / groups, kernel_h, kernel_w]. */
+typedef struct ctc4j_nn_conv2d {
+  int64_t batch, in_channels, height, width, out_channels;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups;
+  const float* w;
+  const float* bias; /* or NULL */
+  float* dw;         /* backward: accumulated when not NULL */
+  float* dbias;
+} ctc4j_nn_conv2d;
+
+/* Kernel 1 x 1, stride 1, no padding, dilation 1, one group, no sizes, no arrays. */
+CTC4J_API ctc4j_nn_conv2d ctc4j_nn_default_conv2d(void);
+/* Output height and width (validates the geometry). */
+CTC4J_API int ctc4j_nn_conv2d_output(const ctc4j_nn_conv2d* conv, int64_t* out_height, int64_t* out_width);
+CTC4J_API int ctc4j_nn_conv2d_forward(int device, const ctc4j_nn_conv2d* conv, const float* x, float* y);
+/* dx may be NULL. */
+CTC4J_API int ctc4j_nn_conv2d_backward(int device, const ctc4j_nn_conv2d* conv, const float* x, const float* dy,
+                                       float* dx);
 
 /* Batch norm over x[n, channels, spatial]: statistics per channel over n and spatial. Training uses
  * batch statistics and updates the running ones (unbiased variance, PyTorch momentum); inference
- * uses the running ones. save_mean / save_invstd [channels] receive what backward needs. */
-CTC4J_API int ctc4j_nn_batch_norm_forward(int device, const float* x, int64_t n, int64_t channels, int64_t spatial,
-                                          const float* gamma, const float* beta, float* running_mean,
-                                          float* running_var, float momentum, float eps, int training, float* y,
-                                          float* save_mean, float* save_invstd);
-CTC4J_API int ctc4j_nn_batch_norm_backward(int device, const float* x, int64_t n, int64_t channels,
-                                           int64_t spatial, const float* gamma, const float* save_mean,
-                                           const float* save_invstd, int training, const float* dy, float* dx,
-                                           float* dgamma, float* dbeta);
+ * uses the running ones. Forward writes save_mean / save_invstd [channels] when set; backward reads
+ * them (with training as in the forward pass it follows). */
+typedef struct ctc4j_nn_batch_norm {
+  int64_t n, channels, spatial;
+  const float* gamma; /* [channels] or NULL */
+  const float* beta;
+  float* dgamma;      /* backward: accumulated when not NULL */
+  float* dbeta;
+  float* running_mean; /* [channels] */
+  float* running_var;
+  float momentum, eps;
+  int training;
+  float* save_mean;
+  float* save_invstd;
+} ctc4j_nn_batch_norm;
+
+/* Momentum 0.1, eps 1e-5 (torch's), inference, no sizes, no arrays. */
+CTC4J_API ctc4j_nn_batch_norm ctc4j_nn_default_batch_norm(void);
+CTC4J_API int ctc4j_nn_batch_norm_forward(int device, const ctc4j_nn_batch_norm* norm, const float* x, float* y);
+/* dx may be NULL. */
+CTC4J_API int ctc4j_nn_batch_norm_backward(int device, const ctc4j_nn_batch_norm* norm, const float* x,
+                                           const float* dy, float* dx);
 
 /* Layer norm over the middle axis of x[outer, features, inner] (inner = 1: nn.LayerNorm; inner > 1:
  * the CNN variant normalising the feature axis of [batch, channels, features, time]).
- * save_mean / save_invstd hold outer * inner values. */
-CTC4J_API int ctc4j_nn_layer_norm_forward(int device, const float* x, int64_t outer, int64_t features,
-                                          int64_t inner, const float* gamma, const float* beta, float eps,
-                                          float* y, float* save_mean, float* save_invstd);
-CTC4J_API int ctc4j_nn_layer_norm_backward(int device, const float* x, int64_t outer, int64_t features,
-                                           int64_t inner, const float* gamma, const float* save_mean,
-                                           const float* save_invstd, const float* dy, float* dx, float* dgamma,
-                                           float* dbeta);
+ * save_mean / save_invstd hold outer * inner values: written by forward when set, read by backward. */
+typedef struct ctc4j_nn_layer_norm {
+  int64_t outer, features, inner;
+  const float* gamma; /* [features] or NULL */
+  const float* beta;
+  float* dgamma;      /* backward: accumulated when not NULL */
+  float* dbeta;
+  float eps;
+  float* save_mean;
+  float* save_invstd;
+} ctc4j_nn_layer_norm;
+
+/* inner 1, eps 1e-5 (torch's), no sizes, no arrays. */
+CTC4J_API ctc4j_nn_layer_norm ctc4j_nn_default_layer_norm(void);
+CTC4J_API int ctc4j_nn_layer_norm_forward(int device, const ctc4j_nn_layer_norm* norm, const float* x, float* y);
+/* dx may be NULL. */
+CTC4J_API int ctc4j_nn_layer_norm_backward(int device, const ctc4j_nn_layer_norm* norm, const float* x,
+                                           const float* dy, float* dx);
 
 enum ctc4j_activation { CTC4J_RELU = 0, CTC4J_HARDTANH = 1, CTC4J_GELU = 2 };
 /* lo and hi are Hardtanh's bounds (ignored otherwise). */
@@ -96,23 +131,36 @@ CTC4J_API int ctc4j_nn_log_softmax_backward(int device, const float* y, const fl
  * LSTM i, f, g, o; GRU r, z, n). Utterance b is lengths[b] (host) frames long: later frames never
  * touch its state, and its outputs there are zero (packed-sequence semantics); a reverse pass starts
  * at frame lengths[b] - 1. y[t, b] is written at y + (t * batch + b) * y_stride (so both directions
- * can share one [steps, batch, 2 * hidden] buffer). h0/c0/h_n/c_n are [batch, hidden]; c0/c_n only
- * for LSTM. workspace (ctc4j_nn_rnn_workspace_size floats) keeps what backward needs; NULL for
- * inference. one_thread nonzero: the call runs on the calling thread alone, not the pool (for a caller
- * running the two directions side by side). */
+ * can share one [steps, batch, 2 * hidden] buffer); dy follows dy_stride likewise. h0/c0/h_n/c_n are
+ * [batch, hidden]; c0/c_n only for LSTM. workspace (ctc4j_nn_rnn_workspace_size floats) keeps what
+ * backward needs; NULL for inference. one_thread nonzero: the call runs on the calling thread alone,
+ * not the pool (for a caller running the two directions side by side). */
 enum ctc4j_rnn_cell { CTC4J_LSTM = 0, CTC4J_GRU = 1 };
+typedef struct ctc4j_nn_rnn {
+  int cell; /* enum ctc4j_rnn_cell */
+  int reverse, one_thread;
+  int64_t steps, batch, input, hidden;
+  const int32_t* lengths;
+  const float* w_ih; /* [gates * hidden, input] */
+  const float* w_hh; /* [gates * hidden, hidden] */
+  const float* b_ih; /* [gates * hidden] or NULL */
+  const float* b_hh;
+  float* dw_ih;      /* backward: accumulated when not NULL */
+  float* dw_hh;
+  float* db_ih;
+  float* db_hh;
+  int64_t y_stride, dy_stride;
+  float* workspace;
+} ctc4j_nn_rnn;
+
+/* LSTM, forward in time, on the pool, no sizes, no arrays. */
+CTC4J_API ctc4j_nn_rnn ctc4j_nn_default_rnn(void);
 CTC4J_API int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t hidden, int64_t* floats);
-CTC4J_API int ctc4j_nn_rnn_forward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
-                                   int64_t input, int64_t hidden, const int32_t* lengths, const float* x,
-                                   const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
-                                   const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
-                                   float* c_n, float* workspace);
-/* dx is ACCUMULATED (both directions add into one input gradient). dy follows y's layout. */
-CTC4J_API int ctc4j_nn_rnn_backward(int device, int cell, int reverse, int one_thread, int64_t steps, int64_t batch,
-                                    int64_t input, int64_t hidden, const int32_t* lengths, const float* x,
-                                    const float* w_ih, const float* w_hh, const float* workspace, const float* dy,
-                                    int64_t dy_stride, const float* dh_n, const float* dc_n, float* dx, float* dh0,
-                                    float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+CTC4J_API int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* rnn, const float* x, const float* h0,
+                                   const float* c0, float* y, float* h_n, float* c_n);
+/* dx is ACCUMULATED (both directions add into one input gradient). */
+CTC4J_API int ctc4j_nn_rnn_backward(int device, const ctc4j_nn_rnn* rnn, const float* x, const float* dy,
+                                    const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
@@ -36,7 +37,17 @@ public final class CoreNative {
     }
   }
 
-  public static final int CPU = -1;
+  // Constants of ctc4j/core.h, read from the header so they cannot drift.
+  @MemberGetter public static native int CTC4J_CPU();
+  @MemberGetter public static native int CTC4J_OK();
+  @MemberGetter public static native int CTC4J_INVALID_ARGUMENT();
+  @MemberGetter public static native int CTC4J_OUT_OF_MEMORY();
+  @MemberGetter public static native int CTC4J_UNAVAILABLE();
+  @MemberGetter public static native int CTC4J_CUDA_ERROR();
+  @MemberGetter public static native int CTC4J_INTERNAL();
+
+  /** The device id of the CPU (CTC4J_CPU). */
+  public static final int CPU = CTC4J_CPU();
 
   public static native @Cast("const char*") BytePointer ctc4j_version();
 
@@ -53,6 +64,12 @@ public final class CoreNative {
   public static native @Cast("size_t") long ctc4j_host_cache_idle_bytes();
 
   public static native @Cast("int64_t") long ctc4j_host_live_bytes();
+
+  public static native @Cast("int64_t") long ctc4j_scratch_bytes();
+
+  public static native int ctc4j_set_scratch_limit(@Cast("size_t") long bytes);
+
+  public static native @Cast("size_t") long ctc4j_scratch_limit();
 
   public static native int ctc4j_cuda_device_count(IntPointer count);
 

@@ -4,14 +4,14 @@ import dev.ctc4j.DeviceUnavailableException;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.NativeException;
 
-/** Turns the status codes of the native API into typed exceptions carrying the native message. */
+/** Turns the status codes of the native API (read from ctc4j/core.h) into typed exceptions carrying the native message. */
 public final class NativeStatus {
-  public static final int OK = 0;
-  public static final int INVALID_ARGUMENT = 1;
-  public static final int OUT_OF_MEMORY = 2;
-  public static final int UNAVAILABLE = 3;
-  public static final int CUDA_ERROR = 4;
-  public static final int INTERNAL = 5;
+  public static final int OK = CoreNative.CTC4J_OK();
+  public static final int INVALID_ARGUMENT = CoreNative.CTC4J_INVALID_ARGUMENT();
+  public static final int OUT_OF_MEMORY = CoreNative.CTC4J_OUT_OF_MEMORY();
+  public static final int UNAVAILABLE = CoreNative.CTC4J_UNAVAILABLE();
+  public static final int CUDA_ERROR = CoreNative.CTC4J_CUDA_ERROR();
+  public static final int INTERNAL = CoreNative.CTC4J_INTERNAL();
 
   private NativeStatus() {}
 
@@ -21,10 +21,8 @@ public final class NativeStatus {
       return;
     }
     String message = what + ": " + CoreNative.ctc4j_last_error().getString();
-    switch (status) {
-      case INVALID_ARGUMENT -> throw new InvalidInputException(message);
-      case UNAVAILABLE -> throw new DeviceUnavailableException(message);
-      default -> throw new NativeException(status, message);
-    }
+    if (status == INVALID_ARGUMENT) throw new InvalidInputException(message);
+    if (status == UNAVAILABLE) throw new DeviceUnavailableException(message);
+    throw new NativeException(status, message);
   }
 }

@@ -34,11 +34,9 @@ public final class CtcAligner {
       int positions = Math.toIntExact(2 * targets.longest() + 1);
       long size = (long) batch.batch * batch.maxTime * positions;
       try (FloatPointer posteriors = new FloatPointer(Math.max(1, size));
-          DoublePointer likelihoods = new DoublePointer(Math.max(1, batch.batch))) {
-        NativeStatus.check(
-            CtcNative.ctc4j_ctc_posteriors(batch.inputs(), batch.layout, batch.maxTime, batch.batch, batch.alphabet,
-                batch.inputLengths, batch.targets, batch.targetOffsets, batch.targetLengths, batch.targetsSize,
-                batch.blank, posteriors, positions, likelihoods),
+          DoublePointer likelihoods = new DoublePointer(Math.max(1, batch.batch));
+          CtcNative.CtcBatch described = batch.describe()) {
+        NativeStatus.check(CtcNative.ctc4j_ctc_posteriors(described, posteriors, positions, likelihoods),
             "CTC soft alignment");
         List<SoftAlignment> out = new ArrayList<>(batch.batch);
         for (int b = 0; b < batch.batch; b++) {
@@ -58,12 +56,9 @@ public final class CtcAligner {
     Tensor copy = hostCopy(logProbs);
     try (copy; NativeBatch batch = new NativeBatch(copy != null ? copy : logProbs, layout, inputLengths, targets, blank)) {
       try (IntPointer states = new IntPointer(Math.max(1, (long) batch.batch * batch.maxTime));
-          DoublePointer scores = new DoublePointer(Math.max(1, batch.batch))) {
-        NativeStatus.check(
-            CtcNative.ctc4j_ctc_viterbi(batch.inputs(), batch.layout, batch.maxTime, batch.batch, batch.alphabet,
-                batch.inputLengths, batch.targets, batch.targetOffsets, batch.targetLengths, batch.targetsSize,
-                batch.blank, states, scores),
-            "CTC forced alignment");
+          DoublePointer scores = new DoublePointer(Math.max(1, batch.batch));
+          CtcNative.CtcBatch described = batch.describe()) {
+        NativeStatus.check(CtcNative.ctc4j_ctc_viterbi(described, states, scores), "CTC forced alignment");
         List<ForcedAlignment> out = new ArrayList<>(batch.batch);
         for (int b = 0; b < batch.batch; b++) {
           int[] path = new int[(int) inputLengths[b]];

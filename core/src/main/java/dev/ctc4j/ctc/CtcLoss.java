@@ -134,11 +134,12 @@ public final class CtcLoss {
 
   private float[] run(NativeBatch batch, int inputKind, float[] gradScales, Tensor gradient) {
     try (FloatPointer losses = new FloatPointer(Math.max(1, batch.batch));
-        FloatPointer scales = gradScales == null ? null : new FloatPointer(gradScales)) {
+        FloatPointer scales = gradScales == null ? null : new FloatPointer(gradScales);
+        CtcNative.CtcBatch described = batch.describe();
+        CtcNative.CtcOptions options = CtcNative.ctc4j_ctc_default_options().input_kind(inputKind)
+            .zero_infinity(zeroInfinity ? 1 : 0)) {
       NativeStatus.check(
-          CtcNative.ctc4j_ctc_loss(batch.scores.device().nativeId(), batch.inputs(), inputKind, batch.layout,
-              batch.maxTime, batch.batch, batch.alphabet, batch.inputLengths, batch.targets, batch.targetOffsets,
-              batch.targetLengths, batch.targetsSize, batch.blank, zeroInfinity ? 1 : 0, losses, scales,
+          CtcNative.ctc4j_ctc_loss(batch.scores.device().nativeId(), described, options, losses, scales,
               gradient == null ? null : new FloatPointer(gradient.data())),
           "CTC loss");
       float[] out = new float[batch.batch];

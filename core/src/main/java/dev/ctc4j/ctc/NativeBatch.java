@@ -56,6 +56,13 @@ final class NativeBatch implements AutoCloseable {
     return new FloatPointer(scores.data());
   }
 
+  /** The native description of this batch (ctc4j_ctc_batch); close it after the call. */
+  CtcNative.CtcBatch describe() {
+    return CtcNative.ctc4j_ctc_default_batch().inputs(inputs()).layout(layout).max_time(maxTime).batch(batch)
+        .alphabet(alphabet).input_lengths(inputLengths).targets(targets).target_offsets(targetOffsets)
+        .target_lengths(targetLengths).targets_size(targetsSize).blank(blank);
+  }
+
   @Override
   public void close() {
     inputLengths.close();

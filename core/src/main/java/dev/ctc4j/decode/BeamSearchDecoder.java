@@ -47,10 +47,14 @@ public final class BeamSearchDecoder implements AutoCloseable {
     LmTable lm = options.lm() == null ? null : options.lm().table();
     try (BytePointer labelText = packed(labels.tokens()); BytePointer lexicon = packed(options.lexicon());
         BytePointer hotwords = packed(phrases); FloatPointer bonuses = new FloatPointer(bonus)) {
-      NativeStatus.check(DecodeNative.ctc4j_beam_decoder_create(labelText, labels.size(), labels.blank(),
-          labels.space(), lm, options.lmUnit() == LmUnit.WORD ? DecodeNative.LM_WORD : DecodeNative.LM_CHAR,
-          (float) options.alpha(), (float) options.beta(), (float) options.oovLog10(), lexicon,
-          options.lexicon().size(), hotwords, bonuses, phrases.size(), created), "beam search settings");
+      try (DecodeNative.BeamDecoderConfig config = DecodeNative.ctc4j_beam_decoder_default_config().labels(labelText)
+          .classes(labels.size()).blank(labels.blank()).space(labels.space()).lm(lm)
+          .lm_unit(options.lmUnit() == LmUnit.WORD ? DecodeNative.LM_WORD : DecodeNative.LM_CHAR)
+          .alpha((float) options.alpha()).beta((float) options.beta()).oov_log10((float) options.oovLog10())
+          .lexicon(lexicon).n_lexicon(options.lexicon().size()).hotwords(hotwords).hotword_bonus(bonuses)
+          .n_hotwords(phrases.size())) {
+        NativeStatus.check(DecodeNative.ctc4j_beam_decoder_create(config, created), "beam search settings");
+      }
     }
     this.decoder = created;
   }
@@ -82,12 +86,14 @@ public final class BeamSearchDecoder implements AutoCloseable {
     int batch = lengths.length;
     if (batch == 0) return List.of();
     long frames = emissions.dim(1);
-    try (DecodeOutput out = new DecodeOutput(batch, options.nBest(), frames); LongPointer lens = new LongPointer(lengths)) {
-      NativeStatus.check(DecodeNative.ctc4j_beam_decode(decoder(), emissions.device().nativeId(),
-          new FloatPointer(emissions.data()), lens, batch, frames, kind == EmissionKind.LOG_PROBS ? 1 : 0,
-          options.beamWidth(), options.tokenTopK(), (float) options.tokenMinLogProb(),
-          (float) options.blankSkipLogProb(), options.nBest(), out.hypCount, out.scores, out.lengths, out.tokens,
-          out.starts, out.ends, out.confidence), "beam search");
+    try (DecodeOutput out = new DecodeOutput(batch, options.nBest(), frames); LongPointer lens = new LongPointer(lengths);
+        DecodeNative.Emissions in = DecodeOutput.emissions(emissions, lens, batch, kind);
+        DecodeNative.BeamOptions search = DecodeNative.ctc4j_decode_default_beam_options().beam(options.beamWidth())
+            .top_k(options.tokenTopK()).token_min_log_prob((float) options.tokenMinLogProb())
+            .blank_skip_log_prob((float) options.blankSkipLogProb());
+        DecodeNative.Hypotheses hypotheses = out.describe()) {
+      NativeStatus.check(DecodeNative.ctc4j_decode_beam(decoder(), emissions.device().nativeId(), in, search,
+          hypotheses), "beam search");
       return out.read(labels, frameSeconds, true);
     }
   }

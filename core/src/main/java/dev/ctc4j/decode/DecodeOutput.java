@@ -1,6 +1,7 @@
 package dev.ctc4j.decode;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.DecodeNative;
 import dev.ctc4j.tensor.DType;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
 
 /** The native decoders' output arrays for a batch, and their conversion to hypotheses. */
 final class DecodeOutput implements AutoCloseable {
@@ -35,6 +37,19 @@ final class DecodeOutput implements AutoCloseable {
     starts = new IntPointer(cells);
     ends = new IntPointer(cells);
     confidence = new FloatPointer(cells);
+  }
+
+  /** The native description of these arrays (ctc4j_decode_hypotheses); close it after the call. */
+  DecodeNative.Hypotheses describe() {
+    return DecodeNative.ctc4j_decode_default_hypotheses().n_best(nBest).count(hypCount).scores(scores).lengths(lengths)
+        .tokens(tokens).starts(starts).ends(ends).confidence(confidence);
+  }
+
+  /** The native description of emissions [batch, frames, classes] (ctc4j_decode_emissions); close it after the call. */
+  static DecodeNative.Emissions emissions(Tensor emissions, LongPointer lengths, int batch, EmissionKind kind) {
+    return DecodeNative.ctc4j_decode_default_emissions().data(new FloatPointer(emissions.data())).lengths(lengths)
+        .batch(batch).max_frames(emissions.dim(1)).classes(Math.toIntExact(emissions.dim(2)))
+        .log_probs(kind == EmissionKind.LOG_PROBS ? 1 : 0);
   }
 
   /** Checks emissions [batch, frames, classes] against the labels and lengths. */

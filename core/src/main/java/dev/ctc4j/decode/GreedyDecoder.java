@@ -5,7 +5,6 @@ import dev.ctc4j.bridge.DecodeNative;
 import dev.ctc4j.bridge.NativeStatus;
 import dev.ctc4j.tensor.Tensor;
 import java.util.List;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 
 /**
@@ -41,10 +40,11 @@ public final class GreedyDecoder {
     int batch = lengths.length;
     if (batch == 0) return List.of();
     long frames = emissions.dim(1);
-    try (DecodeOutput out = new DecodeOutput(batch, 1, frames); LongPointer lens = new LongPointer(lengths)) {
-      NativeStatus.check(DecodeNative.ctc4j_greedy_decode(emissions.device().nativeId(),
-          new FloatPointer(emissions.data()), lens, batch, frames, labels.size(), kind == EmissionKind.LOG_PROBS ? 1 : 0,
-          labels.blank(), out.scores, out.lengths, out.tokens, out.starts, out.ends, out.confidence), "greedy decode");
+    try (DecodeOutput out = new DecodeOutput(batch, 1, frames); LongPointer lens = new LongPointer(lengths);
+        DecodeNative.Emissions in = DecodeOutput.emissions(emissions, lens, batch, kind);
+        DecodeNative.Hypotheses hypotheses = out.describe()) {
+      NativeStatus.check(DecodeNative.ctc4j_decode_greedy(emissions.device().nativeId(), in, labels.blank(), hypotheses),
+          "greedy decode");
       return out.read(labels, frameSeconds, false).stream().map(h -> h.get(0)).toList();
     }
   }

@@ -25,11 +25,15 @@ public final class LogMelSpectrogram implements AutoCloseable {
   public LogMelSpectrogram(MelConfig config) {
     this.config = config;
     MelPlan created = new MelPlan();
-    NativeStatus.check(
-        FeaturesNative.ctc4j_mel_create(config.sampleRate(), config.nFft(), config.winLength(), config.hopLength(),
-            config.nMels(), config.fMin(), config.fMax(), config.melScale().ordinal(), config.filterNorm().ordinal(),
-            config.center() ? 1 : 0, created),
-        "log-mel settings " + config);
+    try (FeaturesNative.MelConfig settings = FeaturesNative.ctc4j_mel_default_config().sample_rate(config.sampleRate())
+        .n_fft(config.nFft()).win_length(config.winLength()).hop_length(config.hopLength()).n_mels(config.nMels())
+        .f_min(config.fMin()).f_max(config.fMax())
+        .mel_scale(config.melScale() == MelScale.SLANEY ? FeaturesNative.CTC4J_MEL_SLANEY() : FeaturesNative.CTC4J_MEL_HTK())
+        .filter_norm(config.filterNorm() == FilterNorm.SLANEY ? FeaturesNative.CTC4J_FILTER_NORM_SLANEY()
+            : FeaturesNative.CTC4J_FILTER_NORM_NONE())
+        .center(config.center() ? 1 : 0)) {
+      NativeStatus.check(FeaturesNative.ctc4j_mel_create(settings, created), "log-mel settings " + config);
+    }
     this.plan = created;
   }
 
@@ -92,10 +96,17 @@ public final class LogMelSpectrogram implements AutoCloseable {
     for (long n : lengths) maxFrames = Math.max(maxFrames, frames(Math.max(0, n)));
     int batch = lengths.length;
     Tensor out = Tensor.empty(audio.device(), DType.F32, batch, config.nMels(), maxFrames);
-    try (LongPointer lens = new LongPointer(lengths); LongPointer frames = new LongPointer(Math.max(1, batch))) {
+    int normalize = switch (config.normalization()) {
+      case NONE -> FeaturesNative.CTC4J_NORMALIZE_NONE();
+      case PER_UTTERANCE -> FeaturesNative.CTC4J_NORMALIZE_UTTERANCE();
+      case PER_FEATURE -> FeaturesNative.CTC4J_NORMALIZE_FEATURE();
+    };
+    try (LongPointer lens = new LongPointer(lengths); LongPointer frames = new LongPointer(Math.max(1, batch));
+        FeaturesNative.Audio in = FeaturesNative.ctc4j_features_default_audio()
+            .samples(new FloatPointer(audio.data())).lengths(lens).batch(batch).stride(audio.dim(1))) {
       NativeStatus.check(
-          FeaturesNative.ctc4j_log_mel(plan(), audio.device().nativeId(), new FloatPointer(audio.data()), lens, batch,
-              audio.dim(1), config.normalization().ordinal(), new FloatPointer(out.data()), maxFrames, frames),
+          FeaturesNative.ctc4j_features_log_mel(plan(), audio.device().nativeId(), in, normalize,
+              new FloatPointer(out.data()), maxFrames, frames),
           "log-mel");
       long[] counts = new long[batch];
       frames.get(counts);

@@ -43,7 +43,7 @@ public record SpecAugment(int freqMasks, int maxFreqWidth, int timeMasks, double
     for (int i = 0; i < masks.size(); i++) System.arraycopy(masks.get(i), 0, flat, 4 * i, 4);
     try (IntPointer rows = new IntPointer(Math.max(1, flat.length)).put(flat)) {
       NativeStatus.check(
-          FeaturesNative.ctc4j_mask_features(features.values().device().nativeId(),
+          FeaturesNative.ctc4j_features_mask(features.values().device().nativeId(),
               new FloatPointer(features.values().data()), features.batch(), features.nMels(), features.maxFrames(),
               rows, masks.size(), value),
           "SpecAugment");

@@ -67,10 +67,12 @@ public final class BatchNorm extends Layer {
       saveMean = Ops.empty(x, channels);
       saveInvstd = Ops.empty(x, channels);
     }
-    Ops.check(NnNative.ctc4j_nn_batch_norm_forward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
-        Ops.ptr(beta.value()), Ops.ptr(runningMean.value()), Ops.ptr(runningVar.value()), momentum, eps,
-        train ? 1 : 0, Ops.ptr(y), Ops.ptr(train ? saveMean : null), Ops.ptr(train ? saveInvstd : null)),
-        "BatchNorm forward");
+    try (NnNative.BatchNorm norm = NnNative.ctc4j_nn_default_batch_norm().n(l[0]).channels(l[1]).spatial(l[2])
+        .gamma(Ops.ptr(gamma.value())).beta(Ops.ptr(beta.value())).running_mean(Ops.ptr(runningMean.value()))
+        .running_var(Ops.ptr(runningVar.value())).momentum(momentum).eps(eps).training(train ? 1 : 0)
+        .save_mean(Ops.ptr(train ? saveMean : null)).save_invstd(Ops.ptr(train ? saveInvstd : null))) {
+      Ops.check(NnNative.ctc4j_nn_batch_norm_forward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(y)), "BatchNorm forward");
+    }
     if (train) input = x;
     return y;
   }
@@ -80,9 +82,12 @@ public final class BatchNorm extends Layer {
     Tensor x = cached(input, "input");
     long[] l = layout(x);
     Tensor dx = Ops.empty(x, x.shape());
-    Ops.check(NnNative.ctc4j_nn_batch_norm_backward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
-        Ops.ptr(saveMean), Ops.ptr(saveInvstd), 1, Ops.ptr(dy), Ops.ptr(dx),
-        Ops.ptr(gamma.grad()), Ops.ptr(beta.grad())), "BatchNorm backward");
+    try (NnNative.BatchNorm norm = NnNative.ctc4j_nn_default_batch_norm().n(l[0]).channels(l[1]).spatial(l[2])
+        .gamma(Ops.ptr(gamma.value())).save_mean(Ops.ptr(saveMean)).save_invstd(Ops.ptr(saveInvstd)).training(1)
+        .dgamma(Ops.ptr(gamma.grad())).dbeta(Ops.ptr(beta.grad()))) {
+      Ops.check(NnNative.ctc4j_nn_batch_norm_backward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(dy), Ops.ptr(dx)),
+          "BatchNorm backward");
+    }
     return dx;
   }
 

@@ -5,7 +5,6 @@ import dev.ctc4j.bridge.NnNative;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.SplittableRandom;
-import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 
 /**
@@ -67,7 +66,7 @@ public final class Convolution extends Layer {
 
   /** The output size along (height, width) for an input of that size. */
   public long[] outputSize(long height, long width) {
-    try (IntPointer g = geometry(1, height, width); LongPointer h = new LongPointer(1); LongPointer w = new LongPointer(1)) {
+    try (NnNative.Conv2d g = geometry(1, height, width); LongPointer h = new LongPointer(1); LongPointer w = new LongPointer(1)) {
       Ops.check(NnNative.ctc4j_nn_conv2d_output(g, h, w), "convolution output size");
       return new long[] {h.get(), w.get()};
     }
@@ -89,11 +88,12 @@ public final class Convolution extends Layer {
     return dilation.clone();
   }
 
-  private IntPointer geometry(long batch, long height, long width) {
-    return new IntPointer(new int[] {
-      Math.toIntExact(batch), inChannels, Math.toIntExact(height), Math.toIntExact(width), outChannels,
-      kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups
-    });
+  /** The native description (ctc4j_nn_conv2d) of this layer over [batch, inChannels, height, width]; close it. */
+  private NnNative.Conv2d geometry(long batch, long height, long width) {
+    return NnNative.ctc4j_nn_default_conv2d().batch(Math.toIntExact(batch)).in_channels(inChannels)
+        .height(Math.toIntExact(height)).width(Math.toIntExact(width)).out_channels(outChannels).kernel_h(kernel[0])
+        .kernel_w(kernel[1]).stride_h(stride[0]).stride_w(stride[1]).pad_h(padding[0]).pad_w(padding[1])
+        .dilation_h(dilation[0]).dilation_w(dilation[1]).groups(groups);
   }
 
   private long[] spatial(Tensor x) {
@@ -111,9 +111,9 @@ public final class Convolution extends Layer {
     long[] hw = spatial(x);
     long[] out = outputSize(hw[0], hw[1]);
     Tensor y = twoD ? Ops.empty(x, x.dim(0), outChannels, out[0], out[1]) : Ops.empty(x, x.dim(0), outChannels, out[1]);
-    try (IntPointer g = geometry(x.dim(0), hw[0], hw[1])) {
-      Ops.check(NnNative.ctc4j_nn_conv2d_forward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(weight.value()),
-          bias == null ? null : Ops.ptr(bias.value()), Ops.ptr(y)), "convolution forward");
+    try (NnNative.Conv2d g = geometry(x.dim(0), hw[0], hw[1]).w(Ops.ptr(weight.value()))
+        .bias(bias == null ? null : Ops.ptr(bias.value()))) {
+      Ops.check(NnNative.ctc4j_nn_conv2d_forward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(y)), "convolution forward");
     } catch (RuntimeException e) {
       y.close();
       throw e;
@@ -127,9 +127,10 @@ public final class Convolution extends Layer {
     Tensor x = cached(input, "input");
     long[] hw = spatial(x);
     Tensor dx = Ops.empty(x, x.shape());
-    try (IntPointer g = geometry(x.dim(0), hw[0], hw[1])) {
-      Ops.check(NnNative.ctc4j_nn_conv2d_backward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(weight.value()), Ops.ptr(dy),
-          Ops.ptr(dx), Ops.ptr(weight.grad()), bias == null ? null : Ops.ptr(bias.grad())), "convolution backward");
+    try (NnNative.Conv2d g = geometry(x.dim(0), hw[0], hw[1]).w(Ops.ptr(weight.value())).dw(Ops.ptr(weight.grad()))
+        .dbias(bias == null ? null : Ops.ptr(bias.grad()))) {
+      Ops.check(NnNative.ctc4j_nn_conv2d_backward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(dy), Ops.ptr(dx)),
+          "convolution backward");
     }
     return dx;
   }

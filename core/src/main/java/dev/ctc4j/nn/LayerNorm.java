@@ -52,9 +52,11 @@ public final class LayerNorm extends Layer {
       saveMean = Ops.empty(x, l[0] * l[2]);
       saveInvstd = Ops.empty(x, l[0] * l[2]);
     }
-    Ops.check(NnNative.ctc4j_nn_layer_norm_forward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
-        Ops.ptr(beta.value()), eps, Ops.ptr(y), Ops.ptr(train ? saveMean : null),
-        Ops.ptr(train ? saveInvstd : null)), "LayerNorm forward");
+    try (NnNative.LayerNorm norm = NnNative.ctc4j_nn_default_layer_norm().outer(l[0]).features(l[1]).inner(l[2])
+        .gamma(Ops.ptr(gamma.value())).beta(Ops.ptr(beta.value())).eps(eps)
+        .save_mean(Ops.ptr(train ? saveMean : null)).save_invstd(Ops.ptr(train ? saveInvstd : null))) {
+      Ops.check(NnNative.ctc4j_nn_layer_norm_forward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(y)), "LayerNorm forward");
+    }
     if (train) input = x;
     return y;
   }
@@ -64,9 +66,12 @@ public final class LayerNorm extends Layer {
     Tensor x = cached(input, "input");
     long[] l = layout(x);
     Tensor dx = Ops.empty(x, x.shape());
-    Ops.check(NnNative.ctc4j_nn_layer_norm_backward(Ops.dev(x), Ops.ptr(x), l[0], l[1], l[2], Ops.ptr(gamma.value()),
-        Ops.ptr(saveMean), Ops.ptr(saveInvstd), Ops.ptr(dy), Ops.ptr(dx), Ops.ptr(gamma.grad()),
-        Ops.ptr(beta.grad())), "LayerNorm backward");
+    try (NnNative.LayerNorm norm = NnNative.ctc4j_nn_default_layer_norm().outer(l[0]).features(l[1]).inner(l[2])
+        .gamma(Ops.ptr(gamma.value())).save_mean(Ops.ptr(saveMean)).save_invstd(Ops.ptr(saveInvstd))
+        .dgamma(Ops.ptr(gamma.grad())).dbeta(Ops.ptr(beta.grad()))) {
+      Ops.check(NnNative.ctc4j_nn_layer_norm_backward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(dy), Ops.ptr(dx)),
+          "LayerNorm backward");
+    }
     return dx;
   }
 

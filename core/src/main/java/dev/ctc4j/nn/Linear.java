@@ -36,8 +36,10 @@ public final class Linear extends Layer {
     }
     shape[shape.length - 1] = out;
     Tensor y = Ops.empty(x, shape);
-    Ops.check(NnNative.ctc4j_nn_linear_forward(Ops.dev(x), Ops.ptr(x), x.numel() / in, in, Ops.ptr(weight.value()),
-        bias == null ? null : Ops.ptr(bias.value()), out, Ops.ptr(y)), "Linear forward");
+    try (NnNative.Linear layer = NnNative.ctc4j_nn_default_linear().rows(x.numel() / in).in(in).out(out)
+        .w(Ops.ptr(weight.value())).bias(bias == null ? null : Ops.ptr(bias.value()))) {
+      Ops.check(NnNative.ctc4j_nn_linear_forward(Ops.dev(x), layer, Ops.ptr(x), Ops.ptr(y)), "Linear forward");
+    }
     if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
     return y;
   }
@@ -46,9 +48,11 @@ public final class Linear extends Layer {
   public Tensor backward(Tensor dy) {
     Tensor x = cached(input, "input");
     Tensor dx = Ops.empty(x, x.shape());
-    Ops.check(NnNative.ctc4j_nn_linear_backward(Ops.dev(x), Ops.ptr(x), x.numel() / in, in, Ops.ptr(weight.value()),
-        out, Ops.ptr(dy), Ops.ptr(dx), Ops.ptr(weight.grad()), bias == null ? null : Ops.ptr(bias.grad())),
-        "Linear backward");
+    try (NnNative.Linear layer = NnNative.ctc4j_nn_default_linear().rows(x.numel() / in).in(in).out(out)
+        .w(Ops.ptr(weight.value())).dw(Ops.ptr(weight.grad())).dbias(bias == null ? null : Ops.ptr(bias.grad()))) {
+      Ops.check(NnNative.ctc4j_nn_linear_backward(Ops.dev(x), layer, Ops.ptr(x), Ops.ptr(dy), Ops.ptr(dx)),
+          "Linear backward");
+    }
     return dx;
   }
 

@@ -175,11 +175,14 @@ public final class Rnn extends Module {
         boolean concurrent = directionsSideBySide(batch);
         forEachDirection(concurrent, d -> {
           long at = (long) (layer * directions + d) * batch * hidden;
-          Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), cell.nativeId, d, concurrent ? 1 : 0, steps, batch,
-              in.dim(2), hidden, len, Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()),
-              bias(bIh[layer][d]), bias(bHh[layer][d]), slice(initial == null ? null : initial.h(), at),
-              slice(initial == null ? null : initial.c(), at), Ops.ptr(out).position((long) d * hidden),
-              (long) hidden * directions, slice(hN, at), slice(cN, at), Ops.ptr(ws[d])), "Rnn forward");
+          try (NnNative.Rnn rnn = NnNative.ctc4j_nn_default_rnn().cell(cell.nativeId).reverse(d)
+              .one_thread(concurrent ? 1 : 0).steps(steps).batch(batch).input(in.dim(2)).hidden(hidden).lengths(len)
+              .w_ih(Ops.ptr(wIh[layer][d].value())).w_hh(Ops.ptr(wHh[layer][d].value())).b_ih(bias(bIh[layer][d]))
+              .b_hh(bias(bHh[layer][d])).y_stride((long) hidden * directions).workspace(Ops.ptr(ws[d]))) {
+            Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), rnn, Ops.ptr(in),
+                slice(initial == null ? null : initial.h(), at), slice(initial == null ? null : initial.c(), at),
+                Ops.ptr(out).position((long) d * hidden), slice(hN, at), slice(cN, at)), "Rnn forward");
+          }
         });
         if (train) layerInputs.add(layerInput);
         else if (l > 0) layerInput.close();
@@ -223,13 +226,17 @@ public final class Rnn extends Module {
         forEachDirection(concurrent, d -> {
           long at = (long) (layer * directions + d) * batch * hidden;
           FloatPointer dyAt = Ops.ptr(layerDy).position(sumDirections && layer == layers - 1 ? 0 : (long) d * hidden);
-          Ops.check(NnNative.ctc4j_nn_rnn_backward(Ops.dev(in), cell.nativeId, d, concurrent ? 1 : 0, steps, batch,
-              in.dim(2), hidden, len, Ops.ptr(in), Ops.ptr(wIh[layer][d].value()), Ops.ptr(wHh[layer][d].value()),
-              Ops.ptr(workspaces.get(layer * directions + d)), dyAt,
-              layer == layers - 1 ? dyStride : (long) hidden * directions,
-              slice(dFinal == null ? null : dFinal.h(), at), slice(dFinal == null ? null : dFinal.c(), at),
-              Ops.ptr(d == 1 ? dxReverse : dx), slice(dh0, at), slice(dc0, at), Ops.ptr(wIh[layer][d].grad()),
-              Ops.ptr(wHh[layer][d].grad()), grad(bIh[layer][d]), grad(bHh[layer][d])), "Rnn backward");
+          try (NnNative.Rnn rnn = NnNative.ctc4j_nn_default_rnn().cell(cell.nativeId).reverse(d)
+              .one_thread(concurrent ? 1 : 0).steps(steps).batch(batch).input(in.dim(2)).hidden(hidden).lengths(len)
+              .w_ih(Ops.ptr(wIh[layer][d].value())).w_hh(Ops.ptr(wHh[layer][d].value()))
+              .workspace(Ops.ptr(workspaces.get(layer * directions + d)))
+              .dy_stride(layer == layers - 1 ? dyStride : (long) hidden * directions)
+              .dw_ih(Ops.ptr(wIh[layer][d].grad())).dw_hh(Ops.ptr(wHh[layer][d].grad())).db_ih(grad(bIh[layer][d]))
+              .db_hh(grad(bHh[layer][d]))) {
+            Ops.check(NnNative.ctc4j_nn_rnn_backward(Ops.dev(in), rnn, Ops.ptr(in), dyAt,
+                slice(dFinal == null ? null : dFinal.h(), at), slice(dFinal == null ? null : dFinal.c(), at),
+                Ops.ptr(d == 1 ? dxReverse : dx), slice(dh0, at), slice(dc0, at)), "Rnn backward");
+          }
         });
         if (dxReverse != dx) {
           Ops.addInPlace(dx, dxReverse);

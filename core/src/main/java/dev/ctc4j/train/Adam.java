@@ -36,8 +36,11 @@ public final class Adam extends Optimizer {
   @Override
   protected void update(Trainable p, Map<String, Tensor> buffers, float lr, long step) {
     Tensor value = p.value();
-    NativeStatus.check(OptimNative.ctc4j_adam_step(value.device().nativeId(), f(value), f(p.grad()),
-        f(buffers.get("exp_avg")), f(buffers.get("exp_avg_sq")), value.numel(), lr, beta1, beta2, eps, weightDecay,
-        decoupled ? 1 : 0, step), decoupled ? "AdamW step" : "Adam step");
+    try (OptimNative.AdamOptions options = OptimNative.ctc4j_optim_default_adam_options().lr(lr).beta1(beta1)
+        .beta2(beta2).eps(eps).weight_decay(weightDecay).decoupled(decoupled ? 1 : 0)) {
+      NativeStatus.check(OptimNative.ctc4j_optim_adam_step(value.device().nativeId(), options, f(value), f(p.grad()),
+          f(buffers.get("exp_avg")), f(buffers.get("exp_avg_sq")), value.numel(), step),
+          decoupled ? "AdamW step" : "Adam step");
+    }
   }
 }

@@ -85,7 +85,7 @@ public abstract class Optimizer implements AutoCloseable {
     try (DoublePointer out = new DoublePointer(1)) {
       for (Trainable p : params) {
         Tensor g = p.grad();
-        NativeStatus.check(OptimNative.ctc4j_sum_squares(g.device().nativeId(), f(g), g.numel(), out), "gradient norm");
+        NativeStatus.check(OptimNative.ctc4j_optim_sum_squares(g.device().nativeId(), f(g), g.numel(), out), "gradient norm");
         sumSquares += out.get();
       }
     }
@@ -94,7 +94,7 @@ public abstract class Optimizer implements AutoCloseable {
     if (factor < 1) {
       for (Trainable p : params) {
         Tensor g = p.grad();
-        NativeStatus.check(OptimNative.ctc4j_scale(g.device().nativeId(), f(g), g.numel(), (float) factor), "clip gradients");
+        NativeStatus.check(OptimNative.ctc4j_optim_scale(g.device().nativeId(), f(g), g.numel(), (float) factor), "clip gradients");
       }
     }
     return norm;

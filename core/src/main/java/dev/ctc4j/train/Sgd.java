@@ -26,8 +26,10 @@ public final class Sgd extends Optimizer {
   @Override
   protected void update(Trainable p, Map<String, Tensor> buffers, float lr, long step) {
     Tensor value = p.value(), grad = p.grad(), buffer = buffers.get("momentum_buffer");
-    NativeStatus.check(OptimNative.ctc4j_sgd_step(value.device().nativeId(), f(value), f(grad),
-        buffer == null ? null : f(buffer), value.numel(), lr, momentum, weightDecay, nesterov ? 1 : 0, step == 1 ? 1 : 0),
-        "SGD step");
+    try (OptimNative.SgdOptions options = OptimNative.ctc4j_optim_default_sgd_options().lr(lr).momentum(momentum)
+        .weight_decay(weightDecay).nesterov(nesterov ? 1 : 0)) {
+      NativeStatus.check(OptimNative.ctc4j_optim_sgd_step(value.device().nativeId(), options, f(value), f(grad),
+          buffer == null ? null : f(buffer), value.numel(), step == 1 ? 1 : 0), "SGD step");
+    }
   }
 }

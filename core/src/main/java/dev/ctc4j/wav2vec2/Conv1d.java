@@ -40,7 +40,7 @@ final class Conv1d extends Module {
   /** Output frames for {@code steps} input frames; throws naming the sizes when the input is too short. */
   long outputSteps(long steps) {
     try (LongPointer outSteps = new LongPointer(1)) {
-      NativeStatus.check(TransformerNative.ctc4j_conv1d_steps(steps, kernel, stride, padding, outSteps), "conv1d size");
+      NativeStatus.check(TransformerNative.ctc4j_transformer_conv1d_steps(steps, kernel, stride, padding, outSteps), "conv1d size");
       return outSteps.get();
     }
   }
@@ -49,10 +49,11 @@ final class Conv1d extends Module {
   Tensor forward(Tensor x, long outSteps) {
     Ops.requireShape(x, "Conv1d", -1, in);
     Tensor y = TimeMajor.empty(x, outSteps, out);
-    try {
-      NativeStatus.check(TransformerNative.ctc4j_conv1d_time_major(TimeMajor.device(x), TimeMajor.ptr(x), x.dim(0), in,
-          TimeMajor.ptr(weight.value()), bias == null ? null : TimeMajor.ptr(bias.value()), out, kernel, stride, padding,
-          groups, outSteps, TimeMajor.ptr(y)), "conv1d");
+    try (TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(x.dim(0))
+        .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)
+        .out_steps(outSteps).w(TimeMajor.ptr(weight.value())).bias(bias == null ? null : TimeMajor.ptr(bias.value()))) {
+      NativeStatus.check(TransformerNative.ctc4j_transformer_conv1d_forward(TimeMajor.device(x), conv, TimeMajor.ptr(x),
+          TimeMajor.ptr(y)), "conv1d");
       return y;
     } catch (RuntimeException e) {
       y.close();

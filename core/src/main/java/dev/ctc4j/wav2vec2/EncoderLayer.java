@@ -60,10 +60,12 @@ final class EncoderLayer extends Module {
   private Tensor attention(Tensor x) {
     long steps = x.dim(0), width = x.dim(1);
     try (Tensor qx = q.forward(x); Tensor kx = k.forward(x); Tensor vx = v.forward(x);
-        Tensor mixed = TimeMajor.empty(x, steps, width)) {
-      NativeStatus.check(TransformerNative.ctc4j_attention(TimeMajor.device(x), steps, heads, headDim,
-          (float) (1 / Math.sqrt(headDim)), TimeMajor.ptr(qx), width, TimeMajor.ptr(kx), width, TimeMajor.ptr(vx), width,
-          TimeMajor.ptr(mixed), width), "attention");
+        Tensor mixed = TimeMajor.empty(x, steps, width);
+        TransformerNative.Attention shape = TransformerNative.ctc4j_transformer_default_attention().steps(steps)
+            .heads(heads).head_dim(headDim).scale((float) (1 / Math.sqrt(headDim))).ld_q(width).ld_k(width)
+            .ld_v(width).ld_out(width)) {
+      NativeStatus.check(TransformerNative.ctc4j_transformer_attention_forward(TimeMajor.device(x), shape,
+          TimeMajor.ptr(qx), TimeMajor.ptr(kx), TimeMajor.ptr(vx), TimeMajor.ptr(mixed)), "attention");
       return out.forward(mixed);
     }
   }

@@ -29,9 +29,12 @@ final class GroupNorm extends Module {
   Tensor forwardInPlace(Tensor x, boolean gelu) {
     try {
       Ops.requireShape(x, "GroupNorm", -1, channels);
-      NativeStatus.check(TransformerNative.ctc4j_group_norm_time_major(TimeMajor.device(x), TimeMajor.ptr(x), x.dim(0),
-          channels, groups, TimeMajor.ptr(gamma.value()), TimeMajor.ptr(beta.value()), EPS, gelu ? 1 : 0,
-          TimeMajor.ptr(x)), "group norm");
+      try (TransformerNative.GroupNorm norm = TransformerNative.ctc4j_transformer_default_group_norm().steps(x.dim(0))
+          .channels(channels).groups(groups).gamma(TimeMajor.ptr(gamma.value())).beta(TimeMajor.ptr(beta.value()))
+          .eps(EPS).gelu(gelu ? 1 : 0)) {
+        NativeStatus.check(TransformerNative.ctc4j_transformer_group_norm_forward(TimeMajor.device(x), norm,
+            TimeMajor.ptr(x), TimeMajor.ptr(x)), "group norm");
+      }
       return x;
     } catch (RuntimeException e) {
       x.close();

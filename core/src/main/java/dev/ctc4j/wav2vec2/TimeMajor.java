@@ -37,7 +37,7 @@ final class TimeMajor {
 
   /** into = GELU(x), plus residual when it is not null; into may be x or residual. */
   static void gelu(Tensor x, Tensor residual, Tensor into) {
-    NativeStatus.check(TransformerNative.ctc4j_gelu(device(x), ptr(x), ptr(residual), ptr(into), x.numel()), "GELU");
+    NativeStatus.check(TransformerNative.ctc4j_transformer_gelu_forward(device(x), ptr(x), ptr(residual), ptr(into), x.numel()), "GELU");
   }
 
   /** x = GELU(x); returns x, or frees it and rethrows on failure. */

@@ -139,18 +139,24 @@ class BeamSearchDecoderGpuTest {
     int frames = 3, classes = WORDS.size();
     try (BytePointer l = new BytePointer(labels.toString().getBytes(StandardCharsets.UTF_8));
         BytePointer h = new BytePointer((phrases + "\0").getBytes(StandardCharsets.UTF_8));
-        BytePointer none = new BytePointer(1); FloatPointer bonus = new FloatPointer(1f, 1f)) {
-      NativeStatus.check(DecodeNative.ctc4j_beam_decoder_create(l, classes, 0, 1, null, DecodeNative.LM_WORD, 0, 0,
-          -10, none, 0, h, bonus, hotwords.size(), decoder), "create");
+        BytePointer none = new BytePointer(1); FloatPointer bonus = new FloatPointer(1f, 1f);
+        DecodeNative.BeamDecoderConfig config = DecodeNative.ctc4j_beam_decoder_default_config().labels(l)
+            .classes(classes).blank(0).space(1).lm_unit(DecodeNative.LM_WORD).alpha(0).beta(0).oov_log10(-10)
+            .lexicon(none).n_lexicon(0).hotwords(h).hotword_bonus(bonus).n_hotwords(hotwords.size())) {
+      NativeStatus.check(DecodeNative.ctc4j_beam_decoder_create(config, decoder), "create");
     }
     try (FloatPointer emissions = new FloatPointer(new float[frames * classes]);
         LongPointer lengths = new LongPointer(new long[] {frames}); IntPointer count = new IntPointer(1);
         FloatPointer scores = new FloatPointer(3); IntPointer lens = new IntPointer(1);
         IntPointer tokens = new IntPointer(frames); IntPointer starts = new IntPointer(frames);
-        IntPointer ends = new IntPointer(frames); FloatPointer confidence = new FloatPointer(frames)) {
-      NativeStatus.check(DecodeNative.ctc4j_beam_decode(decoder, 0, emissions, lengths, 1, frames, 1, beam, 0,
-          Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 1, count, scores, lens, tokens, starts, ends, confidence),
-          "beam decode");
+        IntPointer ends = new IntPointer(frames); FloatPointer confidence = new FloatPointer(frames);
+        DecodeNative.Emissions in = DecodeNative.ctc4j_decode_default_emissions().data(emissions).lengths(lengths)
+            .batch(1).max_frames(frames).classes(classes).log_probs(1);
+        DecodeNative.BeamOptions options = DecodeNative.ctc4j_decode_default_beam_options().beam(beam).top_k(0)
+            .token_min_log_prob(Float.NEGATIVE_INFINITY).blank_skip_log_prob(Float.POSITIVE_INFINITY);
+        DecodeNative.Hypotheses out = DecodeNative.ctc4j_decode_default_hypotheses().n_best(1).count(count)
+            .scores(scores).lengths(lens).tokens(tokens).starts(starts).ends(ends).confidence(confidence)) {
+      NativeStatus.check(DecodeNative.ctc4j_decode_beam(decoder, 0, in, options, out), "beam decode");
     } finally {
       DecodeNative.ctc4j_beam_decoder_destroy(decoder);
     }

@@ -13,9 +13,12 @@ final class KernelCalls {
       int stride, int padding, int groups, long outSteps) {
     try (Tensor tx = on(device, x); Tensor tw = on(device, w); Tensor tb = bias == null ? null : on(device, bias);
         Tensor y = Tensor.zeros(device, dev.ctc4j.tensor.DType.F32, Math.max(1, outSteps * out))) {
-      NativeStatus.check(TransformerNative.ctc4j_conv1d_time_major(device.nativeId(), TimeMajor.ptr(tx), steps, in,
-          TimeMajor.ptr(tw), TimeMajor.ptr(tb), out, kernel, stride, padding, groups, outSteps, TimeMajor.ptr(y)),
-          "conv1d");
+      try (TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(steps)
+          .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)
+          .out_steps(outSteps).w(TimeMajor.ptr(tw)).bias(TimeMajor.ptr(tb))) {
+        NativeStatus.check(TransformerNative.ctc4j_transformer_conv1d_forward(device.nativeId(), conv, TimeMajor.ptr(tx),
+            TimeMajor.ptr(y)), "conv1d");
+      }
       return prefix(y.toFloatArray(), outSteps * out);
     }
   }
@@ -24,8 +27,11 @@ final class KernelCalls {
       float eps, boolean gelu) {
     try (Tensor tx = on(device, x); Tensor g = on(device, gamma); Tensor b = on(device, beta);
         Tensor y = Tensor.zeros(device, dev.ctc4j.tensor.DType.F32, Math.max(1, x.length))) {
-      NativeStatus.check(TransformerNative.ctc4j_group_norm_time_major(device.nativeId(), TimeMajor.ptr(tx), steps,
-          channels, groups, TimeMajor.ptr(g), TimeMajor.ptr(b), eps, gelu ? 1 : 0, TimeMajor.ptr(y)), "group norm");
+      try (TransformerNative.GroupNorm norm = TransformerNative.ctc4j_transformer_default_group_norm().steps(steps)
+          .channels(channels).groups(groups).gamma(TimeMajor.ptr(g)).beta(TimeMajor.ptr(b)).eps(eps).gelu(gelu ? 1 : 0)) {
+        NativeStatus.check(TransformerNative.ctc4j_transformer_group_norm_forward(device.nativeId(), norm,
+            TimeMajor.ptr(tx), TimeMajor.ptr(y)), "group norm");
+      }
       return prefix(y.toFloatArray(), x.length);
     }
   }
@@ -33,7 +39,7 @@ final class KernelCalls {
   static float[] gelu(Device device, float[] x, float[] residual) {
     try (Tensor tx = on(device, x); Tensor r = residual == null ? null : on(device, residual);
         Tensor y = Tensor.zeros(device, dev.ctc4j.tensor.DType.F32, Math.max(1, x.length))) {
-      NativeStatus.check(TransformerNative.ctc4j_gelu(device.nativeId(), TimeMajor.ptr(tx), TimeMajor.ptr(r),
+      NativeStatus.check(TransformerNative.ctc4j_transformer_gelu_forward(device.nativeId(), TimeMajor.ptr(tx), TimeMajor.ptr(r),
           TimeMajor.ptr(y), x.length), "GELU");
       return prefix(y.toFloatArray(), x.length);
     }
@@ -46,10 +52,12 @@ final class KernelCalls {
   static float[] attention(Device device, float[] qkv, long steps, int ld, int heads, int dim, float scale) {
     int width = heads * dim;
     try (Tensor t = on(device, qkv); Tensor out = Tensor.zeros(device, dev.ctc4j.tensor.DType.F32,
-        Math.max(1, steps * width))) {
-      NativeStatus.check(TransformerNative.ctc4j_attention(device.nativeId(), steps, heads, dim, scale,
-          TimeMajor.ptr(t), ld, TimeMajor.ptr(t).position(width), ld, TimeMajor.ptr(t).position(2L * width), ld,
-          TimeMajor.ptr(out), width), "attention");
+        Math.max(1, steps * width));
+        TransformerNative.Attention shape = TransformerNative.ctc4j_transformer_default_attention().steps(steps)
+            .heads(heads).head_dim(dim).scale(scale).ld_q(ld).ld_k(ld).ld_v(ld).ld_out(width)) {
+      NativeStatus.check(TransformerNative.ctc4j_transformer_attention_forward(device.nativeId(), shape,
+          TimeMajor.ptr(t), TimeMajor.ptr(t).position(width), TimeMajor.ptr(t).position(2L * width),
+          TimeMajor.ptr(out)), "attention");
       return prefix(out.toFloatArray(), steps * width);
     }
   }

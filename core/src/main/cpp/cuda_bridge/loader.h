@@ -1,10 +1,10 @@
 // Lazy access to libctc4j_cuda. It is loaded only when libcuda.so.1 (the driver) exists; CUDA
-// functions are found by name, typed by the declarations in cuda_api/*.h:
+// functions are found by name, typed by the declarations in cuda_bridge/exports/*.h:
 //   CTC4J_CUDA_CALL(ctc4jcu_log_mel, args...);   // throws ctc4j::Error on failure
 #pragma once
 #include <string>
 
-#include "cpu/error.h"
+#include "support/error.h"
 
 namespace ctc4j::cuda {
 

@@ -1,12 +1,12 @@
-#include "cpu/cuda_backend.h"
+#include "cuda_bridge/loader.h"
 
 #include <dlfcn.h>
 
 #include <cstdio>
 #include <mutex>
 
-#include "cuda_api/abi.h"
-#include "cuda_api/runtime.h"
+#include "cuda_bridge/abi.h"
+#include "cuda_bridge/exports/runtime.h"
 
 namespace ctc4j::cuda {
 namespace {

@@ -1,6 +1,6 @@
 // The ABI shared by libctc4j_cpu and libctc4j_cuda. C++ structs cross between them by pointer, so
 // the two must be built from the same sources: each exports this fingerprint and the CPU library
-// refuses a CUDA library whose fingerprint differs (cpu/cuda_backend.cpp). The fingerprint mixes a
+// refuses a CUDA library whose fingerprint differs (cuda_bridge/loader.cpp). The fingerprint mixes a
 // hand-kept version (bump it when a crossing struct changes meaning without changing size) with the
 // size of every crossing struct, so most layout changes are caught without anyone remembering.
 #pragma once
@@ -11,7 +11,7 @@
 #include "common/ngram.h"
 #include "common/optim.h"
 #include "common/prefix_search.h"
-#include "cuda_api/decode.h"
+#include "cuda_bridge/exports/decode.h"
 
 namespace ctc4j {
 

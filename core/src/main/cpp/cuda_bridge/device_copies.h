@@ -1,25 +1,24 @@
 // Per-CUDA-device copies of an immutable host object's tables: uploaded on first use on a device,
-// then shared by every call there, and released with the owner.
+// then shared by every call there, and released with the owner through the libctc4j_cuda export
+// named at construction (int release(int device, void* copy)).
 #pragma once
 #include <mutex>
 #include <utility>
 #include <vector>
 
-#include "cpu/cuda_backend.h"
-#include "cuda_api/decode.h"
+#include "cuda_bridge/loader.h"
 
 namespace ctc4j {
 
 class DeviceCopies {
  public:
-  DeviceCopies() = default;
+  explicit DeviceCopies(const char* release) : release_(release) {}
   DeviceCopies(const DeviceCopies&) = delete;
   DeviceCopies& operator=(const DeviceCopies&) = delete;
 
   ~DeviceCopies() {
     if (copies_.empty()) return;
-    auto release = reinterpret_cast<decltype(&ctc4jcu_decode_tables_release)>(
-        cuda::symbol("ctc4jcu_decode_tables_release"));
+    auto release = reinterpret_cast<int (*)(int, void*)>(cuda::symbol(release_));
     for (auto& [device, copy] : copies_) release(device, copy);
   }
 
@@ -36,6 +35,7 @@ class DeviceCopies {
   }
 
  private:
+  const char* release_;
   std::mutex mutex_;
   std::vector<std::pair<int, void*>> copies_;
 };

@@ -1,34 +1,18 @@
-// The C API's housekeeping: version, errors, threads, CPU features, memory.
+#include "support/host_memory.h"
+
 #include <malloc.h>
 #include <sys/mman.h>
 
 #include <atomic>
-
-#include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
-#include "cpu/cuda_backend.h"
-#include "cpu/error.h"
-#include "cpu/parallel.h"
-#include "cpu/simd.h"
-#include "cuda_api/abi.h"
-#include "cuda_api/runtime.h"
+#include "support/error.h"
 
-namespace ctc4j {
-
-thread_local std::string last_error;
-void set_last_error(const std::string& message) { last_error = message; }
-
-bool simd::has_avx2_fma() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
-
+namespace ctc4j::host {
 namespace {
 
 constexpr size_t kHuge = size_t{2} << 20;
@@ -125,114 +109,27 @@ void* host_block(size_t bytes) {
   return p;
 }
 
-void* host_take(size_t bytes) {
+}  // namespace
+
+void* take(size_t bytes) {
   void* p = host_block(bytes);
   host_live_bytes += static_cast<int64_t>(malloc_usable_size(p));
   return p;
 }
 
-void host_give_back(void* p) {
+void give_back(void* p) {
   host_live_bytes -= static_cast<int64_t>(malloc_usable_size(p));
+  release_block(p);
+}
+
+void* block(size_t bytes) { return host_block(bytes); }
+
+void release_block(void* p) {
   if (!large_blocks().keep(p)) std::free(p);
 }
 
-void check_size(size_t bytes) {
-  require(bytes <= (size_t{1} << 46), "allocation of " + std::to_string(bytes) + " bytes is absurd");
-}
-}  // namespace
+void set_cache_limit(size_t bytes) { large_blocks().set_limit(bytes); }
+size_t cache_idle_bytes() { return large_blocks().idle_bytes(); }
+int64_t live_bytes() { return host_live_bytes.load(); }
 
-}  // namespace ctc4j
-
-using namespace ctc4j;
-
-extern "C" {
-
-const char* ctc4j_version(void) { return CTC4J_VERSION; }
-
-uint64_t ctc4j_abi_fingerprint(void) { return abi_fingerprint(); }
-const char* ctc4j_last_error(void) { return last_error.c_str(); }
-const char* ctc4j_cpu_features(void) { return simd::has_avx2_fma() ? "avx2 fma" : "sse2"; }
-
-int ctc4j_set_num_threads(int threads) {
-  return guarded([&] {
-    require(threads >= 1 && threads <= 4096, "thread count must be in [1, 4096], got " + std::to_string(threads));
-    set_num_threads(threads);
-  });
-}
-int ctc4j_num_threads(void) { return num_threads(); }
-
-int ctc4j_cuda_device_count(int* count) {
-  return guarded([&] { *count = cuda::device_count(); });
-}
-const char* ctc4j_cuda_status(void) { return cuda::status().c_str(); }
-const char* ctc4j_cuda_libraries(void) {
-  thread_local std::string text;
-  if (cuda::device_count() == 0) return (text = "no CUDA backend: " + cuda::status()).c_str();
-  char found[4096];
-  if (guarded([&] { CTC4J_CUDA_CALL(ctc4jcu_library_status, found, static_cast<int>(sizeof found)); }) != CTC4J_OK) {
-    return (text = std::string("cannot tell: ") + ctc4j_last_error()).c_str();
-  }
-  return (text = found).c_str();
-}
-int ctc4j_cuda_device_name(int device, char* name, int capacity) {
-  return guarded([&] {
-    cuda::require_device(device);
-    CTC4J_CUDA_CALL(ctc4jcu_device_name, device, name, capacity);
-  });
-}
-
-int ctc4j_alloc(int device, size_t bytes, void** out) {
-  return guarded([&] {
-    *out = nullptr;
-    check_size(bytes);
-    if (device == CTC4J_CPU) {
-      *out = host_take(bytes);
-    } else {
-      cuda::require_device(device);
-      CTC4J_CUDA_CALL(ctc4jcu_malloc, device, bytes, out);
-    }
-  });
-}
-
-int ctc4j_free(int device, void* ptr) {
-  return guarded([&] {
-    if (ptr == nullptr) return;
-    if (device == CTC4J_CPU) {
-      host_give_back(ptr);
-    } else {
-      CTC4J_CUDA_CALL(ctc4jcu_free, device, ptr);
-    }
-  });
-}
-
-int ctc4j_set_host_cache_limit(size_t bytes) {
-  return guarded([&] { large_blocks().set_limit(bytes); });
-}
-size_t ctc4j_host_cache_idle_bytes(void) { return large_blocks().idle_bytes(); }
-int64_t ctc4j_host_live_bytes(void) { return host_live_bytes.load(); }
-
-int ctc4j_copy(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
-  return guarded([&] {
-    if (bytes == 0) return;
-    require(dst != nullptr && src != nullptr, "copy with a null pointer");
-    if (dst_device == CTC4J_CPU && src_device == CTC4J_CPU) {
-      std::memmove(dst, src, bytes);
-    } else {
-      CTC4J_CUDA_CALL(ctc4jcu_copy, dst, src, bytes);
-    }
-  });
-}
-
-int ctc4j_zero(int device, void* ptr, size_t bytes) {
-  return guarded([&] {
-    if (bytes == 0) return;
-    require(ptr != nullptr, "zero with a null pointer");
-    if (device == CTC4J_CPU) {
-      std::memset(ptr, 0, bytes);
-    } else {
-      CTC4J_CUDA_CALL(ctc4jcu_zero, device, ptr, bytes);
-    }
-  });
-}
-
-}  // extern "C"
+}  // namespace ctc4j::host

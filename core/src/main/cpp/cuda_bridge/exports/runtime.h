@@ -1,5 +1,5 @@
 // Functions exported by libctc4j_cuda for device discovery and memory. libctc4j_cpu resolves them
-// with dlsym (cpu/cuda_backend.h), so the CPU library never links CUDA. Each area adds its own
+// with dlsym (cuda_bridge/loader.h), so the CPU library never links CUDA. Each area adds its own
 // header beside this one; every function returns a ctc4j_status and leaves its message in
 // ctc4jcu_last_error().
 #pragma once
@@ -9,7 +9,7 @@
 #include "ctc4j/core.h"
 
 extern "C" {
-/* ctc4j::abi_fingerprint() as this library was built (cuda_api/abi.h); checked at load. */
+/* ctc4j::abi_fingerprint() as this library was built (cuda_bridge/abi.h); checked at load. */
 CTC4J_API uint64_t ctc4jcu_abi_fingerprint(void);
 /* 1 when the device supports stream-ordered allocation (cudaMallocAsync memory pools). */
 CTC4J_API int ctc4jcu_memory_pools_supported(int device, int* supported);

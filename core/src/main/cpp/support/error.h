@@ -1,6 +1,10 @@
-// Error plumbing for the C API: kernels throw ctc4j::Error; `guarded` turns any exception into a
-// status and a thread-local message, so nothing propagates across the JNI edge.
+// Error plumbing shared by libctc4j_cpu and libctc4j_cuda: code throws ctc4j::Error; `guarded` (at
+// every extern "C" entry point) turns any exception into a status and a thread-local message, so
+// nothing propagates across the JNI edge. Each library defines set_last_error once (support/error.cpp,
+// cuda/runtime.cu).
 #pragma once
+#include <cstdint>
+#include <initializer_list>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -22,7 +26,13 @@ inline void require(bool condition, const std::string& message) {
   if (!condition) throw Error(CTC4J_INVALID_ARGUMENT, message);
 }
 
+// Refuses a negative size, naming it.
+inline void require_sizes(std::initializer_list<int64_t> sizes) {
+  for (int64_t s : sizes) require(s >= 0, "negative size " + std::to_string(s));
+}
+
 void set_last_error(const std::string& message);
+const char* last_error_message();  // the calling thread's (libctc4j_cpu)
 
 template <class Body>
 int guarded(Body&& body) noexcept {

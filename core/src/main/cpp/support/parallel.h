@@ -4,6 +4,7 @@
 // work alone: per-request threads then give the parallelism and nothing oversubscribes. Called from
 // inside a body, it runs inline.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -15,6 +16,12 @@ int num_threads();
 // Threads a parallel_for from this thread may get: 1 inside a OneThreadScope or a pool body.
 int usable_threads();
 void parallel_for(int64_t n, const std::function<void(int64_t)>& body);
+
+// body(begin, end) over [0, n) in chunks of `chunk` (the last may be shorter), on the pool.
+template <class Body>
+void parallel_chunks(int64_t n, int64_t chunk, Body&& body) {
+  parallel_for((n + chunk - 1) / chunk, [&](int64_t i) { body(i * chunk, std::min(n, (i + 1) * chunk)); });
+}
 
 // While one is alive and `on`, parallel_for on this thread runs its work inline: for a caller that
 // already runs beside another (two directions of a recurrent layer, one per core).
@@ -28,14 +35,5 @@ class OneThreadScope {
  private:
   bool previous_;
 };
-
-// Per-thread scratch memory reused across calls (grows, never shrinks).
-template <class T>
-T* thread_scratch(size_t count, int slot = 0) {
-  thread_local std::vector<std::vector<T>> slots;
-  if (slots.size() <= static_cast<size_t>(slot)) slots.resize(slot + 1);
-  if (slots[slot].size() < count) slots[slot].resize(count);
-  return slots[slot].data();
-}
 
 }  // namespace ctc4j

@@ -1,0 +1,25 @@
+// CPU LSTM and GRU layers, one direction of one layer at a time (ctc4j/nn.h), over inputs validated
+// by api/nn.cpp.
+#pragma once
+#include <cstdint>
+
+namespace ctc4j::cpu {
+
+struct RnnShape {
+  bool lstm, reverse;
+  int64_t steps, batch, input, hidden;
+  const int32_t* lengths;  // [batch], each in [0, steps]
+};
+
+// Floats of the workspace a forward pass fills for backward.
+int64_t rnn_workspace_floats(bool lstm, int64_t steps, int64_t batch, int64_t hidden);
+
+// workspace null: inference (per-thread scratch instead).
+void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
+                 const float* b_hh, const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
+                 float* c_n, float* workspace);
+void rnn_backward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* workspace,
+                  const float* dy, int64_t dy_stride, const float* dh_n, const float* dc_n, float* dx, float* dh0,
+                  float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+
+}  // namespace ctc4j::cpu
