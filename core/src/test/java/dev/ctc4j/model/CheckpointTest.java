@@ -59,6 +59,7 @@ class CheckpointTest {
     Files.write(p, bytes);
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> SafeTensors.read(p, n -> false), why);
     assertTrue(e.getMessage().contains("bad.safetensors"), e.getMessage());
+    assertThrows(InvalidInputException.class, () -> SafeTensors.floatCount(p, n -> false), why + " (header only)");
   }
 
   @Test
