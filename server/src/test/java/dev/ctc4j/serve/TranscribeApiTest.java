@@ -167,7 +167,7 @@ class TranscribeApiTest {
     assertTrue(error.contains(message), "expected '" + message + "' in: " + error);
   }
 
-  private static byte[] multipart(String boundary, String field, String filename, byte[] content) {
+  static byte[] multipart(String boundary, String field, String filename, byte[] content) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
         + filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
