@@ -40,6 +40,18 @@ public abstract class AcousticModel extends Composite {
     };
   }
 
+  /**
+   * The floats in the state dict (parameters and running statistics) of the model {@code config}
+   * builds, computed without building it; {@link ArithmeticException} past a long.
+   */
+  public static long stateSize(ModelConfig config) {
+    return switch (config.architecture()) {
+      case "deepspeech2" -> DeepSpeech2.stateSizeFor(config);
+      case "rescnn_bigru" -> ResCnnBiGru.stateSizeFor(config);
+      default -> CtcModel.stateSizeFor(config);
+    };
+  }
+
   public ModelConfig config() {
     return config;
   }

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 /**
  * A model folder: config.json and model.safetensors (parameters and batch-norm running statistics
@@ -72,7 +73,9 @@ public final class Checkpoint {
    * from a checkpoint must pass the seed the run started with to replay the same masks.
    */
   public static AcousticModel load(Path dir, Device device, long seed) throws IOException {
-    AcousticModel model = AcousticModel.create(readConfig(dir), device, seed);
+    ModelConfig config = readConfig(dir);
+    requireWeightsOfSize(dir, () -> AcousticModel.stateSize(config));
+    AcousticModel model = AcousticModel.create(config, device, seed);
     try {
       loadWeights(model, dir.resolve(WEIGHTS));
       return model;
@@ -95,9 +98,36 @@ public final class Checkpoint {
     }
   }
 
+  /**
+   * Refuses a model folder whose config.json describes a model of another size than its
+   * model.safetensors holds, from the file's header and the config alone: the model is built
+   * before its weights are read, so a config of a few hundred bytes claiming hidden 10^6 would
+   * otherwise allocate gigabytes. {@code stateSize} counts the floats the config's model holds
+   * (throwing {@link ArithmeticException} past a long).
+   */
+  public static void requireWeightsOfSize(Path dir, LongSupplier stateSize) throws IOException {
+    Path weights = dir.resolve(WEIGHTS);
+    long held = SafeTensors.floatCount(weights, Checkpoint::skipped);
+    String described;
+    try {
+      long size = stateSize.getAsLong();
+      if (size == held) return;
+      described = String.format("%,d", size);
+    } catch (ArithmeticException overflow) {
+      described = "more than 2^63";
+    }
+    throw new InvalidInputException(dir.resolve(CONFIG) + " describes a model of " + described + " weights, but "
+        + weights + " holds " + String.format("%,d", held) + ": the two files do not belong together");
+  }
+
   /** Loads a state dict (ours or an imported PyTorch one) into the model: every name, exact shapes. */
   public static void loadWeights(Module model, Path weights) throws IOException {
-    loadState(model, SafeTensors.read(weights, n -> n.endsWith("num_batches_tracked")), weights.toString());
+    loadState(model, SafeTensors.read(weights, Checkpoint::skipped), weights.toString());
+  }
+
+  /** PyTorch's integer batch-norm step counters, which no model of ours keeps. */
+  private static boolean skipped(String tensor) {
+    return tensor.endsWith("num_batches_tracked");
   }
 
   /** Copies tensors into the model's state dict: every name, exact shapes; {@code source} names them in errors. */

@@ -1,5 +1,9 @@
 package dev.ctc4j.model;
 
+import static dev.ctc4j.model.StateDictSize.linear;
+import static dev.ctc4j.model.StateDictSize.product;
+import static dev.ctc4j.model.StateDictSize.sum;
+
 import dev.ctc4j.nn.Activation;
 import dev.ctc4j.nn.Convolution;
 import dev.ctc4j.nn.Layer;
@@ -56,6 +60,23 @@ public final class CtcModel extends AcousticModel {
     }
     output = child("output", new Linear(device, width, c.classes(), true, rng));
     logSoftmax = child("log_softmax", new LogSoftmax());
+  }
+
+  /** The floats in the state dict of the model {@code c} builds (see {@link AcousticModel#stateSize}). */
+  static long stateSizeFor(ModelConfig c) {
+    long width = c.nFeatures(), conv = 0, body;
+    if (c.convChannels() > 0) {
+      conv = StateDictSize.convolution(width, c.convChannels(), c.convKernel(), 1, true);
+      width = c.convChannels();
+    }
+    if (c.architecture().equals("dnn")) {
+      body = sum(linear(width, c.hidden(), true), product(c.layers() - 1, linear(c.hidden(), c.hidden(), true)));
+      width = c.hidden();
+    } else {
+      body = StateDictSize.rnn(c.cell(), width, c.hidden(), c.layers(), c.bidirectional(), true);
+      width = product(c.hidden(), c.bidirectional() ? 2 : 1);
+    }
+    return sum(conv, body, linear(width, c.classes(), true));
   }
 
   @Override

@@ -1,5 +1,10 @@
 package dev.ctc4j.model;
 
+import static dev.ctc4j.model.StateDictSize.batchNorm;
+import static dev.ctc4j.model.StateDictSize.convolution;
+import static dev.ctc4j.model.StateDictSize.product;
+import static dev.ctc4j.model.StateDictSize.sum;
+
 import dev.ctc4j.nn.Activation;
 import dev.ctc4j.nn.BatchNorm;
 import dev.ctc4j.nn.Convolution;
@@ -51,6 +56,21 @@ public final class DeepSpeech2 extends AcousticModel {
     fcNorm = child("fc.0.module.0", BatchNorm.sequenceWise(device, c.hidden()));
     fc = child("fc.0.module.1", new Linear(device, c.hidden(), c.classes(), false, rng));
     logSoftmax = child("log_softmax", new LogSoftmax());
+  }
+
+  /** The floats in the state dict of the model {@code c} builds (see {@link AcousticModel#stateSize}). */
+  static long stateSizeFor(ModelConfig c) {
+    long freq = convolved(convolved(c.nFeatures(), 41, 2, 20), 21, 2, 10); // frequency rows after the convolutions
+    long convs = sum(convolution(1, 32, 41 * 11, 1, true), batchNorm(32), convolution(32, 32, 21 * 11, 1, true),
+        batchNorm(32));
+    long firstRnn = StateDictSize.rnn(c.cell(), product(32, freq), c.hidden(), 1, true, true);
+    long nextRnn = sum(batchNorm(c.hidden()), StateDictSize.rnn(c.cell(), c.hidden(), c.hidden(), 1, true, true));
+    return sum(convs, firstRnn, product(c.layers() - 1, nextRnn), batchNorm(c.hidden()),
+        StateDictSize.linear(c.hidden(), c.classes(), false));
+  }
+
+  private static long convolved(long size, int kernel, int stride, int padding) {
+    return (size + 2 * padding - kernel) / stride + 1;
   }
 
   @Override

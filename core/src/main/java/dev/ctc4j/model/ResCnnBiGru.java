@@ -1,5 +1,11 @@
 package dev.ctc4j.model;
 
+import static dev.ctc4j.model.StateDictSize.convolution;
+import static dev.ctc4j.model.StateDictSize.linear;
+import static dev.ctc4j.model.StateDictSize.norm;
+import static dev.ctc4j.model.StateDictSize.product;
+import static dev.ctc4j.model.StateDictSize.sum;
+
 import dev.ctc4j.nn.Activation;
 import dev.ctc4j.nn.Composite;
 import dev.ctc4j.nn.Convolution;
@@ -61,6 +67,16 @@ public final class ResCnnBiGru extends AcousticModel {
     classifierDropout = child("classifier.2", new Dropout(c.dropout(), rng.nextLong()));
     output = child("classifier.3", new Linear(device, dim, c.classes(), true, rng));
     logSoftmax = child("log_softmax", new LogSoftmax());
+  }
+
+  /** The floats in the state dict of the model {@code c} builds (see {@link AcousticModel#stateSize}). */
+  static long stateSizeFor(ModelConfig c) {
+    long features = c.nFeatures() / 2, dim = c.hidden();
+    long block = sum(product(2, convolution(32, 32, 9, 1, true)), product(2, norm(features)));
+    long firstGru = sum(norm(dim), StateDictSize.rnn("gru", dim, dim, 1, true, true));
+    long nextGru = sum(norm(2 * dim), StateDictSize.rnn("gru", 2 * dim, dim, 1, true, true));
+    return sum(convolution(1, 32, 9, 1, true), product(c.resBlocks(), block), linear(product(features, 32), dim, true),
+        firstGru, product(c.layers() - 1, nextGru), linear(2 * dim, dim, true), linear(dim, c.classes(), true));
   }
 
   @Override

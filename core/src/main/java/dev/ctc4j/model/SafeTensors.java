@@ -38,70 +38,112 @@ public final class SafeTensors {
   /** Reads every F32 tensor; entries of other dtypes are rejected unless {@code skip} names them. */
   public static Map<String, Entry> read(Path file, java.util.function.Predicate<String> skip) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = ch.size();
-      if (size < 8) throw bad(file, "shorter than the 8-byte header size");
-      ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, head, 0);
-      long headerSize = head.flip().getLong();
-      if (headerSize < 2 || headerSize > MAX_HEADER || headerSize > size - 8) {
-        throw bad(file, "header size " + headerSize + " does not fit a file of " + size + " bytes");
-      }
-      ByteBuffer header = ByteBuffer.allocate((int) headerSize);
-      readFully(ch, header, 8);
-      JsonNode root;
-      try {
-        root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw bad(file, "header is not JSON: " + e.getMessage());
-      }
-      if (root == null || !root.isObject()) throw bad(file, "header is not a JSON object");
-      long dataStart = 8 + headerSize, dataSize = size - dataStart;
-      List<long[]> ranges = new ArrayList<>();
+      Header header = header(ch, file, skip);
       Map<String, Entry> out = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (e.getKey().equals("__metadata__")) continue;
-        String name = e.getKey();
-        JsonNode t = e.getValue();
-        JsonNode offsets = t.get("data_offsets"), shapeNode = t.get("shape"), dtype = t.get("dtype");
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).canConvertToLong()
-            || !offsets.get(1).canConvertToLong() || shapeNode == null || !shapeNode.isArray() || dtype == null) {
-          throw bad(file, "tensor '" + name + "' lacks a valid dtype, shape or data_offsets");
-        }
-        long begin = offsets.get(0).asLong(), end = offsets.get(1).asLong();
-        if (begin < 0 || end < begin || end > dataSize) {
-          throw bad(file, "tensor '" + name + "' bytes [" + begin + ", " + end + ") outside the " + dataSize
-              + "-byte data section");
-        }
-        ranges.add(new long[] {begin, end});
-        if (skip.test(name)) continue;
-        if (!dtype.asText().equals("F32")) throw bad(file, "tensor '" + name + "' is " + dtype.asText() + ", not F32");
-        long[] shape = new long[shapeNode.size()];
-        long bytes = 4;
-        for (int i = 0; i < shape.length; i++) {
-          JsonNode d = shapeNode.get(i);
-          if (!d.canConvertToLong() || d.asLong() < 0) throw bad(file, "tensor '" + name + "' has a bad shape " + shapeNode);
-          shape[i] = d.asLong();
-          try {
-            bytes = Math.multiplyExact(bytes, shape[i]);
-          } catch (ArithmeticException overflow) {
-            throw bad(file, "tensor '" + name + "' shape " + shapeNode + " overflows");
-          }
-        }
-        if (bytes != end - begin) {
-          throw bad(file, "tensor '" + name + "' shape " + shapeNode + " needs " + bytes + " bytes, its range holds "
-              + (end - begin));
-        }
-        if (bytes / 4 > Integer.MAX_VALUE - 8) throw bad(file, "tensor '" + name + "' is too large");
-        ByteBuffer data = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, data, dataStart + begin);
-        float[] values = new float[(int) (bytes / 4)];
-        data.flip().asFloatBuffer().get(values);
-        out.put(name, new Entry(shape, values));
+      for (Slot t : header.tensors()) {
+        out.put(t.name(), new Entry(t.shape(), values(ch, header.dataStart() + t.begin(), t.bytes())));
       }
-      checkRanges(file, ranges, dataSize);
       return out;
     }
+  }
+
+  /** {@code bytes} of little-endian floats at {@code position}, read a MiB at a time (a tensor may pass 2 GiB). */
+  private static float[] values(FileChannel ch, long position, long bytes) throws IOException {
+    float[] values = new float[(int) (bytes / 4)];
+    ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(bytes, 1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
+    for (long done = 0; done < bytes; done += chunk.limit()) {
+      chunk.clear().limit((int) Math.min(chunk.capacity(), bytes - done));
+      readFully(ch, chunk, position + done);
+      chunk.flip().asFloatBuffer().get(values, (int) (done / 4), chunk.limit() / 4);
+    }
+    return values;
+  }
+
+  /**
+   * The number of floats {@link #read} would return, from the header alone (checked as {@code read}
+   * checks it): what a loader compares with the model a config describes before allocating it.
+   */
+  public static long floatCount(Path file, java.util.function.Predicate<String> skip) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return header(ch, file, skip).tensors().stream().mapToLong(t -> t.bytes() / 4).sum();
+    }
+  }
+
+  /** A tensor the header describes: its shape and its byte range in the data section. */
+  private record Slot(String name, long[] shape, long begin, long end) {
+    long bytes() {
+      return end - begin;
+    }
+  }
+
+  /** The F32 tensors not skipped, in header order, and where the data section starts. */
+  private record Header(List<Slot> tensors, long dataStart) {}
+
+  private static Header header(FileChannel ch, Path file, java.util.function.Predicate<String> skip) throws IOException {
+    long size = ch.size();
+    if (size < 8) throw bad(file, "shorter than the 8-byte header size");
+    ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(ch, head, 0);
+    long headerSize = head.flip().getLong();
+    if (headerSize < 2 || headerSize > MAX_HEADER || headerSize > size - 8) {
+      throw bad(file, "header size " + headerSize + " does not fit a file of " + size + " bytes");
+    }
+    ByteBuffer header = ByteBuffer.allocate((int) headerSize);
+    readFully(ch, header, 8);
+    JsonNode root;
+    try {
+      root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw bad(file, "header is not JSON: " + e.getMessage());
+    }
+    if (root == null || !root.isObject()) throw bad(file, "header is not a JSON object");
+    long dataStart = 8 + headerSize, dataSize = size - dataStart;
+    List<long[]> ranges = new ArrayList<>();
+    List<Slot> tensors = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals("__metadata__")) continue;
+      String name = e.getKey();
+      JsonNode t = e.getValue();
+      JsonNode offsets = t.get("data_offsets"), shapeNode = t.get("shape"), dtype = t.get("dtype");
+      if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).canConvertToLong()
+          || !offsets.get(1).canConvertToLong() || shapeNode == null || !shapeNode.isArray() || dtype == null) {
+        throw bad(file, "tensor '" + name + "' lacks a valid dtype, shape or data_offsets");
+      }
+      long begin = offsets.get(0).asLong(), end = offsets.get(1).asLong();
+      if (begin < 0 || end < begin || end > dataSize) {
+        throw bad(file, "tensor '" + name + "' bytes [" + begin + ", " + end + ") outside the " + dataSize
+            + "-byte data section");
+      }
+      ranges.add(new long[] {begin, end});
+      if (skip.test(name)) continue;
+      if (!dtype.asText().equals("F32")) throw bad(file, "tensor '" + name + "' is " + dtype.asText() + ", not F32");
+      tensors.add(new Slot(name, shape(file, name, shapeNode, end - begin), begin, end));
+    }
+    checkRanges(file, ranges, dataSize);
+    return new Header(tensors, dataStart);
+  }
+
+  /** A tensor's shape, checked against the bytes its range holds. */
+  private static long[] shape(Path file, String name, JsonNode shapeNode, long rangeBytes) {
+    long[] shape = new long[shapeNode.size()];
+    long bytes = 4;
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode d = shapeNode.get(i);
+      if (!d.canConvertToLong() || d.asLong() < 0) throw bad(file, "tensor '" + name + "' has a bad shape " + shapeNode);
+      shape[i] = d.asLong();
+      try {
+        bytes = Math.multiplyExact(bytes, shape[i]);
+      } catch (ArithmeticException overflow) {
+        throw bad(file, "tensor '" + name + "' shape " + shapeNode + " overflows");
+      }
+    }
+    if (bytes != rangeBytes) {
+      throw bad(file, "tensor '" + name + "' shape " + shapeNode + " needs " + bytes + " bytes, its range holds "
+          + rangeBytes);
+    }
+    if (bytes / 4 > Integer.MAX_VALUE - 8) throw bad(file, "tensor '" + name + "' is too large");
+    return shape;
   }
 
   private static void checkRanges(Path file, List<long[]> ranges, long dataSize) {

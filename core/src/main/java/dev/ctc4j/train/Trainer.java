@@ -117,7 +117,7 @@ public final class Trainer {
     AcousticModel model = loaded != null ? loaded.model() : initialModel();
     TrainerState state = loaded != null ? loaded.state() : TrainerState.start();
     if (loaded != null) log.accept("resuming from " + loaded.dir() + " at step " + state.step());
-    keepMetricsUpTo(state.step());
+    keepMetricsUpTo(state);
     List<Parameter> params = new ArrayList<>(model.namedParameters().values());
     try (model; LogMelSpectrogram mel = new LogMelSpectrogram(config.features());
         Optimizer optimizer = config.createOptimizer(params)) {
@@ -131,10 +131,11 @@ public final class Trainer {
       CtcLoss ctc = CtcLoss.builder().blank(0).reduction(Reduction.MEAN).zeroInfinity(true).layout(CtcLayout.TIME_MAJOR).build();
       List<Double> losses = new ArrayList<>();
       Evaluation lastDev = null;
-      while (state.epoch() < config.epochs() && !stepLimitReached(state) && state.step() < stopAtStep) {
+      // An epoch whose batches are all done still needs its end, even at the step limit: a process
+      // killed between the last step's checkpoint and the epoch end's resumes there.
+      while (state.epoch() < config.epochs() && !stoppedEarly(state) && (state.epochBatchesDone(loader.batchesPerEpoch())
+          || !stepLimitReached(state) && state.step() < stopAtStep)) {
         listener.epochStarted(state.epoch());
-        double epochLoss = 0;
-        int epochSteps = 0;
         try (DataLoader.Epoch epoch = loader.epoch(state.epoch(), state.batchesDone())) {
           for (Batch batch : epoch) {
             try (batch) {
@@ -142,10 +143,8 @@ public final class Trainer {
               double lr = schedule.at(state.step());
               Step s = step(model, ctc, optimizer, params, batch, lr, state.step());
               losses.add(s.loss);
-              epochLoss += s.loss;
-              epochSteps++;
-              state = new TrainerState(state.step() + 1, state.epoch(), state.batchesDone() + 1, state.bestWer(),
-                  state.epochsWithoutImprovement());
+              state = new TrainerState(state.step() + 1, state.epoch(), state.batchesDone() + 1,
+                  state.epochLoss() + s.loss, state.bestWer(), state.epochsWithoutImprovement());
               double seconds = (System.nanoTime() - t0) / 1e9;
               stepMetric(state, s, lr, batch, seconds);
               listener.stepDone(new TrainingListener.StepProgress(state.epoch(), config.epochs(), state.batchesDone(),
@@ -155,24 +154,24 @@ public final class Trainer {
             }
           }
         }
-        if (state.batchesDone() < loader.batchesPerEpoch()) {  // stopped mid-epoch by max_steps or stopAtStep
+        if (!state.epochBatchesDone(loader.batchesPerEpoch())) {  // stopped mid-epoch by max_steps or stopAtStep
           checkpoint(model, optimizer, state);
           break;
         }
+        double trainLoss = state.epochLoss() / Math.max(1, state.batchesDone());
         lastDev = evaluate(model, dev);
         boolean improved = lastDev.wer() < state.bestWer();
-        state = new TrainerState(state.step(), state.epoch() + 1, 0, improved ? lastDev.wer() : state.bestWer(),
+        state = new TrainerState(state.step(), state.epoch() + 1, 0, 0, improved ? lastDev.wer() : state.bestWer(),
             improved ? 0 : state.epochsWithoutImprovement() + 1);
-        epochMetric(state, epochLoss / Math.max(1, epochSteps), lastDev);
-        log.accept(String.format("epoch %d: train loss %.4f, dev WER %.2f%% CER %.2f%%%s", state.epoch(),
-            epochLoss / Math.max(1, epochSteps), 100 * lastDev.wer(), 100 * lastDev.cer(), improved ? " (best so far)" : ""));
+        epochMetric(state, trainLoss, lastDev);
+        log.accept(String.format("epoch %d: train loss %.4f, dev WER %.2f%% CER %.2f%%%s", state.epoch(), trainLoss,
+            100 * lastDev.wer(), 100 * lastDev.cer(), improved ? " (best so far)" : ""));
         if (improved) SpeechModel.save(out.resolve("best"), model, config.features());
         listener.epochEnded(new TrainingListener.EpochEnd(state.epoch(), out.resolve("metrics.jsonl"),
             out.resolve("plots"), dev.isEmpty() ? null : alignment(model, dev.get(0))));
         checkpoint(model, optimizer, state);
-        if (config.earlyStoppingPatience() > 0 && state.epochsWithoutImprovement() >= config.earlyStoppingPatience()) {
+        if (stoppedEarly(state)) {
           log.accept("early stopping: no dev improvement for " + state.epochsWithoutImprovement() + " epochs");
-          break;
         }
       }
       return new Result(state, lastDev, losses, (System.nanoTime() - started) / 1e9);
@@ -207,6 +206,11 @@ public final class Trainer {
 
   private boolean stepLimitReached(TrainerState state) {
     return config.maxSteps() > 0 && state.step() >= config.maxSteps();
+  }
+
+  /** Whether the dev WER has not improved for the patience's epochs (checked at resume too). */
+  private boolean stoppedEarly(TrainerState state) {
+    return config.earlyStoppingPatience() > 0 && state.epochsWithoutImprovement() >= config.earlyStoppingPatience();
   }
 
   private Evaluation evaluate(AcousticModel model, List<Utterance> dev) {
@@ -274,13 +278,22 @@ public final class Trainer {
         StandardOpenOption.APPEND);
   }
 
-  /** On resume, drops metric lines written after the checkpoint, so the file reads as one uninterrupted run. */
-  private void keepMetricsUpTo(long step) throws IOException {
+  /**
+   * On resume, drops metric lines written after the checkpoint, so the file reads as one
+   * uninterrupted run: step lines past its step, and epoch lines (numbered by the epochs they
+   * complete) past its epoch, which a checkpoint taken after an epoch's last step precedes.
+   */
+  private void keepMetricsUpTo(TrainerState state) throws IOException {
     Path file = out.resolve("metrics.jsonl");
     if (!Files.exists(file)) return;
     List<String> kept = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
-      if (!line.isBlank() && JSON.readTree(line).get("step").asLong() <= step) kept.add(line);
+      if (line.isBlank()) continue;
+      com.fasterxml.jackson.databind.JsonNode metric = JSON.readTree(line);
+      boolean epochLine = metric.get("type").asText().equals("epoch");
+      if (epochLine ? metric.get("epoch").asInt() <= state.epoch() : metric.get("step").asLong() <= state.step()) {
+        kept.add(line);
+      }
     }
     AtomicFiles.write(file, String.join("", kept.stream().map(l -> l + "\n").toList()).getBytes(StandardCharsets.UTF_8));
   }

@@ -1,5 +1,6 @@
 package dev.ctc4j.wav2vec2;
 
+import dev.ctc4j.model.StateDictSize;
 import dev.ctc4j.nn.LayerNorm;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.Module;
@@ -31,6 +32,14 @@ final class Encoder extends Module {
         c.posConvKernel(), 1, c.posConvKernel() / 2, c.posConvGroups(), true, rng));
     layerNorm = child("transformer.layer_norm", LayerNorm.lastAxis(device, c.embedDim()));
     for (int i = 0; i < c.layers(); i++) layers.add(child("transformer.layers." + i, new EncoderLayer(c, device, rng)));
+  }
+
+  /** The floats in this module's state dict for {@code c}, without building it. */
+  static long stateSize(Wav2Vec2Config c) {
+    long e = c.embedDim();
+    return StateDictSize.sum(StateDictSize.norm(c.featureChannels()), StateDictSize.linear(c.featureChannels(), e, true),
+        StateDictSize.convolution(e, e, c.posConvKernel(), c.posConvGroups(), true), StateDictSize.norm(e),
+        StateDictSize.product(c.layers(), EncoderLayer.stateSize(c)));
   }
 
   /** features [frames, channels] (borrowed) to hidden states [frames, embed_dim]. */

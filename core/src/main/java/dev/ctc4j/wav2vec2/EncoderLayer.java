@@ -2,6 +2,7 @@ package dev.ctc4j.wav2vec2;
 
 import dev.ctc4j.bridge.NativeStatus;
 import dev.ctc4j.bridge.TransformerNative;
+import dev.ctc4j.model.StateDictSize;
 import dev.ctc4j.nn.LayerNorm;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.Module;
@@ -35,6 +36,14 @@ final class EncoderLayer extends Module {
     intermediate = child("feed_forward.intermediate_dense", new Linear(device, e, c.ffnDim(), true, rng));
     output = child("feed_forward.output_dense", new Linear(device, c.ffnDim(), e, true, rng));
     finalLayerNorm = child("final_layer_norm", LayerNorm.lastAxis(device, e));
+  }
+
+  /** The floats in this module's state dict for {@code c}, without building it. */
+  static long stateSize(Wav2Vec2Config c) {
+    long e = c.embedDim(), ffn = c.ffnDim();
+    return StateDictSize.sum(StateDictSize.product(4, StateDictSize.linear(e, e, true)),
+        StateDictSize.product(2, StateDictSize.norm(e)), StateDictSize.linear(e, ffn, true),
+        StateDictSize.linear(ffn, e, true));
   }
 
   /** x [steps, embed_dim] (borrowed) to a new [steps, embed_dim]. */

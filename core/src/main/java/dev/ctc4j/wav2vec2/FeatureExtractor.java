@@ -1,5 +1,6 @@
 package dev.ctc4j.wav2vec2;
 
+import dev.ctc4j.model.StateDictSize;
 import dev.ctc4j.nn.LayerNorm;
 import dev.ctc4j.nn.Module;
 import dev.ctc4j.tensor.Device;
@@ -30,6 +31,20 @@ final class FeatureExtractor extends Module {
       norms.add(norm == null ? null : child(prefix + "layer_norm", norm));
       in = out;
     }
+  }
+
+  /** The floats in this module's state dict for {@code c}, without building it. */
+  static long stateSize(Wav2Vec2Config c) {
+    long size = 0, in = 1;
+    for (int i = 0; i < c.convLayers().size(); i++) {
+      List<Integer> l = c.convLayers().get(i);
+      long out = l.get(0);
+      boolean norm = c.extractorMode().equals(Wav2Vec2Config.LAYER_NORM) || i == 0; // group norm on the first only
+      size = StateDictSize.sum(size, StateDictSize.convolution(in, out, l.get(1), 1, c.convBias()),
+          norm ? StateDictSize.norm(out) : 0);
+      in = out;
+    }
+    return size;
   }
 
   Tensor forward(Tensor waveform) {

@@ -8,6 +8,7 @@ import dev.ctc4j.decode.EmissionKind;
 import dev.ctc4j.decode.GreedyDecoder;
 import dev.ctc4j.decode.Hypothesis;
 import dev.ctc4j.model.Checkpoint;
+import dev.ctc4j.model.StateDictSize;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.LogSoftmax;
 import dev.ctc4j.nn.Module;
@@ -59,7 +60,9 @@ public final class Wav2Vec2Model extends Module {
 
   /** Loads a checkpoint folder (config.json + model.safetensors), checking every tensor's name and shape. */
   public static Wav2Vec2Model load(Path dir, Device device) throws IOException {
-    Wav2Vec2Model model = new Wav2Vec2Model(readConfig(dir), device, new SplittableRandom(0));
+    Wav2Vec2Config config = readConfig(dir);
+    Checkpoint.requireWeightsOfSize(dir, () -> stateSize(config)); // before allocating what the config claims
+    Wav2Vec2Model model = new Wav2Vec2Model(config, device, new SplittableRandom(0));
     try {
       Checkpoint.loadWeights(model, dir.resolve(Checkpoint.WEIGHTS));
       return model;
@@ -67,6 +70,12 @@ public final class Wav2Vec2Model extends Module {
       model.close();
       throw e;
     }
+  }
+
+  /** The floats in the state dict of the model {@code config} builds, computed without building it. */
+  static long stateSize(Wav2Vec2Config config) {
+    return StateDictSize.sum(FeatureExtractor.stateSize(config), Encoder.stateSize(config),
+        StateDictSize.linear(config.embedDim(), config.classes(), true));
   }
 
   /** A wav2vec2 folder's config.json, validated; typed errors for a bad file. */

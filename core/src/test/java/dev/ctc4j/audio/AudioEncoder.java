@@ -55,12 +55,13 @@ import org.bytedeco.javacpp.ShortPointer;
  * Test-time encoder: writes generated PCM to compressed formats through FFmpeg's encoders and
  * muxers (libavcodec/libavformat from the presets). The presets' {@code ffmpeg} program cannot be
  * used: it links libavdevice, which needs libpulse.so.0, absent on CI and developer machines.
+ * Public for the service's tests, which upload and stream every format.
  */
-final class AudioEncoder {
+public final class AudioEncoder {
   private AudioEncoder() {}
 
   /** A codec in a container, with the sample format we feed its encoder. */
-  enum Format {
+  public enum Format {
     FLAC("flac", "flac", AV_SAMPLE_FMT_S16, 0),
     MP3("libmp3lame", "mp3", AV_SAMPLE_FMT_FLTP, 128_000),
     VORBIS_OGG("vorbis", "ogg", AV_SAMPLE_FMT_FLTP, 0),
@@ -79,13 +80,13 @@ final class AudioEncoder {
       this.bitRate = bitRate;
     }
 
-    String extension() {
+    public String extension() {
       return muxer;
     }
   }
 
   /** Encodes interleaved samples in [-1, 1] (16-bit formats round to the nearest step). */
-  static void encode(Path file, float[] interleaved, int sampleRate, int channels, Format format) {
+  public static void encode(Path file, float[] interleaved, int sampleRate, int channels, Format format) {
     AVFormatContext muxer = new AVFormatContext(null);
     AVCodecContext encoder = null;
     AVFrame frame = null;

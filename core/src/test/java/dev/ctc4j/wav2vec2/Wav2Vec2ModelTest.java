@@ -4,15 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.decode.Hypothesis;
+import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.nn.TorchCheck;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.testing.HeapAllocation;
+import dev.ctc4j.testing.NativeMemory;
 import dev.ctc4j.testing.Seeds;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole forward pass against libtorch (TorchWav2Vec2, float64) on small random-weight models of
@@ -67,6 +74,40 @@ class Wav2Vec2ModelTest {
     // convolution's weight_g, which import folds into its weight.
     try (Wav2Vec2Model model = Wav2Vec2Model.create(Wav2Vec2Config.base(TinyModels.labels(32), 0), TinyModels.CPU, 1)) {
       assertEquals(94_395_552L - 128, model.parameterCount());
+    }
+  }
+
+  /** The size a config implies, computed without building the model, is the built model's (and torchaudio's for base). */
+  @Test
+  void stateSizeOfAConfigIsWhatItsModelHolds() {
+    for (Wav2Vec2Config c : List.of(TinyModels.base(), TinyModels.large(), TinyModels.local())) {
+      try (Wav2Vec2Model model = Wav2Vec2Model.create(c, TinyModels.CPU, 1)) {
+        assertEquals(model.stateDict().values().stream().mapToLong(p -> p.numel()).sum(), Wav2Vec2Model.stateSize(c));
+      }
+    }
+    assertEquals(94_395_552L - 128, Wav2Vec2Model.stateSize(Wav2Vec2Config.base(TinyModels.labels(32), 0)));
+  }
+
+  /** A config claiming a huge transformer beside a tiny model's weights is refused before anything is allocated. */
+  @Test
+  void aHugeConfigBesideSmallWeightsIsRefusedBeforeAnythingIsAllocated(@TempDir Path dir) throws Exception {
+    Wav2Vec2Config tiny = TinyModels.base();
+    try (Wav2Vec2Model model = Wav2Vec2Model.create(tiny, TinyModels.CPU, 1)) {
+      model.save(dir);
+    }
+    Wav2Vec2Config wide = new Wav2Vec2Config(tiny.formatVersion(), tiny.architecture(), tiny.labels(), 0,
+        tiny.convLayers(), false, tiny.extractorMode(), 1_000_000, 4_000_000, 2, 2, 16, 4, false, false, 16000);
+    Wav2Vec2Config deep = new Wav2Vec2Config(tiny.formatVersion(), tiny.architecture(), tiny.labels(), 0,
+        tiny.convLayers(), false, tiny.extractorMode(), 48, 64, 10_000, 2, 16, 4, false, false, 16000);
+    for (Wav2Vec2Config claimed : List.of(wide, deep)) {
+      Files.write(dir.resolve(Checkpoint.CONFIG), new ObjectMapper().writeValueAsBytes(claimed));
+      NativeMemory before = NativeMemory.now();
+      long heap = HeapAllocation.ofThisThread();
+      InvalidInputException e = assertThrows(InvalidInputException.class, () -> Wav2Vec2Model.load(dir, TinyModels.CPU));
+      long allocated = HeapAllocation.ofThisThread() - heap;
+      assertTrue(e.getMessage().contains("describes a model of"), e.getMessage());
+      assertTrue(allocated < 1 << 20, allocated + " bytes of heap allocated to refuse " + claimed);
+      assertEquals(before, NativeMemory.now(), "native memory");
     }
   }
 

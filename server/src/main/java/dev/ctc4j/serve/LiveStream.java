@@ -12,7 +12,9 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * One WebSocket stream: its recognizer, and the JSON results it pushes back. Audio may arrive on a
  * Jetty thread (PCM frames) or the stream's decoder thread (encoded chunks) while shutdown may
  * finish it from a third, so every method holds the stream's lock; after the first finish or
- * failure the stream ignores further audio.
+ * failure the stream ignores further audio. A client that has gone (its connection closed without
+ * the end message) ends the stream too: sending to it never throws, and the socket's close callback
+ * releases the recognizer.
  */
 final class LiveStream {
   private final WsContext ws;
@@ -55,7 +57,7 @@ final class LiveStream {
     done = true;
     boolean badInput = e instanceof InvalidInputException;
     String message = badInput ? e.getMessage() : "internal error: " + e;
-    ws.send(TranscriptJson.error(message).put("type", "error").toString());
+    send(TranscriptJson.error(message).put("type", "error").toString());
     ws.closeSession(badInput ? StatusCode.BAD_DATA : StatusCode.SERVER_ERROR, truncate(message));
   }
 
@@ -75,7 +77,16 @@ final class LiveStream {
   }
 
   private void send(List<StreamingResult> results) {
-    for (StreamingResult r : results) ws.send(TranscriptJson.of(r).toString());
+    for (StreamingResult r : results) send(TranscriptJson.of(r).toString());
+  }
+
+  /** Sends a message unless the client has gone; then the stream is done. */
+  private void send(String message) {
+    try {
+      ws.send(message);
+    } catch (Exception gone) { // Jetty's IOException (undeclared through Javalin's Kotlin): closed meanwhile
+      done = true;
+    }
   }
 
   /** A close reason must fit in a control frame (123 bytes of UTF-8). */

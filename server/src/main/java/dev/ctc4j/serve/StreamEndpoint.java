@@ -169,11 +169,16 @@ final class StreamEndpoint {
     release(ctx.sessionId());
   }
 
+  /**
+   * Releases the stream before aborting its pipe: an aborted pipe reads as the end of the audio, and
+   * a decoder thread that saw it first finished the stream of a client that had gone (counted in
+   * the metrics as a transcribed stream).
+   */
   private void release(String sessionId) {
     Connection c = open.remove(sessionId);
     if (c == null) return;
-    if (c.pipe() != null) c.pipe().abort();
     c.stream().release();
+    if (c.pipe() != null) c.pipe().abort();
   }
 
   /**

@@ -5,6 +5,7 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.staticfiles.Location;
 import java.net.URI;
 import java.util.Map;
@@ -64,6 +65,7 @@ public final class TranscriptionServer implements AutoCloseable {
     long timeoutMs = settings.requestTimeout().toMillis();
     config.showJavalinBanner = false;
     config.http.maxRequestSize = maxBody;
+    config.jetty.clientAbortStatus = HttpStatus.CLIENT_CLOSED_REQUEST.getCode(); // 499, not Javalin's 500: no server fault
     config.jetty.multipartConfig.maxTotalRequestSize(maxBody, SizeUnit.BYTES);
     config.jetty.multipartConfig.maxFileSize(maxBody, SizeUnit.BYTES);
     config.jetty.modifyHttpConfiguration(http -> {

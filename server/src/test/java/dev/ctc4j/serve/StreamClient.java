@@ -45,6 +45,11 @@ final class StreamClient implements WebSocket.Listener {
     sendText("{\"type\":\"end\"}");
   }
 
+  /** Closes the TCP connection without a close frame, as a client that crashes or loses its network. */
+  void vanish() {
+    socket.abort();
+  }
+
   /** Waits for the server to close the socket. */
   Close awaitClose(long seconds) throws Exception {
     return closed.get(seconds, TimeUnit.SECONDS);

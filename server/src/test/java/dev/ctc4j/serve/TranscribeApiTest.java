@@ -1,6 +1,7 @@
 package dev.ctc4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -99,6 +100,25 @@ class TranscribeApiTest {
     assertEquals(200, service.get("/healthz").statusCode());
   }
 
+  /** Javalin counts a client that closes its connection mid-upload as 500 unless told otherwise. */
+  @Test
+  void aClientThatVanishesMidUploadIsCountedAs499NotAsAServerError() throws Exception {
+    byte[] flac = Files.readAllBytes(TestAudio.an4());
+    try (Socket socket = new Socket("127.0.0.1", service.server.port())) {
+      socket.getOutputStream().write(("POST /v1/transcribe HTTP/1.1\r\nHost: x\r\nContent-Type: audio/flac\r\n"
+          + "Content-Length: " + flac.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(flac, 0, flac.length / 2);
+    }
+    String vanished = "ctc4j_http_requests_total{endpoint=\"/v1/transcribe\",status=\"499\"} 1.0";
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    String metrics;
+    while (!(metrics = service.get("/metrics").body()).contains(vanished)) {
+      assertTrue(System.nanoTime() < deadline, vanished + " missing from\n" + metrics);
+      Thread.sleep(20);
+    }
+    assertFalse(metrics.contains("status=\"500\""), metrics);
+  }
+
   @Test
   void healthMetricsAndPage() throws Exception {
     assertEquals(200, service.post(Files.readAllBytes(TestAudio.an4()), "audio/flac").statusCode());
@@ -147,7 +167,7 @@ class TranscribeApiTest {
     assertTrue(error.contains(message), "expected '" + message + "' in: " + error);
   }
 
-  private static byte[] multipart(String boundary, String field, String filename, byte[] content) {
+  static byte[] multipart(String boundary, String field, String filename, byte[] content) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
         + filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
