@@ -99,11 +99,6 @@ class ServiceSoakTest {
     void request(String endpoint, int status) {
       requests.computeIfAbsent(endpoint + " " + status, k -> new LongAdder()).increment();
     }
-
-    long count(String key) {
-      LongAdder n = requests.get(key);
-      return n == null ? 0 : n.sum();
-    }
   }
 
   @Test
