@@ -38,12 +38,6 @@ public final class Int8Matrix implements AutoCloseable {
     this.cols = cols;
   }
 
-  /** Quantizes float weights [rows, ...] (CPU), each row (the first axis) with its own scale. */
-  public static Int8Matrix quantize(Tensor weights) {
-    long rows = weights.dim(0);
-    return of(quantizeRows(weights), rows, weights.numel() / rows);
-  }
-
   /** The int8 values and scales of float weights [rows, ...] (CPU), each row (the first axis) by its own scale. */
   public static Values quantizeRows(Tensor weights) {
     if (weights.dtype() != DType.F32 || !weights.device().equals(Device.CPU) || weights.rank() < 2) {
@@ -108,14 +102,6 @@ public final class Int8Matrix implements AutoCloseable {
   public Int8MatrixHandle handle() {
     if (closed) throw new IllegalStateException("int8 matrix " + rows + " x " + cols + " is closed");
     return handle;
-  }
-
-  /** Throws unless this matrix has {@code rows} x {@code cols} (what a layer's weights need). */
-  public void requireShape(String what, long expectedRows, long expectedCols) {
-    if (rows != expectedRows || cols != expectedCols) {
-      throw new InvalidInputException(what + " needs int8 weights of " + expectedRows + " x " + expectedCols + ", got "
-          + rows + " x " + cols);
-    }
   }
 
   @Override

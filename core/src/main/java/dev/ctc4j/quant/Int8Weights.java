@@ -61,10 +61,6 @@ public final class Int8Weights implements AutoCloseable {
     return matrices.get(name);
   }
 
-  public boolean isEmpty() {
-    return matrices.isEmpty();
-  }
-
   /**
    * The matrix for an inference pass over x, or null for float32; int8 weights serve inference only,
    * on the CPU.
