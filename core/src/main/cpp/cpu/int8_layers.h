@@ -16,7 +16,8 @@ void int8_linear_forward(const ctc4j_int8_matrix& w, const float* bias, const fl
 // A one-group convolution of geometry g whose weights w are [out_channels, in_channels * kh * kw].
 void int8_conv2d_forward(const ConvGeometry& g, const ctc4j_int8_matrix& w, const float* x, const float* bias,
                          float* y);
-// One direction of a recurrent layer, as cpu::rnn_forward's inference pass.
+// One direction of a recurrent layer: cpu::rnn_forward's inference pass over int8 products (the input
+// projection per frame, each step's recurrent product per utterance).
 void int8_rnn_forward(const RnnShape& shape, const ctc4j_int8_matrix& w_ih, const ctc4j_int8_matrix& w_hh,
                       const float* x, const float* b_ih, const float* b_hh, const float* h0, const float* c0, float* y,
                       int64_t y_stride, float* h_n, float* c_n);
