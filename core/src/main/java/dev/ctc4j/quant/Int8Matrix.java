@@ -21,6 +21,7 @@ public final class Int8Matrix implements AutoCloseable {
   public record Values(byte[] values, float[] scales) {
     /** values[i] * scale of its row, row-major. */
     public float[] dequantized() {
+      if (scales.length == 0) return new float[0];
       int cols = values.length / scales.length;
       float[] out = new float[values.length];
       for (int i = 0; i < out.length; i++) out[i] = values[i] * scales[i / cols];
