@@ -2,6 +2,7 @@
 // cpu/nn_rnn.h). CUDA devices are answered CTC4J_UNAVAILABLE until the GPU layers land.
 #include <string>
 
+#include "api/nn_structs.h"
 #include "cpu/nn_blas.h"
 #include "cpu/nn_layers.h"
 #include "cpu/nn_rnn.h"
@@ -12,14 +13,6 @@
 using namespace ctc4j;
 
 namespace {
-
-// The geometry of a convolution struct, validated, with the output size worked out.
-cpu::ConvGeometry conv_geometry(const ctc4j_nn_conv2d* c) {
-  require(c != nullptr, "null convolution");
-  return cpu::conv_geometry({c->batch, c->in_channels, c->height, c->width, c->out_channels, c->kernel_h, c->kernel_w,
-                             c->stride_h, c->stride_w, c->pad_h, c->pad_w, c->dilation_h, c->dilation_w, c->groups, 0,
-                             0});
-}
 
 void require_rnn(int cell, int64_t steps, int64_t batch, int64_t input, int64_t hidden, const int32_t* lengths) {
   require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
@@ -34,13 +27,20 @@ void require_rnn(int cell, int64_t steps, int64_t batch, int64_t input, int64_t 
   }
 }
 
-cpu::RnnShape rnn_shape(const ctc4j_nn_rnn* r) {
+}  // namespace
+
+cpu::ConvGeometry api::conv_geometry(const ctc4j_nn_conv2d* c) {
+  require(c != nullptr, "null convolution");
+  return cpu::conv_geometry({c->batch, c->in_channels, c->height, c->width, c->out_channels, c->kernel_h, c->kernel_w,
+                             c->stride_h, c->stride_w, c->pad_h, c->pad_w, c->dilation_h, c->dilation_w, c->groups, 0,
+                             0});
+}
+
+cpu::RnnShape api::rnn_shape(const ctc4j_nn_rnn* r) {
   require(r != nullptr, "null recurrent layer");
   require_rnn(r->cell, r->steps, r->batch, r->input, r->hidden, r->lengths);
   return cpu::RnnShape{r->cell == CTC4J_LSTM, r->reverse != 0, r->steps, r->batch, r->input, r->hidden, r->lengths};
 }
-
-}  // namespace
 
 extern "C" {
 
@@ -124,7 +124,7 @@ ctc4j_nn_conv2d ctc4j_nn_default_conv2d(void) {
 
 int ctc4j_nn_conv2d_output(const ctc4j_nn_conv2d* conv, int64_t* out_height, int64_t* out_width) {
   return guarded([&] {
-    const cpu::ConvGeometry g = conv_geometry(conv);
+    const cpu::ConvGeometry g = api::conv_geometry(conv);
     *out_height = g.out_h;
     *out_width = g.out_w;
   });
@@ -133,14 +133,14 @@ int ctc4j_nn_conv2d_output(const ctc4j_nn_conv2d* conv, int64_t* out_height, int
 int ctc4j_nn_conv2d_forward(int device, const ctc4j_nn_conv2d* conv, const float* x, float* y) {
   return guarded([&] {
     nn::require_cpu(device);
-    cpu::conv2d_forward(conv_geometry(conv), x, conv->w, conv->bias, y);
+    cpu::conv2d_forward(api::conv_geometry(conv), x, conv->w, conv->bias, y);
   });
 }
 
 int ctc4j_nn_conv2d_backward(int device, const ctc4j_nn_conv2d* conv, const float* x, const float* dy, float* dx) {
   return guarded([&] {
     nn::require_cpu(device);
-    cpu::conv2d_backward(conv_geometry(conv), x, conv->w, dy, dx, conv->dw, conv->dbias);
+    cpu::conv2d_backward(api::conv_geometry(conv), x, conv->w, dy, dx, conv->dw, conv->dbias);
   });
 }
 
@@ -259,7 +259,7 @@ int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* r, const float* x, cons
                          float* h_n, float* c_n) {
   return guarded([&] {
     nn::require_cpu(device);
-    const cpu::RnnShape shape = rnn_shape(r);
+    const cpu::RnnShape shape = api::rnn_shape(r);
     require(r->y_stride >= r->hidden, "output row stride " + std::to_string(r->y_stride) + " below the hidden size");
     const OneThreadScope scope(r->one_thread != 0);
     cpu::rnn_forward(shape, x, r->w_ih, r->w_hh, r->b_ih, r->b_hh, h0, c0, y, r->y_stride, h_n, c_n, r->workspace);
@@ -270,7 +270,7 @@ int ctc4j_nn_rnn_backward(int device, const ctc4j_nn_rnn* r, const float* x, con
                           const float* dc_n, float* dx, float* dh0, float* dc0) {
   return guarded([&] {
     nn::require_cpu(device);
-    const cpu::RnnShape shape = rnn_shape(r);
+    const cpu::RnnShape shape = api::rnn_shape(r);
     require(r->workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
     require(r->dy_stride >= r->hidden, "gradient row stride " + std::to_string(r->dy_stride) + " below the hidden size");
     const OneThreadScope scope(r->one_thread != 0);

@@ -153,20 +153,34 @@ void gru_step(const Rnn& r, int64_t t, int64_t active, const float* hh, const fl
   });
 }
 
-void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
-             const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n, float* c_n, float* ws,
-             bool keep) {
+// The float32 products: the input projection of all frames is one sgemm; each step's recurrent product
+// runs over w_hh, packed by pack_recurrent (null for small batches).
+RnnProducts float_products(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
+                           const float* b_hh, const float* packed) {
+  const int64_t G = r.gates(), H = r.hidden;
+  return RnnProducts{[=, &r](float* gates) {
+                       for (int64_t row = 0; row < r.rows(); ++row) {
+                         if (b_ih != nullptr) std::copy(b_ih, b_ih + G, gates + row * 4 * H);
+                         else std::fill(gates + row * 4 * H, gates + row * 4 * H + G, 0.0f);
+                       }
+                       gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, gates, 4 * H);
+                     },
+                     [=](int64_t active, const float* h, float* hh) {
+                       for (int64_t i = 0; i < active; ++i) {
+                         if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + i * G);
+                         else std::fill(hh + i * G, hh + (i + 1) * G, 0.0f);
+                       }
+                       recurrent_product(active, G, H, h, w_hh, packed, hh);
+                     }};
+}
+
+void forward(const Rnn& r, const RnnProducts& products, const float* h0, const float* c0, float* y, int64_t y_stride,
+             float* h_n, float* c_n, float* ws, bool keep) {
   const int64_t G = r.gates(), H = r.hidden, S = r.state();
   Workspace w(r, ws);
-  // Input projection of every frame at once: gates[:, :G] = x w_ih^T + b_ih.
-  for (int64_t row = 0; row < r.rows(); ++row) {
-    if (b_ih != nullptr) std::copy(b_ih, b_ih + G, w.gates + row * 4 * H);
-    else std::fill(w.gates + row * 4 * H, w.gates + row * 4 * H + G, 0.0f);
-  }
-  gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, w.gates, 4 * H);
+  products.inputs(w.gates);  // every frame at once: gates[:, :G] = x w_ih^T + b_ih
 
   ScratchFrame scratch;
-  const float* packed = pack_recurrent(r.batch, G, H, w_hh, false, scratch);
   float* hh = scratch.take<float>(r.batch * G + 4 * S);  // [batch, G]: h w_hh^T + b_hh
   float* h_cur = hh + r.batch * G;  // then four [batch, H] states in state order, ping-ponged
   float* h_next = h_cur + S;
@@ -184,10 +198,7 @@ void forward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh,
       r.to_utterance_order(h_cur, w.h_prev + t * S);
       if (r.lstm) r.to_utterance_order(c_cur, w.c_prev + t * S);
     }
-    for (int64_t i = 0; i < active; ++i) {
-      if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + i * G); else std::fill(hh + i * G, hh + (i + 1) * G, 0.0f);
-    }
-    recurrent_product(active, G, H, h, w_hh, packed, hh);
+    products.recurrent(active, h, hh);
     float* gates = w.gates + t * r.batch * 4 * H;
     if (r.lstm) {
       lstm_step(r, t, active, hh, h, c, gates, h_next, c_next, keep ? w.c + t * S : nullptr, y, y_stride);
@@ -289,9 +300,17 @@ void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const
                  float* c_n, float* workspace) {
   const Rnn r = make_rnn(shape);
   const bool keep = workspace != nullptr;
-  ScratchFrame scratch;  // the workspace of an inference pass
+  ScratchFrame scratch;  // the workspace of an inference pass, the packed recurrent weights
   float* ws = keep ? workspace : scratch.take<float>(Workspace::floats(r));
-  forward(r, x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, y_stride, h_n, c_n, ws, keep);
+  const float* packed = pack_recurrent(r.batch, r.gates(), r.hidden, w_hh, false, scratch);
+  forward(r, float_products(r, x, w_ih, w_hh, b_ih, b_hh, packed), h0, c0, y, y_stride, h_n, c_n, ws, keep);
+}
+
+void rnn_forward(const RnnShape& shape, const RnnProducts& products, const float* h0, const float* c0, float* y,
+                 int64_t y_stride, float* h_n, float* c_n) {
+  const Rnn r = make_rnn(shape);
+  ScratchFrame scratch;
+  forward(r, products, h0, c0, y, y_stride, h_n, c_n, scratch.take<float>(Workspace::floats(r)), false);
 }
 
 void rnn_backward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* workspace,

@@ -2,6 +2,7 @@
 // by api/nn.cpp.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 namespace ctc4j::cpu {
 
@@ -14,10 +15,22 @@ struct RnnShape {
 // Floats of the workspace a forward pass fills for backward.
 int64_t rnn_workspace_floats(bool lstm, int64_t steps, int64_t batch, int64_t hidden);
 
+// The two matrix products of a forward pass, given by the caller for another arithmetic
+// (cpu/int8_layers.cpp): inputs fills the first gates * hidden floats of each of gates' steps * batch rows
+// (4 * hidden floats apart, time-major as x) with x w_ih^T + b_ih; recurrent sets hh [active, gates *
+// hidden] to h w_hh^T + b_hh for the state rows h [active, hidden].
+struct RnnProducts {
+  std::function<void(float* gates)> inputs;
+  std::function<void(int64_t active, const float* h, float* hh)> recurrent;
+};
+
 // workspace null: inference (per-thread scratch instead).
 void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
                  const float* b_hh, const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
                  float* c_n, float* workspace);
+// An inference pass over these products: the same schedule, states and cells as the one above.
+void rnn_forward(const RnnShape& shape, const RnnProducts& products, const float* h0, const float* c0, float* y,
+                 int64_t y_stride, float* h_n, float* c_n);
 void rnn_backward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* workspace,
                   const float* dy, int64_t dy_stride, const float* dh_n, const float* dc_n, float* dx, float* dh0,
                   float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);

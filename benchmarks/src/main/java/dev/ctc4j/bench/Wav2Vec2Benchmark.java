@@ -1,5 +1,6 @@
 package dev.ctc4j.bench;
 
+import dev.ctc4j.quant.Int8Quantizer;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.wav2vec2.Wav2Vec2Config;
@@ -34,7 +35,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * 16 kHz audio, waveform to CTC logits: ours vs the same network in libtorch float32 (conv1d,
  * group_norm, layer_norm, linear, gelu and scaled_dot_product_attention under NoGradGuard, the
  * way torchaudio's modules call them), same weights, at 1 thread and all threads. The real-time
- * factor is the score divided by 10 000 ms.
+ * factor is the score divided by 10 000 ms. Also int8 (ctc4jInt8Logits); each iteration prints the
+ * calls' CPU time ({@link ThreadCpuTime}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,7 +46,7 @@ public class Wav2Vec2Benchmark {
   public int threads;
 
   private static final int SAMPLES = 160_000;
-  private Wav2Vec2Model model;
+  private Wav2Vec2Model model, int8;
   private Wav2Vec2Config config;
   private float[] waveform;
   private PointerScope scope;
@@ -58,6 +60,7 @@ public class Wav2Vec2Benchmark {
     for (int i = 2; i < 32; i++) labels.add("c" + i);
     config = Wav2Vec2Config.base(labels, 0);
     model = Wav2Vec2Model.create(config, Device.CPU, 7);
+    int8 = Int8Quantizer.quantize(Wav2Vec2Model.create(config, Device.CPU, 7));
     SplittableRandom rng = new SplittableRandom(11);
     waveform = new float[SAMPLES];
     for (int i = 0; i < SAMPLES; i++) waveform[i] = (float) ((rng.nextDouble() * 2 - 1) * 0.3);
@@ -85,6 +88,7 @@ public class Wav2Vec2Benchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     model.close();
+    int8.close();
     scope.close();
   }
 
@@ -95,17 +99,32 @@ public class Wav2Vec2Benchmark {
   }
 
   @Benchmark
-  public long ctc4jLogits() {
-    try (Tensor logits = model.logits(waveform)) {
+  public long ctc4jLogits(ThreadCpuTime cpu) {
+    return cpu.time(() -> logits(model));
+  }
+
+  /**
+   * The same weights quantized (Int8Quantizer: the feature extractor's convolutions, the feature
+   * projection, the transformer's projections and feed-forward layers, the CTC head).
+   */
+  @Benchmark
+  public long ctc4jInt8Logits(ThreadCpuTime cpu) {
+    return cpu.time(() -> logits(int8));
+  }
+
+  private long logits(Wav2Vec2Model m) {
+    try (Tensor logits = m.logits(waveform)) {
       return logits.numel();
     }
   }
 
   @Benchmark
-  public long torchLogits() {
-    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      return torchForward().numel();
-    }
+  public long torchLogits(ThreadCpuTime cpu) {
+    return cpu.time(() -> {
+      try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+        return torchForward().numel();
+      }
+    });
   }
 
   private org.bytedeco.pytorch.Tensor torchForward() {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "CTC speech recognition with native CPU and CUDA kernels.",
     subcommands = {InfoCommand.class, FeaturesCommand.class, PrepareCommand.class, LmCommand.class,
         TrainCommand.class, EvalCommand.class, TranscribeCommand.class, AlignCommand.class, ServeCommand.class,
-        ImportCommand.class, ModelsCommand.class, ExportCommand.class})
+        ImportCommand.class, ModelsCommand.class, ExportCommand.class, QuantizeCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));

@@ -6,6 +6,9 @@ import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.io.AtomicFiles;
 import dev.ctc4j.nn.Module;
 import dev.ctc4j.nn.Parameter;
+import dev.ctc4j.quant.Int8Checkpoint;
+import dev.ctc4j.quant.Int8Quantizer;
+import dev.ctc4j.quant.Quantization;
 import dev.ctc4j.tensor.Device;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,8 +40,15 @@ public final class Checkpoint {
     save(dir, model, model.config());
   }
 
-  /** Writes any module's state dict and its configuration (a Jackson-serialisable record) as a checkpoint folder. */
+  /**
+   * Writes any module's state dict and its configuration (a Jackson-serialisable record) as a checkpoint
+   * folder; a model with int8 weights as an int8 folder ({@link Int8Checkpoint}).
+   */
   public static void save(Path dir, Module model, Object config) throws IOException {
+    if (Int8Quantizer.isQuantized(model)) {
+      Int8Checkpoint.save(dir, model, config);
+      return;
+    }
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
     model.stateDict().forEach((name, p) -> tensors.put(name, new SafeTensors.Entry(p.shape(), p.value().toFloatArray())));
     Files.createDirectories(dir);
@@ -77,7 +87,7 @@ public final class Checkpoint {
     requireWeightsOfSize(dir, () -> AcousticModel.stateSize(config));
     AcousticModel model = AcousticModel.create(config, device, seed);
     try {
-      loadWeights(model, dir.resolve(WEIGHTS));
+      loadModelWeights(model, dir);
       return model;
     } catch (IOException | RuntimeException e) {
       model.close();
@@ -107,7 +117,9 @@ public final class Checkpoint {
    */
   public static void requireWeightsOfSize(Path dir, LongSupplier stateSize) throws IOException {
     Path weights = dir.resolve(WEIGHTS);
-    long held = SafeTensors.floatCount(weights, Checkpoint::skipped);
+    long held = Quantization.of(dir).isPresent()
+        ? Int8Checkpoint.weightCount(weights)
+        : SafeTensors.floatCount(weights, Checkpoint::skipped);
     String described;
     try {
       long size = stateSize.getAsLong();
@@ -120,13 +132,22 @@ public final class Checkpoint {
         + weights + " holds " + String.format("%,d", held) + ": the two files do not belong together");
   }
 
+  /**
+   * Loads a model folder's model.safetensors into the model: float32, or int8 where its config.json
+   * says so ({@link Quantization}; the layers then run on int8 weights).
+   */
+  public static void loadModelWeights(Module model, Path dir) throws IOException {
+    if (Quantization.of(dir).isPresent()) Int8Checkpoint.loadWeights(model, dir);
+    else loadWeights(model, dir.resolve(WEIGHTS));
+  }
+
   /** Loads a state dict (ours or an imported PyTorch one) into the model: every name, exact shapes. */
   public static void loadWeights(Module model, Path weights) throws IOException {
     loadState(model, SafeTensors.read(weights, Checkpoint::skipped), weights.toString());
   }
 
   /** PyTorch's integer batch-norm step counters, which no model of ours keeps. */
-  private static boolean skipped(String tensor) {
+  public static boolean skipped(String tensor) {
     return tensor.endsWith("num_batches_tracked");
   }
 

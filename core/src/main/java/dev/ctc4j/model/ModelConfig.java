@@ -18,7 +18,7 @@ import java.util.List;
  *       BiGRU layers, {@code hidden} = rnn_dim).
  * </ul>
  */
-@JsonIgnoreProperties(ignoreUnknown = false)
+@JsonIgnoreProperties(value = "quantization", ignoreUnknown = false) // read by dev.ctc4j.quant.Quantization
 public record ModelConfig(
     @JsonProperty("format_version") int formatVersion,
     @JsonProperty("architecture") String architecture,

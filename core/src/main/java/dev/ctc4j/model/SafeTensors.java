@@ -22,8 +22,8 @@ import java.util.Map;
 
 /**
  * The safetensors format (8-byte little-endian header size, JSON header, raw little-endian data),
- * float32 tensors only. Reading checks everything before trusting it: header size against the
- * file, JSON shape, dtype, shape x 4 bytes == the byte range, ranges inside the data and neither
+ * float32 tensors, and int8 ones for quantized models. Reading checks everything before trusting it: header size against the
+ * file, JSON shape, dtype, shape x element size == the byte range, ranges inside the data and neither
  * overlapping nor leaving gaps. Writing is atomic: a temporary file, fsync, rename, fsync of the folder.
  */
 public final class SafeTensors {
@@ -35,16 +35,54 @@ public final class SafeTensors {
   /** A named float32 array with its shape. */
   public record Entry(long[] shape, float[] values) {}
 
+  /** A named int8 array with its shape. */
+  public record Int8Entry(long[] shape, byte[] values) {}
+
+  /** A file's F32 and I8 tensors, each in file order. */
+  public record Contents(Map<String, Entry> floats, Map<String, Int8Entry> int8) {}
+
+  /** A tensor as the header describes it. */
+  public record Description(String name, String dtype, long[] shape) {}
+
+  private static final String F32 = "F32", I8 = "I8";
+
   /** Reads every F32 tensor; entries of other dtypes are rejected unless {@code skip} names them. */
   public static Map<String, Entry> read(Path file, java.util.function.Predicate<String> skip) throws IOException {
+    return read(file, skip, false).floats();
+  }
+
+  /** Reads every F32 and I8 tensor; entries of other dtypes are rejected unless {@code skip} names them. */
+  public static Contents readWithInt8(Path file, java.util.function.Predicate<String> skip) throws IOException {
+    return read(file, skip, true);
+  }
+
+  private static Contents read(Path file, java.util.function.Predicate<String> skip, boolean int8) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      Header header = header(ch, file, skip);
-      Map<String, Entry> out = new LinkedHashMap<>();
+      Header header = header(ch, file, skip, int8);
+      Map<String, Entry> floats = new LinkedHashMap<>();
+      Map<String, Int8Entry> bytes = new LinkedHashMap<>();
       for (Slot t : header.tensors()) {
-        out.put(t.name(), new Entry(t.shape(), values(ch, header.dataStart() + t.begin(), t.bytes())));
+        long at = header.dataStart() + t.begin();
+        if (t.dtype().equals(I8)) bytes.put(t.name(), new Int8Entry(t.shape(), int8Values(ch, at, t.bytes())));
+        else floats.put(t.name(), new Entry(t.shape(), values(ch, at, t.bytes())));
       }
-      return out;
+      return new Contents(floats, bytes);
     }
+  }
+
+  /** The F32 and I8 tensors of a file as its header describes them, checked as {@link #readWithInt8} checks them. */
+  public static List<Description> describeWithInt8(Path file, java.util.function.Predicate<String> skip)
+      throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return header(ch, file, skip, true).tensors().stream().map(t -> new Description(t.name(), t.dtype(), t.shape()))
+          .toList();
+    }
+  }
+
+  private static byte[] int8Values(FileChannel ch, long position, long bytes) throws IOException {
+    ByteBuffer data = ByteBuffer.allocate((int) bytes);
+    readFully(ch, data, position);
+    return data.array();
   }
 
   /** {@code bytes} of little-endian floats at {@code position}, read a MiB at a time (a tensor may pass 2 GiB). */
@@ -65,21 +103,22 @@ public final class SafeTensors {
    */
   public static long floatCount(Path file, java.util.function.Predicate<String> skip) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return header(ch, file, skip).tensors().stream().mapToLong(t -> t.bytes() / 4).sum();
+      return header(ch, file, skip, false).tensors().stream().mapToLong(t -> t.bytes() / 4).sum();
     }
   }
 
-  /** A tensor the header describes: its shape and its byte range in the data section. */
-  private record Slot(String name, long[] shape, long begin, long end) {
+  /** A tensor the header describes: its dtype, its shape and its byte range in the data section. */
+  private record Slot(String name, String dtype, long[] shape, long begin, long end) {
     long bytes() {
       return end - begin;
     }
   }
 
-  /** The F32 tensors not skipped, in header order, and where the data section starts. */
+  /** The F32 (and with int8, I8) tensors not skipped, in header order, and where the data section starts. */
   private record Header(List<Slot> tensors, long dataStart) {}
 
-  private static Header header(FileChannel ch, Path file, java.util.function.Predicate<String> skip) throws IOException {
+  private static Header header(FileChannel ch, Path file, java.util.function.Predicate<String> skip, boolean int8)
+      throws IOException {
     long size = ch.size();
     if (size < 8) throw bad(file, "shorter than the 8-byte header size");
     ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -117,17 +156,20 @@ public final class SafeTensors {
       }
       ranges.add(new long[] {begin, end});
       if (skip.test(name)) continue;
-      if (!dtype.asText().equals("F32")) throw bad(file, "tensor '" + name + "' is " + dtype.asText() + ", not F32");
-      tensors.add(new Slot(name, shape(file, name, shapeNode, end - begin), begin, end));
+      String type = dtype.asText();
+      if (!type.equals(F32) && !(int8 && type.equals(I8))) {
+        throw bad(file, "tensor '" + name + "' is " + type + ", not F32" + (int8 ? " or I8" : ""));
+      }
+      tensors.add(new Slot(name, type, shape(file, name, shapeNode, type.equals(I8) ? 1 : 4, end - begin), begin, end));
     }
     checkRanges(file, ranges, dataSize);
     return new Header(tensors, dataStart);
   }
 
   /** A tensor's shape, checked against the bytes its range holds. */
-  private static long[] shape(Path file, String name, JsonNode shapeNode, long rangeBytes) {
+  private static long[] shape(Path file, String name, JsonNode shapeNode, int elementSize, long rangeBytes) {
     long[] shape = new long[shapeNode.size()];
-    long bytes = 4;
+    long bytes = elementSize;
     for (int i = 0; i < shape.length; i++) {
       JsonNode d = shapeNode.get(i);
       if (!d.canConvertToLong() || d.asLong() < 0) throw bad(file, "tensor '" + name + "' has a bad shape " + shapeNode);
@@ -142,7 +184,7 @@ public final class SafeTensors {
       throw bad(file, "tensor '" + name + "' shape " + shapeNode + " needs " + bytes + " bytes, its range holds "
           + rangeBytes);
     }
-    if (bytes / 4 > Integer.MAX_VALUE - 8) throw bad(file, "tensor '" + name + "' is too large");
+    if (bytes / elementSize > Integer.MAX_VALUE - 8) throw bad(file, "tensor '" + name + "' is too large");
     return shape;
   }
 
@@ -160,17 +202,23 @@ public final class SafeTensors {
 
   /** Writes the tensors in order, atomically. */
   public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
+    write(file, tensors, Map.of(), metadata);
+  }
+
+  /** Writes the F32 tensors in order, then the I8 ones in order, atomically. */
+  public static void write(Path file, Map<String, Entry> floats, Map<String, Int8Entry> int8,
+      Map<String, String> metadata) throws IOException {
+    for (String name : int8.keySet()) {
+      if (floats.containsKey(name)) throw new InvalidInputException("tensor '" + name + "' given as both F32 and I8");
+    }
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) header.set("__metadata__", JSON.valueToTree(metadata));
     long offset = 0;
-    for (Map.Entry<String, Entry> e : tensors.entrySet()) {
-      ObjectNode t = header.putObject(e.getKey());
-      t.put("dtype", "F32");
-      var shape = t.putArray("shape");
-      for (long d : e.getValue().shape()) shape.add(d);
-      long bytes = 4L * e.getValue().values().length;
-      t.putArray("data_offsets").add(offset).add(offset + bytes);
-      offset += bytes;
+    for (Map.Entry<String, Entry> e : floats.entrySet()) {
+      offset = describe(header, e.getKey(), F32, e.getValue().shape(), 4L * e.getValue().values().length, offset);
+    }
+    for (Map.Entry<String, Int8Entry> e : int8.entrySet()) {
+      offset = describe(header, e.getKey(), I8, e.getValue().shape(), e.getValue().values().length, offset);
     }
     byte[] json = JSON.writeValueAsBytes(header);
     int padded = (json.length + 7) / 8 * 8; // the spec allows trailing spaces; keeps data 8-byte aligned
@@ -180,12 +228,23 @@ public final class SafeTensors {
     AtomicFiles.write(file, out -> {
       WritableByteChannel ch = Channels.newChannel(out);
       writeFully(ch, head.flip());
-      for (Entry e : tensors.values()) {
+      for (Entry e : floats.values()) {
         ByteBuffer data = ByteBuffer.allocate(4 * e.values().length).order(ByteOrder.LITTLE_ENDIAN);
         data.asFloatBuffer().put(e.values());
         writeFully(ch, data);
       }
+      for (Int8Entry e : int8.values()) writeFully(ch, ByteBuffer.wrap(e.values()));
     });
+  }
+
+  /** Adds a tensor's header entry at offset; returns the offset after it. */
+  private static long describe(ObjectNode header, String name, String dtype, long[] shape, long bytes, long offset) {
+    ObjectNode t = header.putObject(name);
+    t.put("dtype", dtype);
+    var dims = t.putArray("shape");
+    for (long d : shape) dims.add(d);
+    t.putArray("data_offsets").add(offset).add(offset + bytes);
+    return offset + bytes;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

@@ -2,21 +2,28 @@ package dev.ctc4j.nn;
 
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.bridge.QuantNative;
+import dev.ctc4j.quant.Int8Matrix;
+import dev.ctc4j.quant.Int8Weights;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.LongPointer;
 
 /**
  * Conv1d over [batch, channels, length] and Conv2d over [batch, channels, height, width], as
  * torch.nn.Conv1d/Conv2d (zero padding, stride, dilation, groups), via im2col and sgemm. A Conv1d
- * is the 2-D case with height 1; its weight keeps PyTorch's [out, in / groups, k] shape.
+ * is the 2-D case with height 1; its weight keeps PyTorch's [out, in / groups, k] shape. Quantized
+ * ({@link Quantizable}; one group only), inference runs on int8 weights [out, in * kh * kw] with each
+ * output position's receptive field quantized as one row.
  */
-public final class Convolution extends Layer {
+public final class Convolution extends Layer implements Quantizable {
   private final boolean twoD;
   private final int inChannels, outChannels, groups;
   private final int[] kernel, stride, padding, dilation; // (height, width)
   private final Parameter weight, bias;
+  private final Int8Weights int8;
   private Tensor input;
 
   private Convolution(Device device, boolean twoD, int inChannels, int outChannels, int[] kernel, int[] stride,
@@ -40,6 +47,9 @@ public final class Convolution extends Layer {
         : new long[] {outChannels, inChannels / groups, kernel[1]};
     this.weight = parameter("weight", device, Init.uniform(rng, outChannels * fanIn, bound), shape);
     this.bias = bias ? parameter("bias", device, Init.uniform(rng, outChannels, bound), outChannels) : null;
+    this.int8 = groups == 1
+        ? new Int8Weights(Map.of("weight", Int8Weights.Layout.of(outChannels, fanIn)))
+        : Int8Weights.none();
   }
 
   /** torch.nn.Conv2d; arrays are (height, width). */
@@ -58,6 +68,11 @@ public final class Convolution extends Layer {
 
   public Parameter weight() {
     return weight;
+  }
+
+  @Override
+  public Int8Weights int8Weights() {
+    return int8;
   }
 
   public Parameter bias() {
@@ -110,10 +125,16 @@ public final class Convolution extends Layer {
   public Tensor forward(Tensor x) {
     long[] hw = spatial(x);
     long[] out = outputSize(hw[0], hw[1]);
+    Int8Matrix w8 = int8.forInference("weight", isTraining(), x);
     Tensor y = twoD ? Ops.empty(x, x.dim(0), outChannels, out[0], out[1]) : Ops.empty(x, x.dim(0), outChannels, out[1]);
-    try (NnNative.Conv2d g = geometry(x.dim(0), hw[0], hw[1]).w(Ops.ptr(weight.value()))
-        .bias(bias == null ? null : Ops.ptr(bias.value()))) {
-      Ops.check(NnNative.ctc4j_nn_conv2d_forward(Ops.dev(x), g, Ops.ptr(x), Ops.ptr(y)), "convolution forward");
+    try (NnNative.Conv2d g = geometry(x.dim(0), hw[0], hw[1]).bias(bias == null ? null : Ops.ptr(bias.value()))) {
+      if (w8 != null) {
+        Ops.check(QuantNative.ctc4j_int8_conv2d_forward(g, w8.handle(), Ops.ptr(x), Ops.ptr(y)),
+            "int8 convolution forward");
+      } else {
+        Ops.check(NnNative.ctc4j_nn_conv2d_forward(Ops.dev(x), g.w(Ops.ptr(weight.value())), Ops.ptr(x), Ops.ptr(y)),
+            "convolution forward");
+      }
     } catch (RuntimeException e) {
       y.close();
       throw e;
@@ -139,5 +160,11 @@ public final class Convolution extends Layer {
   protected void clearCache() {
     super.clearCache();
     input = null;
+  }
+
+  @Override
+  public void close() {
+    super.close();
+    int8.close();
   }
 }

@@ -63,6 +63,21 @@ public abstract class Module implements AutoCloseable {
     return out;
   }
 
+  /**
+   * This module and every descendant by state_dict prefix: "" for this one, then "rnn.",
+   * "layers.0.attention.q_proj.", ... (a parameter's full name is its module's prefix + its own name).
+   */
+  public Map<String, Module> namedModules() {
+    Map<String, Module> out = new LinkedHashMap<>();
+    collectModules("", out);
+    return out;
+  }
+
+  private void collectModules(String prefix, Map<String, Module> out) {
+    out.put(prefix, this);
+    children.forEach((n, c) -> c.collectModules(prefix + n + ".", out));
+  }
+
   private void collect(String prefix, Map<String, Parameter> out, boolean withBuffers) {
     parameters.forEach((n, p) -> out.put(prefix + n, p));
     if (withBuffers) buffers.forEach((n, p) -> out.put(prefix + n, p));

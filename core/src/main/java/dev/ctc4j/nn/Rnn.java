@@ -3,13 +3,18 @@ package dev.ctc4j.nn;
 import dev.ctc4j.Ctc4j;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.bridge.NnNative;
+import dev.ctc4j.bridge.QuantNative;
+import dev.ctc4j.quant.Int8Matrix;
+import dev.ctc4j.quant.Int8Weights;
 import dev.ctc4j.tensor.DType;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
@@ -26,9 +31,11 @@ import org.bytedeco.javacpp.LongPointer;
  * there are zero, and the final state is the one after its last frame. Between layers the two
  * directions are concatenated (as PyTorch); the output can sum them instead (DeepSpeech2).
  * Initial and final states [layers * directions, N, hidden] are exposed for streaming. Optional
- * dropout between layers in training, as torch.nn.LSTM/GRU's dropout argument.
+ * dropout between layers in training, as torch.nn.LSTM/GRU's dropout argument. Quantized
+ * ({@link Quantizable}), a direction whose weight_ih and weight_hh both have int8 matrices runs its
+ * input projection (per frame) and each step's recurrent product (per utterance) in int8.
  */
-public final class Rnn extends Module {
+public final class Rnn extends Module implements Quantizable {
   public enum Cell {
     LSTM(NnNative.LSTM, 4),
     GRU(NnNative.GRU, 3);
@@ -76,6 +83,7 @@ public final class Rnn extends Module {
   private final int inputSize, hidden, layers, directions;
   private final boolean sumDirections;
   private final Parameter[][] wIh, wHh, bIh, bHh; // [layer][direction]
+  private final Int8Weights int8;
 
   private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's
   private final List<Tensor> workspaces = new ArrayList<>();
@@ -104,18 +112,32 @@ public final class Rnn extends Module {
     bHh = new Parameter[layers][directions];
     double bound = 1 / Math.sqrt(hidden);
     int g = cell.gates * hidden;
+    Map<String, Int8Weights.Layout> int8Layouts = new LinkedHashMap<>();
     for (int l = 0; l < layers; l++) {
       int in = l == 0 ? inputSize : hidden * directions;
       for (int d = 0; d < directions; d++) {
+        wIh[l][d] = parameter(weightName("ih", l, d), device, Init.uniform(rng, g * in, bound), g, in);
+        wHh[l][d] = parameter(weightName("hh", l, d), device, Init.uniform(rng, g * hidden, bound), g, hidden);
+        int8Layouts.put(weightName("ih", l, d), Int8Weights.Layout.of(g, in));
+        int8Layouts.put(weightName("hh", l, d), Int8Weights.Layout.of(g, hidden));
         String suffix = "_l" + l + (d == 1 ? "_reverse" : "");
-        wIh[l][d] = parameter("weight_ih" + suffix, device, Init.uniform(rng, g * in, bound), g, in);
-        wHh[l][d] = parameter("weight_hh" + suffix, device, Init.uniform(rng, g * hidden, bound), g, hidden);
         if (bias) {
           bIh[l][d] = parameter("bias_ih" + suffix, device, Init.uniform(rng, g, bound), g);
           bHh[l][d] = parameter("bias_hh" + suffix, device, Init.uniform(rng, g, bound), g);
         }
       }
     }
+    int8 = new Int8Weights(int8Layouts);
+  }
+
+  /** PyTorch's name of a weight: weight_ih_l0, weight_hh_l2_reverse, ... */
+  private static String weightName(String kind, int layer, int direction) {
+    return "weight_" + kind + "_l" + layer + (direction == 1 ? "_reverse" : "");
+  }
+
+  @Override
+  public Int8Weights int8Weights() {
+    return int8;
   }
 
   /**
@@ -160,6 +182,7 @@ public final class Rnn extends Module {
       if (cell == Cell.LSTM) Ops.requireShape(initial.c(), "Rnn initial c", stateShape);
     }
     boolean train = isTraining();
+    Int8Matrix[][][] int8ByDirection = int8Matrices(train, x);
     if (train) clearCache(); // inference writes nothing: a loaded model serves many threads
     Tensor hN = Ops.empty(x, stateShape);
     Tensor cN = cell == Cell.LSTM ? Ops.empty(x, stateShape) : null;
@@ -175,13 +198,18 @@ public final class Rnn extends Module {
         boolean concurrent = directionsSideBySide(batch);
         forEachDirection(concurrent, d -> {
           long at = (long) (layer * directions + d) * batch * hidden;
+          Int8Matrix[] w8 = int8ByDirection[layer][d];
           try (NnNative.Rnn rnn = NnNative.ctc4j_nn_default_rnn().cell(cell.nativeId).reverse(d)
               .one_thread(concurrent ? 1 : 0).steps(steps).batch(batch).input(in.dim(2)).hidden(hidden).lengths(len)
               .w_ih(Ops.ptr(wIh[layer][d].value())).w_hh(Ops.ptr(wHh[layer][d].value())).b_ih(bias(bIh[layer][d]))
               .b_hh(bias(bHh[layer][d])).y_stride((long) hidden * directions).workspace(Ops.ptr(ws[d]))) {
-            Ops.check(NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), rnn, Ops.ptr(in),
-                slice(initial == null ? null : initial.h(), at), slice(initial == null ? null : initial.c(), at),
-                Ops.ptr(out).position((long) d * hidden), slice(hN, at), slice(cN, at)), "Rnn forward");
+            FloatPointer h0 = slice(initial == null ? null : initial.h(), at);
+            FloatPointer c0 = slice(initial == null ? null : initial.c(), at);
+            FloatPointer yd = Ops.ptr(out).position((long) d * hidden);
+            Ops.check(w8 == null
+                ? NnNative.ctc4j_nn_rnn_forward(Ops.dev(x), rnn, Ops.ptr(in), h0, c0, yd, slice(hN, at), slice(cN, at))
+                : QuantNative.ctc4j_int8_rnn_forward(rnn, w8[0].handle(), w8[1].handle(), Ops.ptr(in), h0, c0, yd,
+                    slice(hN, at), slice(cN, at)), w8 == null ? "Rnn forward" : "int8 Rnn forward");
           }
         });
         if (train) layerInputs.add(layerInput);
@@ -247,6 +275,26 @@ public final class Rnn extends Module {
       }
     }
     return new Gradients(dOut, new State(dh0, dc0));
+  }
+
+  /**
+   * [layer][direction]: the int8 {w_ih, w_hh} a direction runs on, or null for float32 (both weights
+   * or neither are int8).
+   */
+  private Int8Matrix[][][] int8Matrices(boolean training, Tensor x) {
+    Int8Matrix[][][] out = new Int8Matrix[layers][directions][];
+    for (int l = 0; l < layers; l++) {
+      for (int d = 0; d < directions; d++) {
+        Int8Matrix ih = int8.forInference(weightName("ih", l, d), training, x);
+        Int8Matrix hh = int8.forInference(weightName("hh", l, d), training, x);
+        if ((ih == null) != (hh == null)) {
+          throw new IllegalStateException("Rnn layer " + l + " direction " + d
+              + ": int8 needs both weight_ih and weight_hh quantized");
+        }
+        out[l][d] = ih == null ? null : new Int8Matrix[] {ih, hh};
+      }
+    }
+    return out;
   }
 
   /**
@@ -340,5 +388,6 @@ public final class Rnn extends Module {
   public void close() {
     super.close();
     closeSpareWorkspaces();
+    int8.close();
   }
 }

@@ -22,7 +22,7 @@ import java.util.List;
  *       (the feature extractor's {@code do_normalize}), 16 kHz input.
  * </ul>
  */
-@JsonIgnoreProperties(ignoreUnknown = false)
+@JsonIgnoreProperties(value = "quantization", ignoreUnknown = false) // read by dev.ctc4j.quant.Quantization
 public record Wav2Vec2Config(
     @JsonProperty("format_version") int formatVersion,
     @JsonProperty("architecture") String architecture,

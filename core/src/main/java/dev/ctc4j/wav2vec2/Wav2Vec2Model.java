@@ -64,7 +64,7 @@ public final class Wav2Vec2Model extends Module {
     Checkpoint.requireWeightsOfSize(dir, () -> stateSize(config)); // before allocating what the config claims
     Wav2Vec2Model model = new Wav2Vec2Model(config, device, new SplittableRandom(0));
     try {
-      Checkpoint.loadWeights(model, dir.resolve(Checkpoint.WEIGHTS));
+      Checkpoint.loadModelWeights(model, dir);
       return model;
     } catch (IOException | RuntimeException e) {
       model.close();
