@@ -11,8 +11,10 @@ import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.onnx.OnnxExport;
 import dev.ctc4j.onnx.proto.Onnx.ModelProto;
+import dev.ctc4j.quant.Int8Quantizer;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.train.TrainConfig;
 import dev.ctc4j.wav2vec2.Wav2Vec2Config;
 import dev.ctc4j.wav2vec2.Wav2Vec2Model;
 import java.io.IOException;
@@ -37,30 +39,35 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * ctc4j against ONNX Runtime (CPU execution provider, all graph optimisations) running ctc4j's own
- * ONNX export of the same model and weights, on the same inputs: the embedded AN4 model's acoustic
- * forward pass on random normalised log-mel features (batch x seconds, 100 frames per second), and
- * wav2vec2 base (random weights, 32 classes) from the 10 s waveform to log-probabilities. Both run
- * {@code threads} threads (ORT intra-op threads, sequential execution; Ctc4j.setThreads).
+ * ctc4j in float32 and int8 against ONNX Runtime (CPU execution provider, all graph optimisations)
+ * running ctc4j's own ONNX export of the same model and weights, on the same inputs. Acoustic models
+ * (the embedded AN4 model with its real weights; DeepSpeech2 and ResCNN+BiGRU from their configs,
+ * random weights) take random normalised features, batch x seconds at 100 frames per second, or
+ * {@code chunk}: batch 1, 32 frames, a streaming step's size; wav2vec2 base (random weights, 32
+ * classes) goes from the 10 s waveform to log-probabilities. The int8 model is the float32 one
+ * through {@link Int8Quantizer}. Both libraries run {@code threads} threads (ORT intra-op threads,
+ * sequential execution; Ctc4j.setThreads).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class OnnxRuntimeBenchmark {
-  /** model:batch x seconds. */
-  @Param({"an4:1x10", "an4:16x4", "wav2vec2-base:1x10"})
+  /** model:batch x seconds, or model:chunk. */
+  @Param({"an4:1x10", "an4:16x4", "an4:chunk", "an4-deepspeech2:1x10", "an4-deepspeech2:chunk",
+      "an4-rescnn-bigru:1x10", "an4-rescnn-bigru:chunk", "wav2vec2-base:1x10"})
   public String input;
 
   @Param({"1"}) // 0 = all cores
   public int threads;
 
-  private AcousticModel an4;
-  private Wav2Vec2Model wav2vec2;
+  private static final int CHUNK_FRAMES = 32;
+
+  private AcousticModel acoustic, acousticInt8;
+  private Wav2Vec2Model wav2vec2, wav2vec2Int8;
   private Tensor features;
   private int[] frames;
   private float[] values;
-  private long[] shape, lengths;
-  private OrtEnvironment env;
+  private long[] shape;
   private OrtSession session;
   private String inputName, lengthsName;
   private OnnxTensor peerInput, peerLengths; // made once, as ctc4j's features tensor is
@@ -69,40 +76,10 @@ public class OnnxRuntimeBenchmark {
   public void setup() throws IOException, OrtException {
     int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     Ctc4j.setThreads(n);
-    String[] parts = input.split("[:x]");
-    int batch = Integer.parseInt(parts[1]), seconds = Integer.parseInt(parts[2]);
-    SplittableRandom rng = new SplittableRandom(7);
-    ModelProto proto;
-    if (parts[0].equals("an4")) {
-      Path dir = Path.of("models/an4");
-      MelConfig mel = SpeechModel.readFeatures(dir);
-      an4 = Checkpoint.load(dir, Device.CPU);
-      an4.train(false);
-      int steps = seconds * mel.sampleRate() / mel.hopLength() + 1; // centred frames
-      shape = new long[] {batch, mel.nMels(), steps};
-      values = gaussian(rng, batch * mel.nMels() * steps);
-      features = Tensor.of(Device.CPU, values, shape);
-      frames = new int[batch];
-      Arrays.fill(frames, steps);
-      proto = OnnxExport.of(an4, mel);
-      inputName = OnnxExport.FEATURES;
-      lengthsName = OnnxExport.FEATURE_LENGTHS;
-    } else {
-      List<String> labels = new ArrayList<>(List.of("<pad>", " "));
-      for (int i = 2; i < 32; i++) labels.add("c" + i);
-      Wav2Vec2Config config = Wav2Vec2Config.base(labels, 0);
-      wav2vec2 = Wav2Vec2Model.create(config, Device.CPU, 7);
-      int samples = seconds * config.sampleRate();
-      values = new float[samples];
-      for (int i = 0; i < samples; i++) values[i] = (float) ((rng.nextDouble() * 2 - 1) * 0.3);
-      shape = new long[] {1, samples};
-      frames = new int[] {samples};
-      proto = OnnxExport.of(wav2vec2);
-      inputName = OnnxExport.WAVEFORM;
-      lengthsName = OnnxExport.WAVEFORM_LENGTHS;
-    }
-    lengths = Arrays.stream(frames).asLongStream().toArray();
-    env = OrtEnvironment.getEnvironment();
+    String[] parts = input.split(":");
+    ModelProto proto = parts[0].equals("wav2vec2-base") ? setupWav2Vec2() : setupAcoustic(parts[0], parts[1]);
+    long[] lengths = Arrays.stream(frames).asLongStream().toArray();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(n);
       options.setInterOpNumThreads(1);
@@ -112,36 +89,92 @@ public class OnnxRuntimeBenchmark {
     }
     peerInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape);
     peerLengths = OnnxTensor.createTensor(env, LongBuffer.wrap(lengths), new long[] {lengths.length});
-    System.out.printf("%nmax |ctc4j - onnxruntime| log-probability: %.2e%n", maxDifference());
+    float[] peer = peerOutput();
+    System.out.printf("%nmax |ctc4j - onnxruntime| log-probability: %.2e; int8: %.2e%n",
+        maxDifference(ours(false), peer), maxDifference(ours(true), peer));
   }
 
-  /** Both sides compute the same function: their outputs differ only by float32 rounding. */
-  private double maxDifference() throws OrtException {
-    float[] ours = ours();
+  private ModelProto setupAcoustic(String name, String size) throws IOException {
+    MelConfig mel;
+    if (name.equals("an4")) {
+      Path dir = Path.of("models/an4");
+      mel = SpeechModel.readFeatures(dir);
+      acoustic = Checkpoint.load(dir, Device.CPU);
+      acousticInt8 = Int8Quantizer.quantize(Checkpoint.load(dir, Device.CPU));
+    } else {
+      TrainConfig train = TrainConfig.read(Path.of("configs", name + ".json"));
+      mel = train.features();
+      acoustic = AcousticModel.create(train.model(), Device.CPU, train.seed());
+      acousticInt8 = Int8Quantizer.quantize(AcousticModel.create(train.model(), Device.CPU, train.seed()));
+    }
+    acoustic.train(false);
+    acousticInt8.train(false);
+    int batch = 1, steps = CHUNK_FRAMES;
+    if (!size.equals("chunk")) {
+      String[] bs = size.split("x");
+      batch = Integer.parseInt(bs[0]);
+      steps = Integer.parseInt(bs[1]) * mel.sampleRate() / mel.hopLength() + 1; // centred frames
+    }
+    shape = new long[] {batch, mel.nMels(), steps};
+    values = gaussian(new SplittableRandom(7), batch * mel.nMels() * steps);
+    features = Tensor.of(Device.CPU, values, shape);
+    frames = new int[batch];
+    Arrays.fill(frames, steps);
+    inputName = OnnxExport.FEATURES;
+    lengthsName = OnnxExport.FEATURE_LENGTHS;
+    return OnnxExport.of(acoustic, mel);
+  }
+
+  private ModelProto setupWav2Vec2() {
+    List<String> labels = new ArrayList<>(List.of("<pad>", " "));
+    for (int i = 2; i < 32; i++) labels.add("c" + i);
+    Wav2Vec2Config config = Wav2Vec2Config.base(labels, 0);
+    wav2vec2 = Wav2Vec2Model.create(config, Device.CPU, 7);
+    wav2vec2Int8 = Int8Quantizer.quantize(Wav2Vec2Model.create(config, Device.CPU, 7));
+    int samples = 10 * config.sampleRate();
+    SplittableRandom rng = new SplittableRandom(7);
+    values = new float[samples];
+    for (int i = 0; i < samples; i++) values[i] = (float) ((rng.nextDouble() * 2 - 1) * 0.3);
+    shape = new long[] {1, samples};
+    frames = new int[] {samples};
+    inputName = OnnxExport.WAVEFORM;
+    lengthsName = OnnxExport.WAVEFORM_LENGTHS;
+    return OnnxExport.of(wav2vec2);
+  }
+
+  /** ONNX Runtime's log-probabilities [N, T', C], flattened in ctc4j's layout. */
+  private float[] peerOutput() throws OrtException {
     float[][][] theirs;
     try (OrtSession.Result r = runPeer()) {
       theirs = (float[][][]) r.get(0).getValue();
     }
     int n = theirs.length, t = theirs[0].length, c = theirs[0][0].length;
-    double max = 0;
+    float[] out = new float[n * t * c];
     for (int b = 0; b < n; b++) {
       for (int i = 0; i < t; i++) {
         for (int k = 0; k < c; k++) {
-          float mine = an4 != null ? ours[(i * n + b) * c + k] : ours[i * c + k]; // AN4: time-major [T', N, C]
-          max = Math.max(max, Math.abs(mine - theirs[b][i][k]));
+          int at = acoustic != null ? (i * n + b) * c + k : i * c + k; // acoustic models: time-major [T', N, C]
+          out[at] = theirs[b][i][k];
         }
       }
     }
+    return out;
+  }
+
+  /** float32 against float32 differ only by rounding; int8 against float32 by the quantization. */
+  private static double maxDifference(float[] ours, float[] theirs) {
+    double max = 0;
+    for (int i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - theirs[i]));
     return max;
   }
 
-  private float[] ours() {
-    if (an4 == null) {
-      try (Tensor logProbs = wav2vec2.logProbs(values)) {
+  private float[] ours(boolean int8) {
+    if (acoustic == null) {
+      try (Tensor logProbs = (int8 ? wav2vec2Int8 : wav2vec2).logProbs(values)) {
         return logProbs.toFloatArray();
       }
     }
-    try (AcousticModel.Output out = an4.forward(features, frames)) {
+    try (AcousticModel.Output out = (int8 ? acousticInt8 : acoustic).forward(features, frames)) {
       return out.logProbs().toFloatArray();
     }
   }
@@ -163,19 +196,32 @@ public class OnnxRuntimeBenchmark {
     peerInput.close();
     peerLengths.close();
     session.close();
-    if (an4 != null) an4.close();
-    if (wav2vec2 != null) wav2vec2.close();
-    if (features != null) features.close();
+    for (AutoCloseable c : new AutoCloseable[] {acoustic, acousticInt8, wav2vec2, wav2vec2Int8, features}) {
+      try {
+        if (c != null) c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @Benchmark
   public long ctc4jForward() {
-    if (an4 == null) {
-      try (Tensor logProbs = wav2vec2.logProbs(values)) {
+    return run(false);
+  }
+
+  @Benchmark
+  public long ctc4jInt8Forward() {
+    return run(true);
+  }
+
+  private long run(boolean int8) {
+    if (acoustic == null) {
+      try (Tensor logProbs = (int8 ? wav2vec2Int8 : wav2vec2).logProbs(values)) {
         return logProbs.numel();
       }
     }
-    try (AcousticModel.Output out = an4.forward(features, frames)) {
+    try (AcousticModel.Output out = (int8 ? acousticInt8 : acoustic).forward(features, frames)) {
       return out.logProbs().numel();
     }
   }
