@@ -5,6 +5,10 @@
 #include "common/fast_math.h"
 #include "cpu/rnn_kernel.h"
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {
 
@@ -42,6 +46,54 @@ void packed_block(int64_t k, const float* __restrict a, int64_t lda, const float
     for (int64_t l = 0; l < cols; ++l) c[i * ldc + l] += acc[i][l];
 }
 
+#if defined(__AVX2__)
+// matvec_add at 512 bits where the CPU has AVX-512F, chosen at run time as the int8 product picks
+// AVX-VNNI: at batch 1 this product is most of a GRU's time, and ONNX Runtime (MLAS) runs it on zmm.
+#define CTC4J_AVX512 __attribute__((target("avx512f")))
+
+bool has_avx512f() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
+// tail + the 16 lanes in order: a row's sum does not depend on whether it ran in a block.
+CTC4J_AVX512 inline float sum_lanes(__m512 acc, float tail) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, acc);
+  for (int l = 0; l < 16; ++l) tail += lanes[l];
+  return tail;
+}
+
+template <int R>
+CTC4J_AVX512 inline void matvec_rows_avx512(const float* __restrict w, int64_t rows, int64_t cols,
+                                            const float* __restrict x, int64_t batch, float* __restrict y) {
+  const int64_t full = cols - cols % 16;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* xb = x + b * cols;
+    __m512 acc[R];
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < full; k += 16) {
+      const __m512 xv = _mm512_loadu_ps(xb + k);
+#pragma GCC unroll 12
+      for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(_mm512_loadu_ps(w + i * cols + k), xv, acc[i]);
+    }
+    for (int i = 0; i < R; ++i) {
+      float tail = 0.0f;
+      for (int64_t k = full; k < cols; ++k) tail += w[i * cols + k] * xb[k];
+      y[b * rows + i] += sum_lanes(acc[i], tail);
+    }
+  }
+}
+
+CTC4J_AVX512 void matvec_add_avx512(const float* w, int64_t rows, int64_t cols, const float* x, int64_t batch,
+                                    float* y) {
+  int64_t r = 0;
+  for (; r + kRows <= rows; r += kRows) matvec_rows_avx512<kRows>(w + r * cols, rows, cols, x, batch, y + r);
+  for (; r < rows; ++r) matvec_rows_avx512<1>(w + r * cols, rows, cols, x, batch, y + r);
+}
+#endif
+
 }  // namespace
 
 void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* packed,
@@ -60,6 +112,9 @@ void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t ld
 
 void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x, int64_t batch,
                 float* __restrict y) {
+#if defined(__AVX2__)
+  if (has_avx512f()) return matvec_add_avx512(w, rows, cols, x, batch, y);
+#endif
   int64_t r = 0;
   for (; r + kRows <= rows; r += kRows) {  // the block of weight rows stays in L1 across the batch
     const float* wr = w + r * cols;
