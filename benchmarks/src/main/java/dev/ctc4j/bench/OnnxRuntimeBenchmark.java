@@ -169,14 +169,15 @@ public class OnnxRuntimeBenchmark {
   }
 
   private float[] ours(boolean int8) {
-    if (acoustic == null) {
-      try (Tensor logProbs = (int8 ? wav2vec2Int8 : wav2vec2).logProbs(values)) {
-        return logProbs.toFloatArray();
-      }
+    try (Tensor logProbs = logProbs(int8)) {
+      return logProbs.toFloatArray();
     }
-    try (AcousticModel.Output out = (int8 ? acousticInt8 : acoustic).forward(features, frames)) {
-      return out.logProbs().toFloatArray();
-    }
+  }
+
+  /** The forward pass of the float32 or int8 model; the caller closes the tensor. */
+  private Tensor logProbs(boolean int8) {
+    if (acoustic == null) return (int8 ? wav2vec2Int8 : wav2vec2).logProbs(values);
+    return (int8 ? acousticInt8 : acoustic).forward(features, frames).logProbs(); // Output owns only logProbs
   }
 
   private OrtSession.Result runPeer() throws OrtException {
@@ -216,13 +217,8 @@ public class OnnxRuntimeBenchmark {
   }
 
   private long run(boolean int8) {
-    if (acoustic == null) {
-      try (Tensor logProbs = (int8 ? wav2vec2Int8 : wav2vec2).logProbs(values)) {
-        return logProbs.numel();
-      }
-    }
-    try (AcousticModel.Output out = (int8 ? acousticInt8 : acoustic).forward(features, frames)) {
-      return out.logProbs().numel();
+    try (Tensor logProbs = logProbs(int8)) {
+      return logProbs.numel();
     }
   }
 
