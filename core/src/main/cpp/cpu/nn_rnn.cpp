@@ -25,23 +25,30 @@ using nn::gemm;
 
 namespace {
 
-// Up to this batch a step's recurrent product is a matrix-vector pass reading each block of weights
-// once for the whole batch; above it, a register-blocked product over weights packed once per call.
-// (OpenBLAS sgemm packs all of w_hh on every call: at batch 1 that was 60% of the time.)
+// Small batches run each step's recurrent product as a matrix-vector pass reading each block of
+// weights once for the whole batch; larger ones (from packed_layout().min_batch: batch 1 with
+// AVX-512) a register-blocked product over weights packed once per call. (OpenBLAS sgemm packs all
+// of w_hh on every call: at batch 1 that was 60% of the time.) Packing costs about as much as a few
+// steps, so a call of fewer steps at a batch the matrix-vector pass serves does without it.
 constexpr int64_t kMatvecBatch = 4;
+constexpr int64_t kPackSteps = 32;
+
+PackedLayout packed_layout() { return CTC4J_SIMD_DISPATCH(packed_layout)(); }
 
 // w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
-// for the transposed (backward) one. Null when no step can need it.
-const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_hh, bool transposed,
+// for the transposed (backward) one. Null when no step will use it.
+const float* pack_recurrent(int64_t batch, int64_t steps, int64_t G, int64_t H, const float* w_hh, bool transposed,
                             ScratchFrame& scratch) {
-  if (batch <= kMatvecBatch) return nullptr;
-  const int64_t k = transposed ? G : H, n = transposed ? H : G, panels = (n + kPackedPanel - 1) / kPackedPanel;
-  float* packed = scratch.take<float>(panels * k * kPackedPanel);
+  const PackedLayout layout = packed_layout();
+  if (batch < layout.min_batch || (batch <= kMatvecBatch && steps < kPackSteps)) return nullptr;
+  const int64_t k = transposed ? G : H, n = transposed ? H : G, width = layout.panel;
+  const int64_t panels = (n + width - 1) / width;
+  float* packed = scratch.take<float>(panels * k * width);
   parallel_for(panels, [&](int64_t p) {
     for (int64_t kk = 0; kk < k; ++kk) {
-      float* dst = packed + (p * k + kk) * kPackedPanel;
-      for (int64_t l = 0; l < kPackedPanel; ++l) {
-        const int64_t j = p * kPackedPanel + l;
+      float* dst = packed + (p * k + kk) * width;
+      for (int64_t l = 0; l < width; ++l) {
+        const int64_t j = p * width + l;
         dst[l] = j >= n ? 0.0f : transposed ? w_hh[kk * H + j] : w_hh[j * H + kk];
       }
     }
@@ -49,26 +56,32 @@ const float* pack_recurrent(int64_t batch, int64_t G, int64_t H, const float* w_
   return packed;
 }
 
-// out[b, :n] += in[b, :k] B for b < batch, with B packed by pack_recurrent; panels split over threads.
+// out[b, :n] += in[b, :k] B for b < batch, with B packed by pack_recurrent; about 96 columns of panels
+// per parallel task.
 void packed_product(int64_t batch, int64_t k, int64_t n, const float* in, const float* packed, float* out) {
-  const int64_t panels = (n + kPackedPanel - 1) / kPackedPanel, per_task = 4;
+  const int64_t width = packed_layout().panel, panels = (n + width - 1) / width;
+  const int64_t per_task = (96 + width - 1) / width;
   parallel_for((panels + per_task - 1) / per_task, [&](int64_t task) {
     CTC4J_SIMD_DISPATCH(gemm_packed_add)(batch, n, k, in, k, packed, task * per_task,
                                          std::min(panels, (task + 1) * per_task), out, n);
   });
 }
 
+bool use_packed(int64_t batch, const float* packed) {
+  return packed != nullptr && batch >= packed_layout().min_batch;
+}
+
 // out[b, :G] += in[b, :H] w_hh^T (forward) for every row b of the batch.
 void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, const float* packed,
                        float* out) {
-  if (batch > kMatvecBatch) return packed_product(batch, H, G, in, packed, out);
+  if (use_packed(batch, packed)) return packed_product(batch, H, G, in, packed, out);
   CTC4J_SIMD_DISPATCH(matvec_add)(w_hh, G, H, in, batch, out);
 }
 
 // out[b, :H] += in[b, :G] w_hh (backward).
 void recurrent_product_transposed(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh,
                                   const float* packed, float* out) {
-  if (batch > kMatvecBatch) return packed_product(batch, G, H, in, packed, out);
+  if (use_packed(batch, packed)) return packed_product(batch, G, H, in, packed, out);
   CTC4J_SIMD_DISPATCH(matvec_transposed_add)(w_hh, G, H, in, batch, out);
 }
 
@@ -154,7 +167,7 @@ void gru_step(const Rnn& r, int64_t t, int64_t active, const float* hh, const fl
 }
 
 // The float32 products: the input projection of all frames is one sgemm; each step's recurrent product
-// runs over w_hh, packed by pack_recurrent (null for small batches).
+// runs over w_hh, packed by pack_recurrent (null where the matrix-vector pass serves every step).
 RnnProducts float_products(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
                            const float* b_hh, const float* packed) {
   const int64_t G = r.gates(), H = r.hidden;
@@ -262,7 +275,7 @@ void backward(const Rnn& r, const float* x, const float* w_ih, const float* w_hh
   float* dh_active = dh_gates + r.rows() * G;  // [batch, G]: one frame's dH rows in state order
   float* dh = dh_active + r.batch * G;  // dh and dc in state order
   float* dc = dh + S;
-  const float* packed = pack_recurrent(r.batch, G, H, w_hh, true, scratch);
+  const float* packed = pack_recurrent(r.batch, r.steps, G, H, w_hh, true, scratch);
   if (dh_n != nullptr) r.to_state_order(dh_n, dh); else std::fill(dh, dh + S, 0.0f);
   if (dc_n != nullptr && r.lstm) r.to_state_order(dc_n, dc); else std::fill(dc, dc + S, 0.0f);
   for (int64_t s = r.steps - 1; s >= 0; --s) {
@@ -302,7 +315,7 @@ void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const
   const bool keep = workspace != nullptr;
   ScratchFrame scratch;  // the workspace of an inference pass, the packed recurrent weights
   float* ws = keep ? workspace : scratch.take<float>(Workspace::floats(r));
-  const float* packed = pack_recurrent(r.batch, r.gates(), r.hidden, w_hh, false, scratch);
+  const float* packed = pack_recurrent(r.batch, r.steps, r.gates(), r.hidden, w_hh, false, scratch);
   forward(r, float_products(r, x, w_ih, w_hh, b_ih, b_hh, packed), h0, c0, y, y_stride, h_n, c_n, ws, keep);
 }
 

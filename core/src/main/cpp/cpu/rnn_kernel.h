@@ -12,15 +12,20 @@ CTC4J_SIMD_DECLARE(void matvec_add(const float* w, int64_t rows, int64_t cols, c
 CTC4J_SIMD_DECLARE(void matvec_transposed_add(const float* w, int64_t rows, int64_t cols, const float* x,
                                               int64_t batch, float* y))
 
-// Output columns per panel of gemm_packed_add's B: three 8-lane vectors, a block of 4 rows x 24
-// columns being 12 accumulators.
+// How gemm_packed_add's B is laid out and from which batch it beats matvec_add: 24 columns per panel
+// (three 8-lane vectors, a block of 4 rows x 24 columns being 12 accumulators) from batch 5; with
+// AVX-512, 64 columns (four 16-lane vectors) from batch 1, since its broadcast-and-FMA pass streams
+// the panel once where matvec_add reads 12 rows side by side (768 x 256 at batch 1: 4.0 vs 7.6 us).
 namespace ctc4j {
-constexpr int64_t kPackedPanel = 24;
+struct PackedLayout {
+  int64_t panel, min_batch;
+};
 }
+CTC4J_SIMD_DECLARE(ctc4j::PackedLayout packed_layout())
 // c[i, j] += sum_k a[i, k] B[k, j] for rows i < m and the columns of panels [panel_begin, panel_end):
-// B [k, n] packed as panels [k, kPackedPanel] (zero past n), a [m, k] and c [m, n] row-major with
-// strides lda and ldc. For the per-step recurrent products of batches of a few rows, with the
-// weights packed once per call (a BLAS sgemm packs them again on every call).
+// B [k, n] packed as panels [k, packed_layout().panel] (zero past n), a [m, k] and c [m, n] row-major
+// with strides lda and ldc. For the per-step recurrent products, with the weights packed once per
+// call (a BLAS sgemm packs them again on every call). Each c[i, j] sums over k in order, whatever m.
 CTC4J_SIMD_DECLARE(void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                                         const float* packed, int64_t panel_begin, int64_t panel_end, float* c,
                                         int64_t ldc))

@@ -15,6 +15,7 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kRows = 12;  // weight rows per pass of matvec_add: x loaded once for all; 12 measured fastest
 constexpr int kCols = 64;  // output columns per pass of matvec_transposed_add: eight vector accumulators
+constexpr int64_t kPanel = 24;  // packed_layout().panel without AVX-512
 
 inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 inline float fast_tanh(float x) { return 2.0f / (1.0f + fast_exp(-2.0f * x)) - 1.0f; }
@@ -34,12 +35,12 @@ float dot(const float* a, const float* b, int64_t n) {
 template <int R>
 void packed_block(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict panel,
                   float* __restrict c, int64_t ldc, int64_t cols) {
-  float acc[R][kPackedPanel] = {};
+  float acc[R][kPanel] = {};
   for (int64_t kk = 0; kk < k; ++kk) {
-    const float* b = panel + kk * kPackedPanel;
+    const float* b = panel + kk * kPanel;
     for (int i = 0; i < R; ++i) {
       const float av = a[i * lda + kk];
-      for (int l = 0; l < kPackedPanel; ++l) acc[i][l] += av * b[l];
+      for (int l = 0; l < kPanel; ++l) acc[i][l] += av * b[l];
     }
   }
   for (int i = 0; i < R; ++i)
@@ -92,15 +93,79 @@ CTC4J_AVX512 void matvec_add_avx512(const float* w, int64_t rows, int64_t cols, 
   for (; r + kRows <= rows; r += kRows) matvec_rows_avx512<kRows>(w + r * cols, rows, cols, x, batch, y + r);
   for (; r < rows; ++r) matvec_rows_avx512<1>(w + r * cols, rows, cols, x, batch, y + r);
 }
+
+constexpr int64_t kWidePanel = 64;  // packed_layout().panel with AVX-512: four 16-lane vectors
+
+// packed_block at 512 bits: R rows x 64 columns are R * 4 accumulators, each b vector loaded once for
+// the R rows; the same per-element order over k as packed_block.
+template <int R>
+CTC4J_AVX512 void packed_block_avx512(int64_t k, const float* __restrict a, int64_t lda,
+                                      const float* __restrict panel, float* __restrict c, int64_t ldc, int64_t cols) {
+  __m512 acc[R][4];
+  for (int i = 0; i < R; ++i)
+    for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_setzero_ps();
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const float* b = panel + kk * kWidePanel;
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), b2 = _mm512_loadu_ps(b + 32),
+                 b3 = _mm512_loadu_ps(b + 48);
+    for (int i = 0; i < R; ++i) {
+      const __m512 av = _mm512_set1_ps(a[i * lda + kk]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+      acc[i][2] = _mm512_fmadd_ps(av, b2, acc[i][2]);
+      acc[i][3] = _mm512_fmadd_ps(av, b3, acc[i][3]);
+    }
+  }
+  for (int v = 0; v < 4; ++v) {
+    const int64_t left = cols - 16 * v;
+    if (left <= 0) break;
+    const __mmask16 mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    for (int i = 0; i < R; ++i) {
+      float* ci = c + i * ldc + 16 * v;
+      _mm512_mask_storeu_ps(ci, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ci), acc[i][v]));
+    }
+  }
+}
+
+CTC4J_AVX512 void gemm_packed_add_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                         const float* packed, int64_t panel_begin, int64_t panel_end, float* c,
+                                         int64_t ldc) {
+  for (int64_t p = panel_begin; p < panel_end; ++p) {
+    const float* panel = packed + p * k * kWidePanel;
+    const int64_t col = p * kWidePanel, cols = std::min(kWidePanel, n - col);
+    int64_t r = 0;
+    for (; r + 6 <= m; r += 6) packed_block_avx512<6>(k, a + r * lda, lda, panel, c + r * ldc + col, ldc, cols);
+    const float* ar = a + r * lda;
+    float* cr = c + r * ldc + col;
+    switch (m - r) {
+      case 5: packed_block_avx512<5>(k, ar, lda, panel, cr, ldc, cols); break;
+      case 4: packed_block_avx512<4>(k, ar, lda, panel, cr, ldc, cols); break;
+      case 3: packed_block_avx512<3>(k, ar, lda, panel, cr, ldc, cols); break;
+      case 2: packed_block_avx512<2>(k, ar, lda, panel, cr, ldc, cols); break;
+      case 1: packed_block_avx512<1>(k, ar, lda, panel, cr, ldc, cols); break;
+      default: break;
+    }
+  }
+}
 #endif
 
 }  // namespace
 
+PackedLayout packed_layout() {
+#if defined(__AVX2__)
+  if (has_avx512f()) return {kWidePanel, 1};
+#endif
+  return {kPanel, 5};
+}
+
 void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* packed,
                      int64_t panel_begin, int64_t panel_end, float* c, int64_t ldc) {
+#if defined(__AVX2__)
+  if (has_avx512f()) return gemm_packed_add_avx512(m, n, k, a, lda, packed, panel_begin, panel_end, c, ldc);
+#endif
   for (int64_t p = panel_begin; p < panel_end; ++p) {
-    const float* panel = packed + p * k * kPackedPanel;
-    const int64_t col = p * kPackedPanel, cols = std::min(kPackedPanel, n - col);
+    const float* panel = packed + p * k * kPanel;
+    const int64_t col = p * kPanel, cols = std::min(kPanel, n - col);
     int64_t r = 0;
     for (; r + 4 <= m; r += 4) packed_block<4>(k, a + r * lda, lda, panel, c + r * ldc + col, ldc, cols);
     float* cr = c + r * ldc + col;
