@@ -21,7 +21,7 @@ unsigned blocks_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>(
 
 __global__ void gelu_kernel(const float* x, const float* residual, float* y, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    y[i] = (residual != nullptr ? residual[i] : 0.0f) + gelu_erf(x[i]);
+    y[i] = (residual != nullptr ? residual[i] : 0.0f) + gelu(x[i]);
   }
 }
 
@@ -53,11 +53,11 @@ __global__ void group_stats_kernel(const float* x, int64_t steps, int64_t channe
 }
 
 __global__ void scale_shift_kernel(const float* x, int64_t n, int64_t channels, const float* scale,
-                                   const float* shift, int gelu, float* y) {
+                                   const float* shift, int apply_gelu, float* y) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t c = i % channels;
     const float v = x[i] * scale[c] + shift[c];
-    y[i] = gelu ? gelu_erf(v) : v;
+    y[i] = apply_gelu ? gelu(v) : v;
   }
 }
 

@@ -11,6 +11,7 @@
 #include "support/parallel.h"
 #include "support/scratch.h"
 #include "cpu/nn_layers.h"
+#include "cpu/transformer.h"
 #include "ctc4j/nn.h"
 
 namespace ctc4j::cpu {
@@ -504,11 +505,11 @@ void layer_norm_backward(const float* x, int64_t outer, int64_t features, int64_
 }
 
 void activation_forward(int kind, float lo, float hi, const float* x, float* y, int64_t n) {
+  if (kind == CTC4J_GELU) return gelu(x, nullptr, y, n);  // the vectorised kernel the transformer uses
   for_chunks(n, [&](int64_t s, int64_t e) {
     switch (kind) {
       case CTC4J_RELU: for (int64_t i = s; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
-      case CTC4J_HARDTANH: for (int64_t i = s; i < e; ++i) y[i] = hardtanh(x[i], lo, hi); break;
-      default: for (int64_t i = s; i < e; ++i) y[i] = gelu(x[i]);
+      default: for (int64_t i = s; i < e; ++i) y[i] = hardtanh(x[i], lo, hi);
     }
   });
 }

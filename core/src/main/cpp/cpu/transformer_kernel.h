@@ -26,5 +26,5 @@ CTC4J_SIMD_DECLARE(void attention_accumulate(const float* p, int64_t rows, int64
 // y = residual + GELU(x) (residual may be null); y may alias either input.
 CTC4J_SIMD_DECLARE(void gelu_add(const float* x, const float* residual, float* y, int64_t n))
 // One row of channels: y = x * scale + shift, then GELU when `gelu`; y may alias x.
-CTC4J_SIMD_DECLARE(void scale_shift(const float* x, const float* scale, const float* shift, int64_t n, bool gelu,
+CTC4J_SIMD_DECLARE(void scale_shift(const float* x, const float* scale, const float* shift, int64_t n, bool apply_gelu,
                                     float* y))

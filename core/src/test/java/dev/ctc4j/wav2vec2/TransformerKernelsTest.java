@@ -46,7 +46,9 @@ class TransformerKernelsTest {
               : new TensorOptional(Torch.doubles(TorchCheck.toDoubles(bias), out));
           Tensor y = torch.conv1d(tx, tw, tb, new long[] {stride}, new long[] {padding}, new long[] {1}, groups)
               .narrow(2, 0, outSteps).transpose(1, 2);
-          TorchCheck.assertClose(Torch.toDoubles(y), ours, TOL, "conv1d " + java.util.Arrays.toString(c));
+          // float32 accumulation noise grows with the square root of the dot product's length
+          double tol = TOL * Math.max(1, Math.sqrt(in / groups * kernel) / 8);
+          TorchCheck.assertClose(Torch.toDoubles(y), ours, tol, "conv1d " + java.util.Arrays.toString(c));
         }
       }
     }
