@@ -32,7 +32,7 @@ const char* ctc4j_version(void) { return CTC4J_VERSION; }
 
 uint64_t ctc4j_abi_fingerprint(void) { return abi_fingerprint(); }
 const char* ctc4j_last_error(void) { return last_error_message(); }
-const char* ctc4j_cpu_features(void) { return simd::has_avx2_fma() ? "avx2 fma" : "sse2"; }
+const char* ctc4j_cpu_features(void) { return simd::features_used(); }
 
 int ctc4j_set_num_threads(int threads) {
   return guarded([&] {

@@ -15,18 +15,16 @@ using namespace ctc4j;
 
 namespace {
 
-bool has_avx_vnni() { return simd::has_avx2_fma() && simd::avx2::has_avx_vnni(); }
-
 // The build of a kernel a caller asks for (ctc4j_int8_kernel); CTC4J_INT8_BEST: AVX-VNNI, else AVX2,
 // else generic, as this CPU has them.
 template <class Kernel>
 Kernel* chosen(int kernel, Kernel* generic, Kernel* avx2, Kernel* vnni) {
   require(kernel >= CTC4J_INT8_BEST && kernel <= CTC4J_INT8_AVX_VNNI, "unknown int8 kernel " + std::to_string(kernel));
   if (kernel == CTC4J_INT8_AVX2 && !simd::has_avx2_fma()) throw Error(CTC4J_UNAVAILABLE, "this CPU has no AVX2");
-  if (kernel == CTC4J_INT8_AVX_VNNI && !has_avx_vnni()) throw Error(CTC4J_UNAVAILABLE, "this CPU has no AVX-VNNI");
+  if (kernel == CTC4J_INT8_AVX_VNNI && !simd::has_avx_vnni()) throw Error(CTC4J_UNAVAILABLE, "this CPU has no AVX-VNNI");
   if (kernel == CTC4J_INT8_GENERIC) return generic;
   if (kernel == CTC4J_INT8_AVX2) return avx2;
-  if (kernel == CTC4J_INT8_AVX_VNNI || has_avx_vnni()) return vnni;
+  if (kernel == CTC4J_INT8_AVX_VNNI || simd::has_avx_vnni()) return vnni;
   return simd::has_avx2_fma() ? avx2 : generic;
 }
 

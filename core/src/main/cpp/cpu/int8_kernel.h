@@ -48,9 +48,8 @@ CTC4J_SIMD_DECLARE(void int8_gemm_exact(int64_t m, int64_t n, int64_t groups, co
                                         const int8_t* packed, int64_t panel_begin, int64_t panel_end, int32_t* c,
                                         int64_t ldc))
 
-// AVX-VNNI builds of the products (vpdpbusd), in the AVX2 build only; call them where has_avx_vnni().
+// AVX-VNNI builds of the products (vpdpbusd), in the AVX2 build only; call them where simd::has_avx_vnni().
 namespace ctc4j::simd::avx2 {
-bool has_avx_vnni();
 void int8_gemm_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
                     int64_t panel_begin, int64_t panel_end, const ctc4j::Int8Output& out);
 void int8_gemm_exact_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,

@@ -13,9 +13,9 @@ using Matrix = ctc4j_int8_matrix;
 
 // The product kernel of this CPU: AVX-VNNI, else AVX2, else generic.
 decltype(&simd::generic::int8_gemm) best_gemm() {
-  static const auto best = !simd::has_avx2_fma()       ? simd::generic::int8_gemm
-                            : simd::avx2::has_avx_vnni() ? simd::avx2::int8_gemm_vnni
-                                                         : simd::avx2::int8_gemm;
+  static const auto best = !simd::has_avx2_fma() ? simd::generic::int8_gemm
+                            : simd::has_avx_vnni() ? simd::avx2::int8_gemm_vnni
+                                                   : simd::avx2::int8_gemm;
   return best;
 }
 

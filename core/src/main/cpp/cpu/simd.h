@@ -1,9 +1,14 @@
-// Run-time choice between the kernels in cpu/simd/, compiled once generic and once for AVX2+FMA.
+// Run-time choice between the kernels in cpu/simd/, compiled once generic and once for AVX2+FMA. A few
+// AVX2-build kernels also carry AVX-512F and AVX-VNNI variants, chosen where the CPU has those.
 #pragma once
 
 namespace ctc4j::simd {
 
 bool has_avx2_fma();
+bool has_avx512f();   // and AVX2+FMA
+bool has_avx_vnni();  // and AVX2+FMA
+// The features the kernels use on this CPU, e.g. "avx2 fma avx512f avxvnni" (or "sse2").
+const char* features_used();
 
 }  // namespace ctc4j::simd
 

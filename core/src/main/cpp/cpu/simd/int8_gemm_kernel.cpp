@@ -245,11 +245,6 @@ void int8_gemm_exact(int64_t m, int64_t n, int64_t groups, const int8_t* a, int6
 }
 
 #if defined(__AVX2__)
-bool has_avx_vnni() {
-  static const bool yes = __builtin_cpu_supports("avxvnni");
-  return yes;
-}
-
 void int8_gemm_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
                     int64_t panel_begin, int64_t panel_end, const Int8Output& out) {
   gemm_dequantized<VnniBlocks>(m, n, groups, a, lda, packed, panel_begin, panel_end, out);

@@ -52,11 +52,6 @@ void packed_block(int64_t k, const float* __restrict a, int64_t lda, const float
 // AVX-VNNI: at batch 1 this product is most of a GRU's time, and ONNX Runtime (MLAS) runs it on zmm.
 #define CTC4J_AVX512 __attribute__((target("avx512f")))
 
-bool has_avx512f() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
-
 // tail + the 16 lanes in order: a row's sum does not depend on whether it ran in a block.
 CTC4J_AVX512 inline float sum_lanes(__m512 acc, float tail) {
   alignas(64) float lanes[16];

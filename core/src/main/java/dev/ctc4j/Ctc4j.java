@@ -11,7 +11,7 @@ public final class Ctc4j {
     return CoreNative.ctc4j_version().getString();
   }
 
-  /** SIMD features the CPU kernels use here, e.g. "avx2 fma" (or "sse2" on older CPUs). */
+  /** SIMD features the CPU kernels use here, e.g. "avx2 fma avx512f avxvnni" (or "sse2" on older CPUs). */
   public static String cpuFeatures() {
     return CoreNative.ctc4j_cpu_features().getString();
   }

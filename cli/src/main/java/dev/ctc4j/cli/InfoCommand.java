@@ -1,6 +1,7 @@
 package dev.ctc4j.cli;
 
 import dev.ctc4j.Ctc4j;
+import dev.ctc4j.nn.Blas;
 import dev.ctc4j.tensor.Device;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,6 +17,7 @@ final class InfoCommand implements Callable<Integer> {
     System.out.println("java: " + System.getProperty("java.version") + " (" + System.getProperty("os.arch") + ")");
     System.out.println("cpu features used: " + Ctc4j.cpuFeatures());
     System.out.println("cpu threads: " + Ctc4j.threads());
+    System.out.println("blas: " + Blas.describe());
     List<String> gpus = Device.cudaDeviceNames();
     if (gpus.isEmpty()) {
       System.out.println("cuda: none (" + Device.cudaStatus() + ")");

@@ -44,6 +44,7 @@ class MainTest {
     String text = Console.stdout(() -> assertEquals(0, Main.run("info")));
     assertTrue(text.contains("ctc4j "), text);
     assertTrue(text.contains("cpu features used: "), text);
+    assertTrue(text.contains("blas: OpenBLAS 0."), text);
     assertTrue(text.contains("cuda"), text);
   }
 
