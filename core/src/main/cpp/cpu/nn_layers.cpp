@@ -7,6 +7,7 @@
 
 #include "common/nn_math.h"
 #include "support/error.h"
+#include "cpu/conv_kernel.h"
 #include "cpu/nn_blas.h"
 #include "support/parallel.h"
 #include "support/scratch.h"
@@ -79,16 +80,31 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
 }
 
 // The general path: one im2col matrix [channels * kh * kw, out_h * out_w] per utterance.
+// c[m, n] = a[m, k] B with row kk of B at b + offsets[kk] (cpu/conv_kernel.h), column tiles over the pool.
+void conv_product(int64_t m, int64_t n, int64_t k, const float* a, const float* b, const int64_t* offsets, float* c,
+                  int64_t ldc) {
+  const int64_t tiles = (n + kConvTile - 1) / kConvTile;
+  const int64_t tasks = std::min<int64_t>(tiles, 4 * usable_threads());
+  if (tasks == 0) return;
+  const int64_t per_task = (tiles + tasks - 1) / tasks * kConvTile;
+  parallel_for(tasks, [&](int64_t t) {
+    const int64_t begin = t * per_task, end = std::min(n, begin + per_task);
+    if (begin < end) CTC4J_SIMD_DISPATCH(gemm_row_offsets)(m, k, a, k, b, offsets, begin, end, c, ldc);
+  });
+}
+
 void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, float* y) {
   ScratchFrame scratch;
   float* col = scratch.take<float>(g.channels * g.kh * g.kw * g.out_plane());
+  int64_t* offsets = scratch.take<int64_t>(g.patch());
+  for (int64_t kk = 0; kk < g.patch(); ++kk) offsets[kk] = kk * g.out_plane();
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     im2col(g, x + n * in_size, col);
     for (int64_t k = 0; k < g.groups; ++k) {
-      gemm(false, false, g.group_out(), g.out_plane(), g.patch(), 1.0f, w + k * g.group_out() * g.patch(),
-           g.patch(), col + k * g.patch() * g.out_plane(), g.out_plane(), 0.0f,
-           y + n * out_size + k * g.group_out() * g.out_plane(), g.out_plane());
+      conv_product(g.group_out(), g.out_plane(), g.patch(), w + k * g.group_out() * g.patch(),
+                   col + k * g.patch() * g.out_plane(), offsets, y + n * out_size + k * g.group_out() * g.out_plane(),
+                   g.out_plane());
     }
   }
 }
@@ -121,11 +137,11 @@ void conv_backward_im2col(const ConvGeometry& g, const float* x, const float* w,
 
 // Unit width stride: kernel column j reads the rows kernel column 0 reads, shifted j * dw along
 // the (zero-padded) width. So the column matrix needs one row per (channel, kernel row) instead of
-// im2col's kw, each laid over out_h rows of the padded width Wp, and the convolution is kw GEMMs
-// whose column operand starts j * dw further along those rows. Each output row is computed over
+// im2col's kw, each laid over out_h rows of the padded width Wp, and kernel column j reads those
+// rows j * dw further on (forward: in place; backward: kw GEMMs). Each output row is computed over
 // all Wp positions; the last dw * (kw - 1) of them are discarded (forward) or given a zero gradient
 // (backward). For DeepSpeech2's 21x11 conv this is 15 MB of columns per utterance instead of
-// im2col's 163 MB, so they are written once and packed by the BLAS from cache, not memory.
+// im2col's 163 MB, written once and read from cache, not memory.
 struct ShiftedColumns {
   int64_t padded_width;  // Wp: the input width with both paddings
   int64_t positions;     // out_h * Wp: the GEMMs' N
@@ -194,22 +210,23 @@ int64_t column_offset(const ConvGeometry& g, const ShiftedColumns& s, int64_t j,
   return k * s.rows * s.row_length + j * g.dw;
 }
 
+// One product per group over all kernel columns: row (r, j) of its column matrix is row r of the
+// shifted columns j * dw further on, read in place, and the weights are w as laid out.
 void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const ShiftedColumns s = shifted_columns(g);
+  const int64_t depth = s.rows * g.kw;  // = g.patch()
   ScratchFrame scratch;
   float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);
-  float* by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
   float* wide = scratch.take<float>(g.out_channels * s.positions);  // [out, out_h, Wp]
-  weights_by_column(g, s, w, by_column);
+  int64_t* offsets = scratch.take<int64_t>(depth);
+  for (int64_t r = 0; r < s.rows; ++r)
+    for (int64_t j = 0; j < g.kw; ++j) offsets[r * g.kw + j] = r * s.row_length + j * g.dw;
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     shifted_im2col(g, s, x + n * in_size, cols);
-    for (int64_t j = 0; j < g.kw; ++j) {
-      for (int64_t k = 0; k < g.groups; ++k) {
-        gemm(false, false, g.group_out(), s.positions, s.rows, 1.0f, column_weights(g, s, by_column, j, k), s.rows,
-             cols + column_offset(g, s, j, k), s.row_length, j == 0 ? 0.0f : 1.0f,
-             wide + k * g.group_out() * s.positions, s.positions);
-      }
+    for (int64_t k = 0; k < g.groups; ++k) {
+      conv_product(g.group_out(), s.positions, depth, w + k * g.group_out() * depth, cols + k * s.rows * s.row_length,
+                   offsets, wide + k * g.group_out() * s.positions, s.positions);
     }
     float* y_n = y + n * out_size;
     parallel_for(g.out_channels * g.out_h, [&](int64_t row) {

@@ -76,6 +76,20 @@ class LayersTest {
   }
 
   @Test
+  void conv2dWiderThanOneColumnTileAndDeeperThanOneBlock() {
+    SplittableRandom rng = Seeds.random("LayersTest.conv2dLarge");
+    // 13 output channels: two blocks of 6 rows and one of 1 (or 3 of 4 and one of 1 without AVX-512);
+    // depth 8 x 21 x 11 = 1848 spans two passes over kk; 750 (shifted) and 300 (im2col) columns leave tails
+    for (int sw : new int[] {1, 2}) {
+      try (Convolution layer = Convolution.conv2d(CPU, 8, 13, new int[] {21, 11}, new int[] {2, sw},
+          new int[] {10, 5}, new int[] {1, 1}, 1, true, rng)) {
+        check(layer, new long[] {1, 8, 30, 40}, rng, true, TOL, (x, p) -> torch.conv2d(x, p.get("weight"),
+            opt(p.get("bias")), new long[] {2, sw}, new long[] {10, 5}, new long[] {1, 1}, 1));
+      }
+    }
+  }
+
+  @Test
   void conv1d() {
     SplittableRandom rng = Seeds.random("LayersTest.conv1d");
     try (Convolution layer = Convolution.conv1d(CPU, 6, 4, 5, 2, 2, 1, 2, false, rng)) {

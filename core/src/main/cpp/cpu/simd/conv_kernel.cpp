@@ -1,0 +1,158 @@
+// The convolution product (cpu/conv_kernel.h): blocks of R weight rows x one column tile keep their
+// sums in registers over a block of kk; the tile's rows stay in L2 for the next block of weight rows.
+#include <algorithm>
+
+#include "cpu/conv_kernel.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
+namespace {
+
+// kk per pass over a tile: 1024 rows of 64 columns (256 KB) and 32 weight rows of them (128 KB) fit L2.
+constexpr int64_t kDepth = 1024;
+constexpr int kLanes = 16;  // columns per block without AVX-512: 6 rows x two 8-lane vectors fit 16 ymm
+
+// Eight floats as one value (one ymm in the AVX2 build, two xmm in the generic one).
+typedef float Vec8 __attribute__((vector_size(32)));
+
+// c[R, kLanes] (+)= a[R, k] B[k, col : col + kLanes]: 2R vector sums in registers over k.
+template <int R>
+void block(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict b, const int64_t* offsets,
+           int64_t col, float* __restrict c, int64_t ldc, bool add) {
+  Vec8 acc[R][2] = {};
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const float* row = b + offsets[kk] + col;
+    Vec8 b0, b1;  // unaligned loads (memcpy: no vector-returning helper, whose ABI differs per build)
+    __builtin_memcpy(&b0, row, sizeof b0);
+    __builtin_memcpy(&b1, row + 8, sizeof b1);
+    for (int i = 0; i < R; ++i) {
+      const float av = a[i * lda + kk];
+      acc[i][0] += av * b0;
+      acc[i][1] += av * b1;
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int l = 0; l < kLanes; ++l)
+      c[i * ldc + col + l] = (add ? c[i * ldc + col + l] : 0.0f) + acc[i][l / 8][l % 8];
+}
+
+// The last columns of a tile, fewer than kLanes: the same sums, scalar.
+template <int R>
+void tail_block(int64_t k, const float* a, int64_t lda, const float* b, const int64_t* offsets, int64_t col,
+                int64_t cols, float* c, int64_t ldc, bool add) {
+  for (int i = 0; i < R; ++i) {
+    for (int64_t l = 0; l < cols; ++l) {
+      float sum = 0.0f;
+      for (int64_t kk = 0; kk < k; ++kk) sum += a[i * lda + kk] * b[offsets[kk] + col + l];
+      c[i * ldc + col + l] = (add ? c[i * ldc + col + l] : 0.0f) + sum;
+    }
+  }
+}
+
+template <int R>
+void rows_block(int64_t k, const float* a, int64_t lda, const float* b, const int64_t* offsets, int64_t begin,
+                int64_t end, float* c, int64_t ldc, bool add) {
+  int64_t col = begin;
+  for (; col + kLanes <= end; col += kLanes) block<R>(k, a, lda, b, offsets, col, c, ldc, add);
+  if (col < end) tail_block<R>(k, a, lda, b, offsets, col, end - col, c, ldc, add);
+}
+
+#if defined(__AVX2__)
+#define CTC4J_AVX512 __attribute__((target("avx512f")))
+
+// The same at 512 bits: R rows x 64 columns in four zmm accumulators each, the tail's loads masked.
+template <int R>
+CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict b,
+                               const int64_t* offsets, int64_t col, int64_t cols, float* __restrict c, int64_t ldc,
+                               bool add) {
+  auto lanes = [cols](int v) {
+    const int64_t left = std::clamp<int64_t>(cols - 16 * v, 0, 16);
+    return left == 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+  };
+  const __mmask16 m0 = lanes(0), m1 = lanes(1), m2 = lanes(2), m3 = lanes(3);
+  __m512 acc[R][4];
+  for (int i = 0; i < R; ++i)
+    for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_setzero_ps();
+  const float* base = b + col;
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const float* row = base + offsets[kk];
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, row), b1 = _mm512_maskz_loadu_ps(m1, row + 16),
+                 b2 = _mm512_maskz_loadu_ps(m2, row + 32), b3 = _mm512_maskz_loadu_ps(m3, row + 48);
+    const float* ak = a + kk;
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      const __m512 av = _mm512_set1_ps(ak[i * lda]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+      acc[i][2] = _mm512_fmadd_ps(av, b2, acc[i][2]);
+      acc[i][3] = _mm512_fmadd_ps(av, b3, acc[i][3]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < 4; ++v) {
+    const __mmask16 mask = lanes(v);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      float* ci = c + i * ldc + col + 16 * v;
+      const __m512 sum = add ? _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ci), acc[i][v]) : acc[i][v];
+      _mm512_mask_storeu_ps(ci, mask, sum);
+    }
+  }
+}
+
+template <int R>
+CTC4J_AVX512 void rows_block_avx512(int64_t k, const float* a, int64_t lda, const float* b, const int64_t* offsets,
+                                    int64_t begin, int64_t end, float* c, int64_t ldc, bool add) {
+  for (int64_t col = begin; col < end; col += kConvTile)
+    block_avx512<R>(k, a, lda, b, offsets, col, std::min(kConvTile, end - col), c, ldc, add);
+}
+#endif
+
+// Weight rows in blocks of 6 (24 zmm or 12 ymm accumulators), the last block narrower.
+template <class Block>
+void over_rows(int64_t m, Block&& run) {
+  int64_t r = 0;
+  for (; r + 6 <= m; r += 6) run(std::integral_constant<int, 6>{}, r);
+  switch (m - r) {
+    case 5: run(std::integral_constant<int, 5>{}, r); break;
+    case 4: run(std::integral_constant<int, 4>{}, r); break;
+    case 3: run(std::integral_constant<int, 3>{}, r); break;
+    case 2: run(std::integral_constant<int, 2>{}, r); break;
+    case 1: run(std::integral_constant<int, 1>{}, r); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+void gemm_row_offsets(int64_t m, int64_t k, const float* a, int64_t lda, const float* b, const int64_t* offsets,
+                      int64_t col_begin, int64_t col_end, float* c, int64_t ldc) {
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc + col_begin, c + i * ldc + col_end, 0.0f);
+    return;
+  }
+  for (int64_t tile = col_begin; tile < col_end; tile += kConvTile) {
+    const int64_t tile_end = std::min(col_end, tile + kConvTile);
+    for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
+      const int64_t depth = std::min(kDepth, k - k0);
+      const bool add = k0 > 0;
+#if defined(__AVX2__)
+      if (has_avx512f()) {
+        over_rows(m, [&](auto rows, int64_t r) {
+          rows_block_avx512<rows()>(depth, a + r * lda + k0, lda, b, offsets + k0, tile, tile_end, c + r * ldc, ldc,
+                                    add);
+        });
+        continue;
+      }
+#endif
+      over_rows(m, [&](auto rows, int64_t r) {
+        rows_block<rows()>(depth, a + r * lda + k0, lda, b, offsets + k0, tile, tile_end, c + r * ldc, ldc, add);
+      });
+    }
+  }
+}
+
+}  // namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE
