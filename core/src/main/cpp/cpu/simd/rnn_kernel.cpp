@@ -101,6 +101,10 @@ CTC4J_AVX512 void packed_block_avx512(int64_t k, const float* __restrict a, int6
     for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_setzero_ps();
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* b = panel + kk * kWidePanel;
+    // 16 rows (4 KB) ahead: with the weights in L3 (DeepSpeech2's 3 MB per direction) the hardware
+    // prefetcher alone left ~10% of a layer's time waiting on them; in L2 it changes nothing
+    const char* ahead = reinterpret_cast<const char*>(b + 16 * kWidePanel);
+    for (int line = 0; line < 4; ++line) _mm_prefetch(ahead + 64 * line, _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), b2 = _mm512_loadu_ps(b + 32),
                  b3 = _mm512_loadu_ps(b + 48);
     for (int i = 0; i < R; ++i) {
