@@ -4,6 +4,7 @@ import dev.ctc4j.decode.BeamSearchDecoder;
 import dev.ctc4j.decode.BeamSearchOptions;
 import dev.ctc4j.decode.EmissionKind;
 import dev.ctc4j.decode.Labels;
+import dev.ctc4j.decode.ReferencePrefixBeamSearch;
 import dev.ctc4j.lm.NgramLanguageModel;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -38,7 +39,7 @@ public class DecodeBenchmark {
   private float[][] emissions;
   private NgramLanguageModel model;
   private BeamSearchDecoder decoder;
-  private DecodeReferenceSearch reference;
+  private ReferencePrefixBeamSearch reference;
 
   @Setup
   public void setup() {
@@ -51,7 +52,7 @@ public class DecodeBenchmark {
       options.lm(model, 0.5, 1.0);
     }
     decoder = new BeamSearchDecoder(labels, options.build(), 0.02);
-    reference = new DecodeReferenceSearch(labels, beam, model, 0.5, 1.0);
+    reference = new ReferencePrefixBeamSearch(labels, beam, 0, Double.NEGATIVE_INFINITY, 0, model, 0.5, 1.0); // no pruning
   }
 
   /** Log-softmax rows where one class (blank 60% of the time) stands out by about 5 nats. */
@@ -77,7 +78,7 @@ public class DecodeBenchmark {
 
   @Benchmark
   public Object javaDictionary() {
-    return reference.decode(emissions);
+    return reference.decode(emissions).text();
   }
 
   @TearDown

@@ -9,13 +9,13 @@ import java.util.Map;
 
 /**
  * The CTC prefix beam search written plainly: prefixes are strings in a dictionary, the word LM is
- * rescored from the text. The oracle for random cases (and the benchmarks' peer, which keeps a copy).
+ * rescored from the text. The oracle for random cases, and DecodeBenchmark's peer (from this test-jar).
  * Same semantics as the native decoder: blank/non-blank probabilities per prefix, top-k and
  * threshold token pruning, blank-frame skipping, LM at word ends with alpha and beta, the partial
  * word and &lt;/s&gt; scored at the end.
  */
-final class ReferencePrefixBeamSearch {
-  record Result(String text, double score, double acoustic, double margin) {}
+public final class ReferencePrefixBeamSearch {
+  public record Result(String text, double score, double acoustic, double margin) {}
 
   private final Labels labels;
   private final int beam;
@@ -26,9 +26,12 @@ final class ReferencePrefixBeamSearch {
   private final double alpha;
   private final double beta;
   private final Map<String, Double> lmCache = new HashMap<>();
+  private static final double OOV_LOG10 = -10; // a word outside a vocabulary without <unk>
+  private final boolean hasUnk;
   double smallestMargin = Double.POSITIVE_INFINITY; // closest call at a beam cut-off
 
-  ReferencePrefixBeamSearch(Labels labels, int beam, int topK, double minLogProb, double blankSkip,
+  /** topK 0 keeps every token, minLogProb -inf and blankSkip 0 (or more) prune nothing. */
+  public ReferencePrefixBeamSearch(Labels labels, int beam, int topK, double minLogProb, double blankSkip,
       NgramLanguageModel lm, double alpha, double beta) {
     this.labels = labels;
     this.beam = beam;
@@ -38,9 +41,10 @@ final class ReferencePrefixBeamSearch {
     this.lm = lm;
     this.alpha = alpha;
     this.beta = beta;
+    this.hasUnk = lm != null && lm.wordId("<unk>") >= 0;
   }
 
-  Result decode(float[][] lp) {
+  public Result decode(float[][] lp) {
     int blank = labels.blank();
     Map<String, double[]> beams = new HashMap<>(); // prefix (one char per token) -> {ln P blank, ln P token}
     beams.put("", new double[] {0, Double.NEGATIVE_INFINITY});
@@ -66,12 +70,14 @@ final class ReferencePrefixBeamSearch {
           }
         }
       }
+      Map<String, Double> scores = new HashMap<>(); // each prefix scored once per frame
+      for (var e : next.entrySet()) scores.put(e.getKey(), score(e.getKey(), e.getValue(), false));
       List<Map.Entry<String, double[]>> ranked = new ArrayList<>(next.entrySet());
-      ranked.removeIf(e -> score(e.getKey(), e.getValue(), false) == Double.NEGATIVE_INFINITY);
-      ranked.sort((a, b) -> Double.compare(score(b.getKey(), b.getValue(), false), score(a.getKey(), a.getValue(), false)));
+      ranked.removeIf(e -> scores.get(e.getKey()) == Double.NEGATIVE_INFINITY);
+      ranked.sort((a, b) -> Double.compare(scores.get(b.getKey()), scores.get(a.getKey())));
       if (ranked.size() > beam) {
-        smallestMargin = Math.min(smallestMargin, score(ranked.get(beam - 1).getKey(), ranked.get(beam - 1).getValue(), false)
-            - score(ranked.get(beam).getKey(), ranked.get(beam).getValue(), false));
+        smallestMargin = Math.min(smallestMargin, scores.get(ranked.get(beam - 1).getKey())
+            - scores.get(ranked.get(beam).getKey()));
       }
       beams = new HashMap<>();
       for (var e : ranked.subList(0, Math.min(beam, ranked.size()))) beams.put(e.getKey(), e.getValue());
@@ -94,6 +100,10 @@ final class ReferencePrefixBeamSearch {
   }
 
   private int[] tokens(float[] row) {
+    if (topK <= 0 && minLogProb == Double.NEGATIVE_INFINITY) { // no pruning: every token, no ranking needed
+      return java.util.stream.IntStream.range(0, row.length)
+          .filter(c -> c != labels.blank() && row[c] != Float.NEGATIVE_INFINITY).toArray();
+    }
     Integer[] order = new Integer[row.length];
     for (int c = 0; c < row.length; c++) order[c] = c;
     Arrays.sort(order, (a, b) -> Float.compare(row[b], row[a]));
@@ -119,7 +129,8 @@ final class ReferencePrefixBeamSearch {
       double log10 = 0;
       for (String w : words) {
         context.add(w);
-        log10 += lm.log10Prob(context.toArray(String[]::new));
+        boolean unscored = lm.wordId(w) < 0 && !hasUnk; // the native decoder's oov_log10 (common/ngram.h)
+        log10 += unscored ? OOV_LOG10 : lm.log10Prob(context.toArray(String[]::new));
       }
       if (end) {
         context.add("</s>");
