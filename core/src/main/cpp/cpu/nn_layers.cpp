@@ -79,7 +79,6 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
   });
 }
 
-// The general path: one im2col matrix [channels * kh * kw, out_h * out_w] per utterance.
 // c[m, n] = a[m, k] B with row kk of B at b + offsets[kk] (cpu/conv_kernel.h), column tiles over the pool.
 void conv_product(int64_t m, int64_t n, int64_t k, const float* a, const float* b, const int64_t* offsets, float* c,
                   int64_t ldc) {
@@ -93,6 +92,7 @@ void conv_product(int64_t m, int64_t n, int64_t k, const float* a, const float* 
   });
 }
 
+// The general path: one im2col matrix [channels * kh * kw, out_h * out_w] per utterance.
 void conv_forward_im2col(const ConvGeometry& g, const float* x, const float* w, float* y) {
   ScratchFrame scratch;
   float* col = scratch.take<float>(g.channels * g.kh * g.kw * g.out_plane());
@@ -214,19 +214,18 @@ int64_t column_offset(const ConvGeometry& g, const ShiftedColumns& s, int64_t j,
 // shifted columns j * dw further on, read in place, and the weights are w as laid out.
 void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const ShiftedColumns s = shifted_columns(g);
-  const int64_t depth = s.rows * g.kw;  // = g.patch()
   ScratchFrame scratch;
   float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);
   float* wide = scratch.take<float>(g.out_channels * s.positions);  // [out, out_h, Wp]
-  int64_t* offsets = scratch.take<int64_t>(depth);
+  int64_t* offsets = scratch.take<int64_t>(g.patch());  // patch = rows * kw
   for (int64_t r = 0; r < s.rows; ++r)
     for (int64_t j = 0; j < g.kw; ++j) offsets[r * g.kw + j] = r * s.row_length + j * g.dw;
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     shifted_im2col(g, s, x + n * in_size, cols);
     for (int64_t k = 0; k < g.groups; ++k) {
-      conv_product(g.group_out(), s.positions, depth, w + k * g.group_out() * depth, cols + k * s.rows * s.row_length,
-                   offsets, wide + k * g.group_out() * s.positions, s.positions);
+      conv_product(g.group_out(), s.positions, g.patch(), w + k * g.group_out() * g.patch(),
+                   cols + k * s.rows * s.row_length, offsets, wide + k * g.group_out() * s.positions, s.positions);
     }
     float* y_n = y + n * out_size;
     parallel_for(g.out_channels * g.out_h, [&](int64_t row) {

@@ -103,12 +103,6 @@ CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda
   }
 }
 
-template <int R>
-CTC4J_AVX512 void rows_block_avx512(int64_t k, const float* a, int64_t lda, const float* b, const int64_t* offsets,
-                                    int64_t begin, int64_t end, float* c, int64_t ldc, bool add) {
-  for (int64_t col = begin; col < end; col += kConvTile)
-    block_avx512<R>(k, a, lda, b, offsets, col, std::min(kConvTile, end - col), c, ldc, add);
-}
 #endif
 
 // Weight rows in blocks of 6 (24 zmm or 12 ymm accumulators), the last block narrower.
@@ -142,8 +136,8 @@ void gemm_row_offsets(int64_t m, int64_t k, const float* a, int64_t lda, const f
 #if defined(__AVX2__)
       if (has_avx512f()) {
         over_rows(m, [&](auto rows, int64_t r) {
-          rows_block_avx512<rows()>(depth, a + r * lda + k0, lda, b, offsets + k0, tile, tile_end, c + r * ldc, ldc,
-                                    add);
+          block_avx512<rows()>(depth, a + r * lda + k0, lda, b, offsets + k0, tile, tile_end - tile, c + r * ldc, ldc,
+                               add);
         });
         continue;
       }
