@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The CTC prefix beam search written plainly: prefixes are strings in a dictionary, the word LM is
@@ -99,17 +100,13 @@ public final class ReferencePrefixBeamSearch {
     return new Result(text(best), bestScore, CtcOracle.logAdd(s[0], s[1]), bestScore - second);
   }
 
+  /** The tokens extended from this frame: above the threshold, and ranked only where top-k needs it. */
   private int[] tokens(float[] row) {
-    if (topK <= 0 && minLogProb == Double.NEGATIVE_INFINITY) { // no pruning: every token, no ranking needed
-      return java.util.stream.IntStream.range(0, row.length)
-          .filter(c -> c != labels.blank() && row[c] != Float.NEGATIVE_INFINITY).toArray();
-    }
-    Integer[] order = new Integer[row.length];
-    for (int c = 0; c < row.length; c++) order[c] = c;
-    Arrays.sort(order, (a, b) -> Float.compare(row[b], row[a]));
-    return Arrays.stream(order)
-        .filter(c -> c != labels.blank() && row[c] >= minLogProb && row[c] != Float.NEGATIVE_INFINITY)
-        .limit(topK > 0 ? topK : row.length).mapToInt(Integer::intValue).toArray();
+    IntStream kept = IntStream.range(0, row.length)
+        .filter(c -> c != labels.blank() && row[c] >= minLogProb && row[c] != Float.NEGATIVE_INFINITY);
+    if (topK <= 0) return kept.toArray();
+    return kept.boxed().sorted((a, b) -> Float.compare(row[b], row[a])).limit(topK).mapToInt(Integer::intValue)
+        .toArray();
   }
 
   private double score(String prefix, double[] s, boolean end) {
