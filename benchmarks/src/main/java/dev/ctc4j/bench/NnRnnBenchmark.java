@@ -111,7 +111,7 @@ public class NnRnnBenchmark {
   @Benchmark
   public float ctc4jTraining() {
     rnn.train(true);
-    try (Rnn.Output o = rnn.forward(x, lengths, null); Rnn.Gradients g = rnn.backward(dy, null)) {
+    try (Rnn.Trace t = rnn.trace(x, lengths, null); Rnn.Output o = t.output(); Rnn.Gradients g = t.backward(dy, null)) {
       rnn.zeroGrad();
       return g.dx().numel();
     }

@@ -158,10 +158,10 @@ public class TrainStepBenchmark {
     model.setStep(step++);
     params.forEach(Parameter::zeroGrad);
     double loss;
-    try (AcousticModel.Output out = model.forward(features.values(), frames);
-        CtcResult result = ctc.lossAndGradient(out.logProbs(), outLengths, targets)) {
+    try (AcousticModel.TrainingPass pass = model.trainingForward(features.values(), frames);
+        CtcResult result = ctc.lossAndGradient(pass.output().logProbs(), outLengths, targets)) {
       loss = result.loss();
-      model.backward(result.gradient());
+      pass.backward(result.gradient());
     }
     Optimizer.clipGradNorm(params, maxGradNorm);
     optimizer.step(lr);

@@ -1,8 +1,9 @@
 package dev.ctc4j.model;
 
 import dev.ctc4j.InvalidInputException;
-import dev.ctc4j.nn.Composite;
+import dev.ctc4j.nn.Module;
 import dev.ctc4j.nn.Ops;
+import dev.ctc4j.nn.Tape;
 import dev.ctc4j.tensor.Tensor;
 import java.util.SplittableRandom;
 
@@ -11,11 +12,11 @@ import java.util.SplittableRandom;
  * per-utterance frame counts in, log-probabilities [T', N, classes] (time-major, as CTC losses take
  * them) and output frame counts out. Inference (train(false)) is thread-safe on a loaded model.
  *
- * <p>Training: {@code forward} in training mode records its steps (see {@link Composite});
- * {@link #backward} then adds every parameter's gradient and frees what the forward pass cached.
- * Call {@link #setStep} once per optimiser step so dropout masks are reproducible on resume.
+ * <p>Training: {@link #trainingForward} returns the pass with what its backward needs (a {@link Tape});
+ * {@link TrainingPass#backward} adds every parameter's gradient. Call {@link #setStep} once per
+ * optimiser step so dropout masks are reproducible on resume.
  */
-public abstract class AcousticModel extends Composite {
+public abstract class AcousticModel extends Module {
   /** logProbs [T', N, classes]; lengths: valid output frames per utterance. */
   public record Output(Tensor logProbs, int[] lengths) implements AutoCloseable {
     @Override
@@ -24,8 +25,44 @@ public abstract class AcousticModel extends Composite {
     }
   }
 
+  /**
+   * A training forward pass: its output and its tape. {@link #backward} runs once; close() frees the
+   * output and whatever the tape still holds. One thread; passes of one model run one at a time.
+   */
+  public static final class TrainingPass implements AutoCloseable {
+    private final Output output;
+    private final Tape tape;
+
+    private TrainingPass(Output output, Tape tape) {
+      this.output = output;
+      this.tape = tape;
+    }
+
+    public Output output() {
+      return output;
+    }
+
+    /**
+     * Back-propagates the gradient of the loss w.r.t. this pass's log-probabilities (the caller keeps
+     * it; padded frames' gradient should be zero), adding into every parameter's {@code grad()}, and
+     * frees what the pass kept for it.
+     */
+    public void backward(Tensor gradLogProbs) {
+      Ops.requireShape(gradLogProbs, "gradient of the log-probabilities", output.logProbs().shape());
+      try (Tensor unused = tape.backward(gradLogProbs)) {
+        // The gradient of the features is not needed.
+      }
+    }
+
+    @Override
+    public void close() {
+      try (tape) {
+        output.close();
+      }
+    }
+  }
+
   private final ModelConfig config;
-  private long[] outputShape; // of the last training forward pass
 
   protected AcousticModel(ModelConfig config) {
     this.config = config;
@@ -58,44 +95,38 @@ public abstract class AcousticModel extends Composite {
 
   /**
    * Log-probabilities of features [N, n_features, T] (frames past lengths[b] are ignored; the
-   * caller keeps the tensor). In training mode the pass is kept for {@link #backward}.
+   * caller keeps the tensor). Records nothing for a backward, so it is thread-safe in inference mode.
    */
   public final Output forward(Tensor features, int[] lengths) {
     checkInput(features, lengths);
-    boolean training = isTraining();
-    if (training) clearCache(); // inference writes nothing: a loaded model serves many threads
     int[] outLengths = outputLengths(lengths);
-    Tensor logProbs = logProbs(features, lengths, outLengths);
-    if (training) outputShape = logProbs.shape();
-    return new Output(logProbs, outLengths);
+    return new Output(logProbs(features, lengths, outLengths, Tape.NONE), outLengths);
   }
 
-  /** The forward pass as {@link Composite} steps, from checked features; returns [T', N, classes]. */
-  protected abstract Tensor logProbs(Tensor features, int[] lengths, int[] outLengths);
-
-  /** Features [N, F, T] as a one-channel image [N, 1, F, T] with padded frames zeroed, for 2-D conv front ends. */
-  protected final Tensor maskedImage(Tensor features, int[] lengths) {
-    Tensor x = dev.ctc4j.nn.Ops.reshape(features, features.dim(0), 1, features.dim(1), features.dim(2));
-    maskFrames(x, lengths);
-    return x;
+  /** As {@link #forward}, keeping what the backward needs in the returned pass (close it). */
+  public final TrainingPass trainingForward(Tensor features, int[] lengths) {
+    checkInput(features, lengths);
+    int[] outLengths = outputLengths(lengths);
+    Tape tape = new Tape();
+    try {
+      return new TrainingPass(new Output(logProbs(features, lengths, outLengths, tape), outLengths), tape);
+    } catch (RuntimeException e) {
+      tape.close();
+      throw e;
+    }
   }
 
   /**
-   * Back-propagates the gradient of the loss w.r.t. the last training forward pass's
-   * log-probabilities (the caller keeps it; padded frames' gradient should be zero), adding into
-   * every parameter's {@code grad()}, and frees everything that pass cached.
+   * The forward pass from checked features (the caller's) as steps on {@code tape} (see {@link Tape});
+   * returns [T', N, classes].
    */
-  public void backward(Tensor gradLogProbs) {
-    if (outputShape == null || !hasSteps()) {
-      throw new IllegalStateException("backward needs a forward pass in training mode first");
-    }
-    Ops.requireShape(gradLogProbs, "gradient of the log-probabilities", outputShape);
-    outputShape = null;
-    try (Tensor unused = backwardSteps(Ops.reshape(gradLogProbs, gradLogProbs.shape()))) {
-      // The gradient of the features is not needed.
-    } finally {
-      clearCache();
-    }
+  protected abstract Tensor logProbs(Tensor features, int[] lengths, int[] outLengths, Tape tape);
+
+  /** Features [N, F, T] as a one-channel image [N, 1, F, T] with padded frames zeroed, for 2-D conv front ends. */
+  protected static Tensor maskedImage(Tensor features, int[] lengths, Tape tape) {
+    Tensor x = Ops.reshape(features, features.dim(0), 1, features.dim(1), features.dim(2));
+    tape.maskFrames(x, lengths);
+    return x;
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.LogSoftmax;
 import dev.ctc4j.nn.Ops;
 import dev.ctc4j.nn.Rnn;
+import dev.ctc4j.nn.Tape;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -103,16 +104,16 @@ public final class CtcModel extends AcousticModel {
   }
 
   @Override
-  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
+  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths, Tape tape) {
     Tensor x = Ops.reshape(features, features.shape());
     if (conv != null) {
-      maskFrames(x, lengths);
-      x = apply(convRelu, apply(conv, x));
-      maskFrames(x, outLengths);
+      tape.maskFrames(x, lengths);
+      x = tape.apply(convRelu, tape.apply(conv, x));
+      tape.maskFrames(x, outLengths);
     }
-    x = permute(x, 2, 0, 1); // [T', N, width]
-    for (Layer layer : mlp) x = apply(layer, x);
-    if (rnn != null) x = rnn(rnn, x, outLengths);
-    return apply(logSoftmax, apply(output, x));
+    x = tape.permute(x, 2, 0, 1); // [T', N, width]
+    for (Layer layer : mlp) x = tape.apply(layer, x);
+    if (rnn != null) x = tape.rnn(rnn, x, outLengths);
+    return tape.apply(logSoftmax, tape.apply(output, x));
   }
 }

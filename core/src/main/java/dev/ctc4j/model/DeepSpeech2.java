@@ -11,6 +11,7 @@ import dev.ctc4j.nn.Convolution;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.LogSoftmax;
 import dev.ctc4j.nn.Rnn;
+import dev.ctc4j.nn.Tape;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.SplittableRandom;
@@ -84,19 +85,19 @@ public final class DeepSpeech2 extends AcousticModel {
   }
 
   @Override
-  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
+  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths, Tape tape) {
     long n = features.dim(0);
-    Tensor x = maskedImage(features, lengths);
-    x = apply(clamp, apply(bn1, apply(conv1, x)));
-    maskFrames(x, outLengths);
-    x = apply(clamp2, apply(bn2, apply(conv2, x)));
-    maskFrames(x, outLengths);
-    x = reshape(x, n, rnnInput, x.dim(3));
-    x = permute(x, 2, 0, 1); // [T', N, 32 * freq]
+    Tensor x = maskedImage(features, lengths, tape);
+    x = tape.apply(clamp, tape.apply(bn1, tape.apply(conv1, x)));
+    tape.maskFrames(x, outLengths);
+    x = tape.apply(clamp2, tape.apply(bn2, tape.apply(conv2, x)));
+    tape.maskFrames(x, outLengths);
+    x = tape.reshape(x, n, rnnInput, x.dim(3));
+    x = tape.permute(x, 2, 0, 1); // [T', N, 32 * freq]
     for (int i = 0; i < rnns.length; i++) {
-      if (rnnNorms[i] != null) x = apply(rnnNorms[i], x);
-      x = rnn(rnns[i], x, outLengths);
+      if (rnnNorms[i] != null) x = tape.apply(rnnNorms[i], x);
+      x = tape.rnn(rnns[i], x, outLengths);
     }
-    return apply(logSoftmax, apply(fc, apply(fcNorm, x)));
+    return tape.apply(logSoftmax, tape.apply(fc, tape.apply(fcNorm, x)));
   }
 }

@@ -7,14 +7,15 @@ import static dev.ctc4j.model.StateDictSize.product;
 import static dev.ctc4j.model.StateDictSize.sum;
 
 import dev.ctc4j.nn.Activation;
-import dev.ctc4j.nn.Composite;
 import dev.ctc4j.nn.Convolution;
 import dev.ctc4j.nn.Dropout;
 import dev.ctc4j.nn.LayerNorm;
 import dev.ctc4j.nn.Linear;
 import dev.ctc4j.nn.LogSoftmax;
+import dev.ctc4j.nn.Module;
 import dev.ctc4j.nn.Ops;
 import dev.ctc4j.nn.Rnn;
+import dev.ctc4j.nn.Tape;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import java.util.SplittableRandom;
@@ -90,25 +91,25 @@ public final class ResCnnBiGru extends AcousticModel {
   }
 
   @Override
-  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths) {
+  protected Tensor logProbs(Tensor features, int[] lengths, int[] outLengths, Tape tape) {
     long n = features.dim(0);
-    Tensor x = maskedImage(features, lengths);
-    x = apply(cnn, x);
-    maskFrames(x, outLengths);
-    for (ResidualBlock block : blocks) x = step(x, block.forward(x, outLengths), block::backward);
-    x = reshape(x, n, x.dim(1) * x.dim(2), x.dim(3));
-    x = permute(x, 2, 0, 1); // [T', N, 32 * n_mels / 2]
-    x = apply(fullyConnected, x);
+    Tensor x = maskedImage(features, lengths, tape);
+    x = tape.apply(cnn, x);
+    tape.maskFrames(x, outLengths);
+    for (ResidualBlock block : blocks) x = block.forward(x, outLengths, tape);
+    x = tape.reshape(x, n, x.dim(1) * x.dim(2), x.dim(3));
+    x = tape.permute(x, 2, 0, 1); // [T', N, 32 * n_mels / 2]
+    x = tape.apply(fullyConnected, x);
     for (int i = 0; i < grus.length; i++) {
-      x = apply(rnnGelus[i], apply(rnnNorms[i], x));
-      x = apply(rnnDropouts[i], rnn(grus[i], x, outLengths));
+      x = tape.apply(rnnGelus[i], tape.apply(rnnNorms[i], x));
+      x = tape.apply(rnnDropouts[i], tape.rnn(grus[i], x, outLengths));
     }
-    x = apply(classifierDropout, apply(classifierGelu, apply(hiddenLayer, x)));
-    return apply(logSoftmax, apply(output, x));
+    x = tape.apply(classifierDropout, tape.apply(classifierGelu, tape.apply(hiddenLayer, x)));
+    return tape.apply(logSoftmax, tape.apply(output, x));
   }
 
   /** CNN layer norm, GELU, dropout, conv, twice, plus the input. */
-  static final class ResidualBlock extends Composite {
+  static final class ResidualBlock extends Module {
     private final LayerNorm norm1, norm2;
     private final Convolution cnn1, cnn2;
     private final Activation gelu1, gelu2;
@@ -130,22 +131,35 @@ public final class ResCnnBiGru extends AcousticModel {
           new int[] {1, 1}, 1, true, rng);
     }
 
-    /** A new tensor; x stays the caller's (and, in training, must live until {@link #backward}). */
-    Tensor forward(Tensor x, int[] lengths) {
-      Tensor h = step(null, norm1.forward(x), adjointOf(norm1));
-      h = apply(cnn1, apply(dropout1, apply(gelu1, h)));
-      maskFrames(h, lengths);
-      h = apply(cnn2, apply(dropout2, apply(gelu2, apply(norm2, h))));
-      maskFrames(h, lengths);
-      return Ops.addInPlace(h, x);
+    /**
+     * The block over x (taken, as a {@link Tape} step helper takes it). The branch has a tape of its
+     * own, so the adjoint can add the skip's gradient (dy) to the branch's.
+     */
+    Tensor forward(Tensor x, int[] lengths, Tape tape) {
+      if (!tape.recording()) {
+        try (x) {
+          return branchPlusInput(x, lengths, Tape.NONE);
+        }
+      }
+      tape.keep(x); // the branch's first layer norm reads it
+      Tape branch = new Tape();
+      try {
+        Tensor y = branchPlusInput(x, lengths, branch);
+        tape.record(dy -> Ops.addInPlace(branch.backward(dy), dy), branch);
+        return y;
+      } catch (RuntimeException e) {
+        branch.close();
+        throw e;
+      }
     }
 
-    /** The input gradient: the skip's (dy) plus the residual branch's. Takes dy. */
-    Tensor backward(Tensor dy) {
-      try (dy) {
-        Tensor dx = backwardSteps(Ops.reshape(dy, dy.shape()));
-        return Ops.addInPlace(dx, dy);
-      }
+    private Tensor branchPlusInput(Tensor x, int[] lengths, Tape branch) {
+      Tensor h = norm1.forward(x, branch); // x stays the caller's: the skip adds it below
+      h = branch.apply(cnn1, branch.apply(dropout1, branch.apply(gelu1, h)));
+      branch.maskFrames(h, lengths);
+      h = branch.apply(cnn2, branch.apply(dropout2, branch.apply(gelu2, branch.apply(norm2, h))));
+      branch.maskFrames(h, lengths);
+      return Ops.addInPlace(h, x);
     }
   }
 }

@@ -7,7 +7,6 @@ import dev.ctc4j.tensor.Tensor;
 public final class Activation extends Layer {
   private final int kind;
   private final float lo, hi;
-  private Tensor input;
 
   private Activation(int kind, float lo, float hi) {
     this.kind = kind;
@@ -28,28 +27,20 @@ public final class Activation extends Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x) {
+  public Tensor forward(Tensor x, Tape tape) {
     Ops.requireFloat(x, "Activation");
     Tensor y = Ops.empty(x, x.shape());
     Ops.check(NnNative.ctc4j_nn_activation_forward(Ops.dev(x), kind, lo, hi, Ops.ptr(x), Ops.ptr(y), x.numel()),
         "activation forward");
-    if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
+    tape.record(dy -> backward(x, dy));
     return y;
   }
 
-  @Override
-  public Tensor backward(Tensor dy) {
-    Tensor x = cached(input, "input");
+  private Tensor backward(Tensor x, Tensor dy) {
     Ops.requireSameShape(x, dy, "activation backward");
     Tensor dx = Ops.empty(x, x.shape());
     Ops.check(NnNative.ctc4j_nn_activation_backward(Ops.dev(x), kind, lo, hi, Ops.ptr(x), Ops.ptr(dy), Ops.ptr(dx),
         x.numel()), "activation backward");
     return dx;
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    input = null;
   }
 }

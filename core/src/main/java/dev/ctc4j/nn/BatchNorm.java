@@ -17,7 +17,6 @@ public final class BatchNorm extends Layer {
   private final boolean channelsLast;
   private final float eps, momentum;
   private final Parameter gamma, beta, runningMean, runningVar;
-  private Tensor input, saveMean, saveInvstd;
 
   private BatchNorm(Device device, int channels, boolean channelsLast, float eps, float momentum) {
     this.channels = channels;
@@ -58,28 +57,27 @@ public final class BatchNorm extends Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x) {
+  public Tensor forward(Tensor x, Tape tape) {
     long[] l = layout(x);
     Tensor y = Ops.empty(x, x.shape());
-    boolean train = isTraining();
-    if (train) { // inference writes nothing: a loaded model serves many threads
-      clearCache();
-      saveMean = Ops.empty(x, channels);
-      saveInvstd = Ops.empty(x, channels);
-    }
+    boolean train = isTraining(); // batch statistics, and the running ones updated
+    boolean saved = train && tape.recording(); // backward reads the batch statistics
+    Tensor saveMean = saved ? Ops.empty(x, channels) : null, saveInvstd = saved ? Ops.empty(x, channels) : null;
     try (NnNative.BatchNorm norm = NnNative.ctc4j_nn_default_batch_norm().n(l[0]).channels(l[1]).spatial(l[2])
         .gamma(Ops.ptr(gamma.value())).beta(Ops.ptr(beta.value())).running_mean(Ops.ptr(runningMean.value()))
         .running_var(Ops.ptr(runningVar.value())).momentum(momentum).eps(eps).training(train ? 1 : 0)
-        .save_mean(Ops.ptr(train ? saveMean : null)).save_invstd(Ops.ptr(train ? saveInvstd : null))) {
+        .save_mean(Ops.ptr(saveMean)).save_invstd(Ops.ptr(saveInvstd))) {
       Ops.check(NnNative.ctc4j_nn_batch_norm_forward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(y)), "BatchNorm forward");
     }
-    if (train) input = x;
+    if (saved) {
+      tape.record(dy -> backward(x, saveMean, saveInvstd, dy), saveMean, saveInvstd);
+    } else if (tape.recording()) {
+      throw new IllegalStateException("BatchNorm records a backward only in training mode (batch statistics): call train(true)");
+    }
     return y;
   }
 
-  @Override
-  public Tensor backward(Tensor dy) {
-    Tensor x = cached(input, "input");
+  private Tensor backward(Tensor x, Tensor saveMean, Tensor saveInvstd, Tensor dy) {
     long[] l = layout(x);
     Tensor dx = Ops.empty(x, x.shape());
     try (NnNative.BatchNorm norm = NnNative.ctc4j_nn_default_batch_norm().n(l[0]).channels(l[1]).spatial(l[2])
@@ -89,14 +87,5 @@ public final class BatchNorm extends Layer {
           "BatchNorm backward");
     }
     return dx;
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    input = null;
-    if (saveMean != null) saveMean.close();
-    if (saveInvstd != null) saveInvstd.close();
-    saveMean = saveInvstd = null;
   }
 }

@@ -24,7 +24,6 @@ public final class Convolution extends Layer implements Quantizable {
   private final int[] kernel, stride, padding, dilation; // (height, width)
   private final Parameter weight, bias;
   private final Int8Weights int8;
-  private Tensor input;
 
   private Convolution(Device device, boolean twoD, int inChannels, int outChannels, int[] kernel, int[] stride,
       int[] padding, int[] dilation, int groups, boolean bias, SplittableRandom rng) {
@@ -122,10 +121,10 @@ public final class Convolution extends Layer implements Quantizable {
   }
 
   @Override
-  public Tensor forward(Tensor x) {
+  public Tensor forward(Tensor x, Tape tape) {
     long[] hw = spatial(x);
     long[] out = outputSize(hw[0], hw[1]);
-    Int8Matrix w8 = int8.forInference("weight", isTraining(), x);
+    Int8Matrix w8 = int8.forInference("weight", isTraining() || tape.recording(), x);
     Tensor y = twoD ? Ops.empty(x, x.dim(0), outChannels, out[0], out[1]) : Ops.empty(x, x.dim(0), outChannels, out[1]);
     try (NnNative.Conv2d g = geometry(x.dim(0), hw[0], hw[1]).bias(bias == null ? null : Ops.ptr(bias.value()))) {
       if (w8 != null) {
@@ -139,13 +138,11 @@ public final class Convolution extends Layer implements Quantizable {
       y.close();
       throw e;
     }
-    if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
+    tape.record(dy -> backward(x, dy));
     return y;
   }
 
-  @Override
-  public Tensor backward(Tensor dy) {
-    Tensor x = cached(input, "input");
+  private Tensor backward(Tensor x, Tensor dy) {
     long[] hw = spatial(x);
     Tensor dx = Ops.empty(x, x.shape());
     try (NnNative.Conv2d g = geometry(x.dim(0), hw[0], hw[1]).w(Ops.ptr(weight.value())).dw(Ops.ptr(weight.grad()))
@@ -154,12 +151,6 @@ public final class Convolution extends Layer implements Quantizable {
           "convolution backward");
     }
     return dx;
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    input = null;
   }
 
   @Override

@@ -13,8 +13,7 @@ import dev.ctc4j.tensor.Tensor;
 public final class Dropout extends Layer {
   private final float p;
   private final long seed;
-  private long step, callsThisStep;
-  private Tensor mask;
+  private long step, callsThisStep; // written by training passes only, which run one at a time
 
   public Dropout(float p, long seed) {
     if (!(p >= 0 && p < 1)) throw new InvalidInputException("dropout probability must be in [0, 1), got " + p);
@@ -23,15 +22,15 @@ public final class Dropout extends Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x) {
+  public Tensor forward(Tensor x, Tape tape) {
     Ops.requireFloat(x, "Dropout");
-    clearCache();
-    if (!isTraining() || p == 0) return Ops.reshape(x, x.shape());
-    mask = Ops.empty(x, x.shape());
+    if (!isTraining() || p == 0) return Ops.reshape(x, x.shape()); // the identity: nothing to record
+    Tensor mask = Ops.empty(x, x.shape());
     Tensor y = Ops.empty(x, x.shape());
     long callSeed = mix(seed + mix(step * 0x632BE59BD9B4E019L + callsThisStep++));
     Ops.check(NnNative.ctc4j_nn_dropout_forward(Ops.dev(x), p, callSeed, Ops.ptr(x), Ops.ptr(y), Ops.ptr(mask),
         x.numel()), "dropout forward");
+    tape.record(dy -> Ops.multiply(dy, mask), mask);
     return y;
   }
 
@@ -46,17 +45,5 @@ public final class Dropout extends Layer {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
-  }
-
-  @Override
-  public Tensor backward(Tensor dy) {
-    return mask == null ? Ops.reshape(dy, dy.shape()) : Ops.multiply(dy, mask);
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    if (mask != null) mask.close();
-    mask = null;
   }
 }

@@ -3,21 +3,18 @@ package dev.ctc4j.nn;
 import dev.ctc4j.tensor.Tensor;
 
 /**
- * A module with one input and one output. In training mode forward caches what backward needs,
- * including a reference to its input, which the caller keeps open until backward has run.
- * Returned tensors belong to the caller.
+ * A module with one input and one output. Returned tensors belong to the caller, and so does x.
+ * A forward pass writes no field of the layer: what backward needs goes on the caller's tape.
  */
 public abstract class Layer extends Module {
-  public abstract Tensor forward(Tensor x);
-
-  /** The input gradient for the output gradient dy; adds parameter gradients. Needs training mode. */
-  public abstract Tensor backward(Tensor dy);
-
-  protected final <T> T cached(T value, String what) {
-    if (value == null) {
-      throw new IllegalStateException(
-          getClass().getSimpleName() + ".backward needs a forward pass in training mode first (" + what + ")");
-    }
-    return value;
+  /** Inference: records nothing, so one layer serves many threads. */
+  public final Tensor forward(Tensor x) {
+    return forward(x, Tape.NONE);
   }
+
+  /**
+   * The forward pass; while {@code tape} records, it takes this layer's adjoint (which adds the
+   * parameter gradients), and x must stay open until the tape's backward has gone back past it.
+   */
+  public abstract Tensor forward(Tensor x, Tape tape);
 }

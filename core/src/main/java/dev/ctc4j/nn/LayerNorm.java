@@ -14,7 +14,6 @@ public final class LayerNorm extends Layer {
   private final int features, axis; // axis < 0 counts from the end
   private final float eps = 1e-5f;
   private final Parameter gamma, beta;
-  private Tensor input, saveMean, saveInvstd;
 
   private LayerNorm(Device device, int features, int axis) {
     this.features = features;
@@ -43,27 +42,21 @@ public final class LayerNorm extends Layer {
   }
 
   @Override
-  public Tensor forward(Tensor x) {
+  public Tensor forward(Tensor x, Tape tape) {
     long[] l = layout(x);
     Tensor y = Ops.empty(x, x.shape());
-    boolean train = isTraining();
-    if (train) { // inference writes nothing: a loaded model serves many threads
-      clearCache();
-      saveMean = Ops.empty(x, l[0] * l[2]);
-      saveInvstd = Ops.empty(x, l[0] * l[2]);
-    }
+    boolean saved = tape.recording(); // backward reads each row's statistics
+    Tensor saveMean = saved ? Ops.empty(x, l[0] * l[2]) : null, saveInvstd = saved ? Ops.empty(x, l[0] * l[2]) : null;
     try (NnNative.LayerNorm norm = NnNative.ctc4j_nn_default_layer_norm().outer(l[0]).features(l[1]).inner(l[2])
         .gamma(Ops.ptr(gamma.value())).beta(Ops.ptr(beta.value())).eps(eps)
-        .save_mean(Ops.ptr(train ? saveMean : null)).save_invstd(Ops.ptr(train ? saveInvstd : null))) {
+        .save_mean(Ops.ptr(saveMean)).save_invstd(Ops.ptr(saveInvstd))) {
       Ops.check(NnNative.ctc4j_nn_layer_norm_forward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(y)), "LayerNorm forward");
     }
-    if (train) input = x;
+    if (saved) tape.record(dy -> backward(x, saveMean, saveInvstd, dy), saveMean, saveInvstd);
     return y;
   }
 
-  @Override
-  public Tensor backward(Tensor dy) {
-    Tensor x = cached(input, "input");
+  private Tensor backward(Tensor x, Tensor saveMean, Tensor saveInvstd, Tensor dy) {
     long[] l = layout(x);
     Tensor dx = Ops.empty(x, x.shape());
     try (NnNative.LayerNorm norm = NnNative.ctc4j_nn_default_layer_norm().outer(l[0]).features(l[1]).inner(l[2])
@@ -73,14 +66,5 @@ public final class LayerNorm extends Layer {
           "LayerNorm backward");
     }
     return dx;
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    input = null;
-    if (saveMean != null) saveMean.close();
-    if (saveInvstd != null) saveInvstd.close();
-    saveMean = saveInvstd = null;
   }
 }

@@ -17,7 +17,6 @@ public final class Linear extends Layer implements Quantizable {
   private final int in, out;
   private final Parameter weight, bias;
   private final Int8Weights int8;
-  private Tensor input;
 
   public Linear(Device device, int in, int out, boolean bias, SplittableRandom rng) {
     this.in = in;
@@ -42,14 +41,14 @@ public final class Linear extends Layer implements Quantizable {
   }
 
   @Override
-  public Tensor forward(Tensor x) {
+  public Tensor forward(Tensor x, Tape tape) {
     long[] shape = x.shape();
     Ops.requireFloat(x, "Linear");
     if (shape.length == 0 || shape[shape.length - 1] != in) {
       Ops.requireShape(x, "Linear", -1, in);
     }
     shape[shape.length - 1] = out;
-    Int8Matrix w8 = int8.forInference("weight", isTraining(), x);
+    Int8Matrix w8 = int8.forInference("weight", isTraining() || tape.recording(), x);
     Tensor y = Ops.empty(x, shape);
     if (w8 != null) {
       Ops.check(QuantNative.ctc4j_int8_linear_forward(w8.handle(), bias == null ? null : Ops.ptr(bias.value()),
@@ -60,13 +59,11 @@ public final class Linear extends Layer implements Quantizable {
         .w(Ops.ptr(weight.value())).bias(bias == null ? null : Ops.ptr(bias.value()))) {
       Ops.check(NnNative.ctc4j_nn_linear_forward(Ops.dev(x), layer, Ops.ptr(x), Ops.ptr(y)), "Linear forward");
     }
-    if (isTraining()) input = x; // inference writes nothing: a loaded model serves many threads
+    tape.record(dy -> backward(x, dy));
     return y;
   }
 
-  @Override
-  public Tensor backward(Tensor dy) {
-    Tensor x = cached(input, "input");
+  private Tensor backward(Tensor x, Tensor dy) {
     Tensor dx = Ops.empty(x, x.shape());
     try (NnNative.Linear layer = NnNative.ctc4j_nn_default_linear().rows(x.numel() / in).in(in).out(out)
         .w(Ops.ptr(weight.value())).dw(Ops.ptr(weight.grad())).dbias(bias == null ? null : Ops.ptr(bias.grad()))) {
@@ -74,12 +71,6 @@ public final class Linear extends Layer implements Quantizable {
           "Linear backward");
     }
     return dx;
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    input = null;
   }
 
   @Override

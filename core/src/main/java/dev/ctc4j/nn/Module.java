@@ -11,8 +11,10 @@ import java.util.Map;
  * A node of a model: named parameters, buffers (running statistics) and child modules, named as
  * PyTorch's state_dict names them ({@code child.0.weight}). Owns its native memory; close() frees it.
  *
- * <p>Threads: in inference mode ({@code train(false)}) forward passes keep no state, so one loaded
- * model may serve many threads. Training mode caches what backward needs: one thread at a time.
+ * <p>Threads: a forward pass writes no field of a module (what backward needs goes on the caller's
+ * {@link Tape}), so one loaded model in inference mode ({@code train(false)}) serves many threads.
+ * Training passes run one at a time: they add into the parameters' gradients, and training mode
+ * updates running statistics and dropout's call count.
  */
 public abstract class Module implements AutoCloseable {
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
@@ -38,11 +40,10 @@ public abstract class Module implements AutoCloseable {
     return module;
   }
 
-  /** Training or inference mode; leaving training frees what a forward pass kept for backward. */
+  /** Training mode (batch statistics, dropout) or inference mode (running statistics, no dropout). */
   public void train(boolean on) {
     training = on;
     children.values().forEach(c -> c.train(on));
-    if (!on) clearCache();
   }
 
   public boolean isTraining() {
@@ -102,14 +103,8 @@ public abstract class Module implements AutoCloseable {
     children.values().forEach(c -> c.setStep(step));
   }
 
-  /** Frees what the last training forward pass cached for backward, here and in every child. */
-  protected void clearCache() {
-    children.values().forEach(Module::clearCache);
-  }
-
   @Override
   public void close() {
-    clearCache();
     List<AutoCloseable> all = new ArrayList<>(parameters.values());
     all.addAll(buffers.values());
     all.addAll(children.values());

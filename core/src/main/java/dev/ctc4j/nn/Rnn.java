@@ -85,12 +85,9 @@ public final class Rnn extends Module implements Quantizable {
   private final Parameter[][] wIh, wHh, bIh, bHh; // [layer][direction]
   private final Int8Weights int8;
 
-  private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's
-  private final List<Tensor> workspaces = new ArrayList<>();
-  // The last training step's workspaces, reused by the next: fresh ones are ~100 MB each (16 x 500
-  // frames, hidden 512) of pages the kernel must zero, 7% of an LSTM training step at one thread.
+  // Workspaces of finished training passes, reused by the next: fresh ones are ~100 MB each (16 x
+  // 500 frames, hidden 512) of pages the kernel must zero, 7% of an LSTM training step at one thread.
   private final List<Tensor> spareWorkspaces = new ArrayList<>();
-  private int[] cachedLengths;
   private Dropout[] betweenLayers = {}; // [layers - 1] when dropout is on
 
   public Rnn(Device device, Cell cell, int inputSize, int hidden, int layers, boolean bidirectional,
@@ -168,8 +165,71 @@ public final class Rnn extends Module implements Quantizable {
     return sumDirections ? hidden : hidden * directions;
   }
 
-  /** Runs the stack over x [T, N, input]; initial may be null (zeros). */
+  /** Runs the stack over x [T, N, input]; initial may be null (zeros). Records nothing: inference. */
   public Output forward(Tensor x, int[] lengths, State initial) {
+    return run(x, lengths, initial, null);
+  }
+
+  /**
+   * A training forward pass over x (which must stay open until its backward has run): its output and
+   * what backward reads. Training passes of one Rnn run one at a time (they add into its gradients).
+   */
+  public Trace trace(Tensor x, int[] lengths, State initial) {
+    Trace trace = new Trace(x, lengths.clone());
+    try {
+      trace.output = run(x, lengths, initial, trace);
+      return trace;
+    } catch (RuntimeException e) {
+      trace.close();
+      throw e;
+    }
+  }
+
+  /**
+   * One training pass: the output (the caller's, as {@link #forward}'s) and each layer's input and
+   * workspace, which {@link #backward} reads. Closing frees them (the workspaces are kept for reuse).
+   */
+  public final class Trace implements AutoCloseable {
+    private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's x
+    private final List<Tensor> workspaces = new ArrayList<>();  // [layer * directions + direction]
+    private final List<Tape> dropouts = new ArrayList<>();      // [layer]: the dropout after it
+    private final int[] lengths;
+    private Output output;
+    private boolean ran;
+
+    private Trace(Tensor x, int[] lengths) {
+      layerInputs.add(x);
+      this.lengths = lengths;
+    }
+
+    public Output output() {
+      return output;
+    }
+
+    /**
+     * Back-propagates dy (shaped as the output; the caller keeps it) and optionally the final-state
+     * gradient; adds parameter gradients. Once per trace.
+     */
+    public Gradients backward(Tensor dy, State dFinal) {
+      if (ran) throw new IllegalStateException("this Rnn pass's backward has already run");
+      ran = true;
+      return Rnn.this.backward(this, dy, dFinal);
+    }
+
+    @Override
+    public void close() {
+      ran = true;
+      for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
+      layerInputs.subList(1, layerInputs.size()).clear();
+      dropouts.forEach(Tape::close);
+      dropouts.clear();
+      giveBackWorkspaces(workspaces);
+      workspaces.clear();
+    }
+  }
+
+  /** The stack's forward pass; with a trace, it keeps in it what backward reads. */
+  private Output run(Tensor x, int[] lengths, State initial, Trace trace) {
     Ops.requireFloat(x, "Rnn");
     Ops.requireShape(x, "Rnn", -1, -1, inputSize);
     long steps = x.dim(0), batch = x.dim(1);
@@ -181,9 +241,9 @@ public final class Rnn extends Module implements Quantizable {
       Ops.requireShape(initial.h(), "Rnn initial h", stateShape);
       if (cell == Cell.LSTM) Ops.requireShape(initial.c(), "Rnn initial c", stateShape);
     }
-    boolean train = isTraining();
-    Int8Matrix[][][] int8ByDirection = int8Matrices(train, x);
-    if (train) clearCache(); // inference writes nothing: a loaded model serves many threads
+    boolean train = trace != null;
+    Int8Matrix[][][] int8ByDirection = int8Matrices(train || isTraining(), x);
+    boolean dropout = isTraining() && betweenLayers.length > 0;
     Tensor hN = Ops.empty(x, stateShape);
     Tensor cN = cell == Cell.LSTM ? Ops.empty(x, stateShape) : null;
     Tensor layerInput = x;
@@ -192,7 +252,7 @@ public final class Rnn extends Module implements Quantizable {
         Tensor out = Ops.empty(x, steps, batch, (long) hidden * directions);
         Tensor[] ws = new Tensor[directions];
         for (int d = 0; d < directions; d++) ws[d] = train ? workspace(steps, batch) : null;
-        if (train) workspaces.addAll(Arrays.asList(ws));
+        if (train) trace.workspaces.addAll(Arrays.asList(ws));
         int layer = l;
         Tensor in = layerInput;
         boolean concurrent = directionsSideBySide(batch);
@@ -212,12 +272,16 @@ public final class Rnn extends Module implements Quantizable {
                     slice(hN, at), slice(cN, at)), w8 == null ? "Rnn forward" : "int8 Rnn forward");
           }
         });
-        if (train) layerInputs.add(layerInput);
+        if (train && l > 0) trace.layerInputs.add(layerInput);
         else if (l > 0) layerInput.close();
-        layerInput = train && l < betweenLayers.length ? replacing(out, betweenLayers[l].forward(out)) : out;
+        layerInput = out;
+        if (dropout && l < betweenLayers.length) {
+          Tape tape = train ? new Tape() : Tape.NONE;
+          if (train) trace.dropouts.add(tape);
+          layerInput = replacing(out, betweenLayers[l].forward(out, tape));
+        }
       }
     }
-    if (train) cachedLengths = lengths.clone();
     Tensor y = layerInput;
     if (sumDirections) {
       y = Ops.empty(x, steps, batch, hidden);
@@ -228,13 +292,8 @@ public final class Rnn extends Module implements Quantizable {
     return new Output(y, new State(hN, cN));
   }
 
-  /**
-   * Back-propagates dy (shaped as the output) and optionally the final-state gradient; adds
-   * parameter gradients. Needs a training-mode forward pass.
-   */
-  public Gradients backward(Tensor dy, State dFinal) {
-    if (cachedLengths == null) throw new IllegalStateException("Rnn.backward needs a training-mode forward pass");
-    Tensor x = layerInputs.get(0);
+  private Gradients backward(Trace trace, Tensor dy, State dFinal) {
+    Tensor x = trace.layerInputs.get(0);
     long steps = x.dim(0), batch = x.dim(1);
     Ops.requireShape(dy, "Rnn output gradient", steps, batch, outputSize());
     long[] stateShape = {(long) layers * directions, batch, hidden};
@@ -242,9 +301,9 @@ public final class Rnn extends Module implements Quantizable {
     Tensor dc0 = cell == Cell.LSTM ? Ops.zeros(device, stateShape) : null;
     Tensor dOut = dy;
     long dyStride = sumDirections ? hidden : (long) hidden * directions;
-    try (IntPointer len = new IntPointer(cachedLengths)) {
+    try (IntPointer len = new IntPointer(trace.lengths)) {
       for (int l = layers - 1; l >= 0; l--) {
-        Tensor in = layerInputs.get(l);
+        Tensor in = trace.layerInputs.get(l);
         boolean concurrent = directionsSideBySide(batch);
         Tensor dx = Ops.zeros(device, in.shape());
         // Side by side, each direction accumulates its own input gradient; they are summed after.
@@ -257,7 +316,7 @@ public final class Rnn extends Module implements Quantizable {
           try (NnNative.Rnn rnn = NnNative.ctc4j_nn_default_rnn().cell(cell.nativeId).reverse(d)
               .one_thread(concurrent ? 1 : 0).steps(steps).batch(batch).input(in.dim(2)).hidden(hidden).lengths(len)
               .w_ih(Ops.ptr(wIh[layer][d].value())).w_hh(Ops.ptr(wHh[layer][d].value()))
-              .workspace(Ops.ptr(workspaces.get(layer * directions + d)))
+              .workspace(Ops.ptr(trace.workspaces.get(layer * directions + d)))
               .dy_stride(layer == layers - 1 ? dyStride : (long) hidden * directions)
               .dw_ih(Ops.ptr(wIh[layer][d].grad())).dw_hh(Ops.ptr(wHh[layer][d].grad())).db_ih(grad(bIh[layer][d]))
               .db_hh(grad(bHh[layer][d]))) {
@@ -271,7 +330,7 @@ public final class Rnn extends Module implements Quantizable {
           dxReverse.close();
         }
         if (dOut != dy) dOut.close();
-        dOut = l > 0 && l <= betweenLayers.length ? replacing(dx, betweenLayers[l - 1].backward(dx)) : dx;
+        dOut = l > 0 && l <= trace.dropouts.size() ? replacing(dx, trace.dropouts.get(l - 1).backward(dx)) : dx;
       }
     }
     return new Gradients(dOut, new State(dh0, dc0));
@@ -332,7 +391,7 @@ public final class Rnn extends Module implements Quantizable {
     }
   }
 
-  private Tensor workspace(long steps, long batch) {
+  private synchronized Tensor workspace(long steps, long batch) {
     long floats;
     try (LongPointer n = new LongPointer(1)) {
       Ops.check(NnNative.ctc4j_nn_rnn_workspace_size(cell.nativeId, steps, batch, hidden, n), "Rnn workspace");
@@ -345,11 +404,17 @@ public final class Rnn extends Module implements Quantizable {
         return spare;
       }
     }
-    closeSpareWorkspaces(); // all of one step's size, so all too small for this one
+    closeSpareWorkspaces(); // all of one pass's size, so all too small for this one
     return Tensor.empty(device, DType.F32, floats);
   }
 
-  private void closeSpareWorkspaces() {
+  /** Keeps a finished pass's workspaces for the next, in place of the older spares. */
+  private synchronized void giveBackWorkspaces(List<Tensor> used) {
+    closeSpareWorkspaces();
+    spareWorkspaces.addAll(used);
+  }
+
+  private synchronized void closeSpareWorkspaces() {
     spareWorkspaces.forEach(Tensor::close);
     spareWorkspaces.clear();
   }
@@ -370,18 +435,6 @@ public final class Rnn extends Module implements Quantizable {
 
   private static FloatPointer grad(Parameter p) {
     return p == null ? null : Ops.ptr(p.grad());
-  }
-
-  @Override
-  protected void clearCache() {
-    super.clearCache();
-    if (layerInputs.isEmpty() && workspaces.isEmpty()) return;
-    for (int i = 1; i < layerInputs.size(); i++) layerInputs.get(i).close();
-    layerInputs.clear();
-    closeSpareWorkspaces();
-    spareWorkspaces.addAll(workspaces);
-    workspaces.clear();
-    cachedLengths = null;
   }
 
   @Override

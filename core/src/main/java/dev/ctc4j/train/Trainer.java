@@ -188,15 +188,16 @@ public final class Trainer {
     int[] frames = Arrays.stream(batch.features().frames()).mapToInt(Math::toIntExact).toArray();
     long[] targetLengths = Arrays.stream(batch.targetLengths()).asLongStream().toArray();
     double loss;
-    try (AcousticModel.Output output = model.forward(batch.features().values(), frames);
-        CtcResult result = ctc.lossAndGradient(output.logProbs(),
-            Arrays.stream(output.lengths()).asLongStream().toArray(), CtcTargets.concatenated(batch.targets(), targetLengths))) {
+    try (AcousticModel.TrainingPass pass = model.trainingForward(batch.features().values(), frames);
+        CtcResult result = ctc.lossAndGradient(pass.output().logProbs(),
+            Arrays.stream(pass.output().lengths()).asLongStream().toArray(),
+            CtcTargets.concatenated(batch.targets(), targetLengths))) {
       loss = result.loss();
       if (!Double.isFinite(loss)) {
         log.accept("step " + step + ": loss is " + loss + "; update skipped");
         return new Step(loss, Double.NaN);
       }
-      model.backward(result.gradient());
+      pass.backward(result.gradient());
     }
     double maxNorm = config.optimizer().maxGradNorm();
     double norm = Optimizer.clipGradNorm(params, maxNorm > 0 ? maxNorm : Double.MAX_VALUE);

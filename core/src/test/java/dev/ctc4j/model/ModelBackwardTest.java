@@ -70,12 +70,12 @@ class ModelBackwardTest {
       // Training: batch statistics, then gradients.
       TorchModels reference = new TorchModels(model, true, LENGTHS);
       org.bytedeco.pytorch.Tensor expected = reference.forward(config, tx);
-      try (Tensor x = Tensor.of(Device.CPU, xv, n, f, t); AcousticModel.Output out = model.forward(x, LENGTHS);
-          Tensor dy = Tensor.of(Device.CPU, paddedGradient(rng, out.logProbs().shape(), out.lengths()),
-              out.logProbs().shape())) {
-        assertCloseToScale(Torch.toDoubles(expected), out.logProbs().toFloatArray(), TOL, family + " log-probs");
+      try (Tensor x = Tensor.of(Device.CPU, xv, n, f, t); AcousticModel.TrainingPass pass = model.trainingForward(x, LENGTHS);
+          Tensor dy = Tensor.of(Device.CPU, paddedGradient(rng, pass.output().logProbs().shape(), pass.output().lengths()),
+              pass.output().logProbs().shape())) {
+        assertCloseToScale(Torch.toDoubles(expected), pass.output().logProbs().toFloatArray(), TOL, family + " log-probs");
         expected.mul(Torch.doubles(toDoubles(dy.toFloatArray()), dy.shape())).sum().backward();
-        model.backward(dy);
+        pass.backward(dy);
       }
       Map<String, double[]> expectedGrads = new LinkedHashMap<>();
       model.namedParameters().keySet().forEach(
@@ -97,8 +97,45 @@ class ModelBackwardTest {
         assertCloseToScale(Torch.toDoubles(inference.forward(config, tx)), out.logProbs().toFloatArray(), TOL,
             family + " inference log-probs");
       }
-      assertThrows(IllegalStateException.class, () -> backwardWithZeros(model), "no training pass to go back through");
     }
+  }
+
+  /**
+   * Two training passes in flight on one model, with a forward pass between them and their
+   * backwards in the other order, give each parameter the sum of the gradients they give alone: a
+   * pass's state is its own, not the modules'.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("families")
+  void passesInFlightKeepTheirOwnState(String family, ModelConfig config) {
+    SplittableRandom rng = Seeds.random("ModelBackwardTest.inFlight." + family);
+    int n = LENGTHS.length, f = config.nFeatures(), t = LENGTHS[0];
+    float[] xa = Seeds.gaussian(rng, n * f * t, 1), xb = Seeds.gaussian(rng, n * f * t, 1);
+    long seed = rng.nextLong(), ga = rng.nextLong(), gb = rng.nextLong();
+    Map<String, float[]> alone = trainingStep(config, seed, xa, new SplittableRandom(ga));
+    Map<String, float[]> aloneB = trainingStep(config, seed, xb, new SplittableRandom(gb));
+    try (AcousticModel model = AcousticModel.create(config, Device.CPU, seed);
+        Tensor a = Tensor.of(Device.CPU, xa, n, f, t); Tensor b = Tensor.of(Device.CPU, xb, n, f, t);
+        AcousticModel.TrainingPass passA = model.trainingForward(a, LENGTHS);
+        AcousticModel.TrainingPass passB = model.trainingForward(b, LENGTHS);
+        AcousticModel.Output between = model.forward(a, LENGTHS);
+        Tensor dyA = gradientFor(passA.output(), new SplittableRandom(ga));
+        Tensor dyB = gradientFor(passB.output(), new SplittableRandom(gb))) {
+      assertArrayEquals(passA.output().logProbs().toFloatArray(), between.logProbs().toFloatArray(),
+          family + ": a forward pass in training mode equals the training pass");
+      passB.backward(dyB);
+      passA.backward(dyA);
+      model.namedParameters().forEach((name, p) -> {
+        float[] sum = alone.get(name).clone();
+        for (int i = 0; i < sum.length; i++) sum[i] += aloneB.get(name)[i];
+        assertCloseToScale(toDoubles(sum), p.grad().toFloatArray(), 1e-5, family + " " + name);
+      });
+    }
+  }
+
+  private static Tensor gradientFor(AcousticModel.Output o, SplittableRandom rng) {
+    long[] shape = o.logProbs().shape();
+    return Tensor.of(Device.CPU, paddedGradient(rng, shape, o.lengths()), shape);
   }
 
   /** Different values in the padded frames change neither the valid outputs nor any gradient. */
@@ -125,11 +162,11 @@ class ModelBackwardTest {
     Map<String, float[]> out = new LinkedHashMap<>();
     try (AcousticModel model = AcousticModel.create(config, Device.CPU, seed);
         Tensor x = Tensor.of(Device.CPU, xv, LENGTHS.length, config.nFeatures(), LENGTHS[0]);
-        AcousticModel.Output o = model.forward(x, LENGTHS);
-        Tensor dy = Tensor.of(Device.CPU, paddedGradient(rng, o.logProbs().shape(), o.lengths()),
-            o.logProbs().shape())) {
+        AcousticModel.TrainingPass pass = model.trainingForward(x, LENGTHS);
+        Tensor dy = gradientFor(pass.output(), rng)) {
+      AcousticModel.Output o = pass.output();
       out.put("valid log-probs", zeroPadding(o.logProbs().toFloatArray(), o.logProbs().shape(), o.lengths()));
-      model.backward(dy);
+      pass.backward(dy);
       model.namedParameters().forEach((name, p) -> out.put(name, p.grad().toFloatArray()));
     }
     return out;
@@ -195,11 +232,11 @@ class ModelBackwardTest {
         model.setStep(step);
         model.zeroGrad();
         double loss = 0;
-        try (AcousticModel.Output o = model.forward(x, LENGTHS);
-            Tensor dy = Tensor.of(Device.CPU, g, o.logProbs().shape())) {
-          float[] lp = o.logProbs().toFloatArray();
+        try (AcousticModel.TrainingPass pass = model.trainingForward(x, LENGTHS);
+            Tensor dy = Tensor.of(Device.CPU, g, pass.output().logProbs().shape())) {
+          float[] lp = pass.output().logProbs().toFloatArray();
           for (int i = 0; i < lp.length; i++) loss += g[i] * lp[i];
-          model.backward(dy);
+          pass.backward(dy);
         }
         if (step == 0) first = loss;
         last = loss;
@@ -228,17 +265,17 @@ class ModelBackwardTest {
   void backwardRejectsAMismatchedGradient() {
     try (AcousticModel m = AcousticModel.create(ModelConfig.ctc(labels(4), 3, "gru", false, 4, 1, 0, 0, 0, 0),
         Device.CPU, 7); Tensor x = Tensor.zeros(Device.CPU, dev.ctc4j.tensor.DType.F32, 2, 3, 5);
-        AcousticModel.Output o = m.forward(x, new int[] {5, 2});
+        AcousticModel.TrainingPass pass = m.trainingForward(x, new int[] {5, 2});
         Tensor wrong = Tensor.zeros(Device.CPU, dev.ctc4j.tensor.DType.F32, 5, 2, 3)) {
-      assertThrows(InvalidInputException.class, () -> m.backward(wrong));
-      backwardWithZeros(m);
-      assertThrows(IllegalStateException.class, () -> backwardWithZeros(m), "the pass was consumed");
+      assertThrows(InvalidInputException.class, () -> pass.backward(wrong));
+      backwardWithZeros(pass);
+      assertThrows(IllegalStateException.class, () -> backwardWithZeros(pass), "the pass was consumed");
     }
   }
 
-  private static void backwardWithZeros(AcousticModel m) {
+  private static void backwardWithZeros(AcousticModel.TrainingPass pass) {
     try (Tensor dy = Tensor.zeros(Device.CPU, dev.ctc4j.tensor.DType.F32, 5, 2, 4)) {
-      m.backward(dy);
+      pass.backward(dy);
     }
   }
 

@@ -195,8 +195,8 @@ class LayersTest {
     long seed = rng.nextLong();
     float[] xv = Seeds.gaussian(rng, 20000, 1);
     try (Dropout a = new Dropout(0.25f, seed); Dropout b = new Dropout(0.25f, seed);
-        Tensor x = Tensor.of(CPU, xv, 100, 200); Tensor ya = a.forward(x); Tensor yb = b.forward(x);
-        Tensor dy = Tensor.of(CPU, xv, 100, 200); Tensor dx = a.backward(dy)) {
+        Tensor x = Tensor.of(CPU, xv, 100, 200); Tape tape = new Tape(); Tensor ya = a.forward(x, tape);
+        Tensor yb = b.forward(x); Tensor dy = Tensor.of(CPU, xv, 100, 200); Tensor dx = tape.backward(dy)) {
       float[] y = ya.toFloatArray(), d = dx.toFloatArray();
       org.junit.jupiter.api.Assertions.assertArrayEquals(y, yb.toFloatArray(), "same seed, same mask");
       int dropped = 0;

@@ -106,11 +106,12 @@ class RnnTest {
       try (Tensor x = Tensor.of(Device.CPU, xv, steps, batch, input);
           Rnn.State initial = new Rnn.State(Tensor.of(Device.CPU, h0, stateShape),
               lstm ? Tensor.of(Device.CPU, c0, stateShape) : null);
-          Rnn.Output o = rnn.forward(x, lengths, initial);
+          Rnn.Trace trace = rnn.trace(x, lengths, initial);
+          Rnn.Output o = trace.output();
           Tensor dy = Tensor.of(Device.CPU, g, steps, batch, out);
           Rnn.State dFinal = new Rnn.State(Tensor.of(Device.CPU, gh, stateShape),
               lstm ? Tensor.of(Device.CPU, gc, stateShape) : null);
-          Rnn.Gradients grads = rnn.backward(dy, dFinal)) {
+          Rnn.Gradients grads = trace.backward(dy, dFinal)) {
         assertClose(y, o.y().toFloatArray(), TOL, "output (zero on padding)");
         assertClose(hN, o.state().h().toFloatArray(), TOL, "h_n");
         if (lstm) assertClose(cN, o.state().c().toFloatArray(), TOL, "c_n");
@@ -181,10 +182,11 @@ class RnnTest {
         Rnn half = name.contains("_l0") ? first : second;
         half.namedParameters().get(name.replace("_l1", "_l0")).set(p.value().toFloatArray());
       });
-      try (Rnn.Output o = stack.forward(x, lengths, null); Rnn.Gradients g = stack.backward(dy, null);
-          Rnn.Output o1 = first.forward(x, lengths, null); Tensor mid = between.forward(o1.y());
-          Rnn.Output o2 = second.forward(mid, lengths, null); Rnn.Gradients g2 = second.backward(dy, null);
-          Tensor dMid = between.backward(g2.dx()); Rnn.Gradients g1 = first.backward(dMid, null)) {
+      try (Rnn.Trace t = stack.trace(x, lengths, null); Rnn.Output o = t.output(); Rnn.Gradients g = t.backward(dy, null);
+          Rnn.Trace t1 = first.trace(x, lengths, null); Rnn.Output o1 = t1.output(); Tape betweenTape = new Tape();
+          Tensor mid = between.forward(o1.y(), betweenTape); Rnn.Trace t2 = second.trace(mid, lengths, null);
+          Rnn.Output o2 = t2.output(); Rnn.Gradients g2 = t2.backward(dy, null);
+          Tensor dMid = betweenTape.backward(g2.dx()); Rnn.Gradients g1 = t1.backward(dMid, null)) {
         float[] mask = mid.toFloatArray(), plain = o1.y().toFloatArray();
         long dropped = java.util.stream.IntStream.range(0, mask.length).filter(i -> mask[i] == 0 && plain[i] != 0).count();
         org.junit.jupiter.api.Assertions.assertTrue(dropped > mask.length / 5, "about half dropped: " + dropped);

@@ -90,12 +90,12 @@ public final class TorchCheck {
       Map<String, org.bytedeco.pytorch.Tensor> params = new LinkedHashMap<>();
       layer.stateDict().forEach((name, p) -> params.put(name, leaf(p.value().toFloatArray(), p.shape())));
       org.bytedeco.pytorch.Tensor ty = reference.apply(tx, params);
-      try (Tensor y = layer.forward(x)) {
+      try (Tape tape = backward ? new Tape() : Tape.NONE; Tensor y = layer.forward(x, tape)) {
         assertClose(Torch.toDoubles(ty), y.toFloatArray(), tol, "forward");
         if (!backward) return;
         float[] g = Seeds.gaussian(rng, (int) y.numel(), 1.0);
         ty.mul(Torch.doubles(toDoubles(g), y.shape())).sum().backward();
-        try (Tensor dy = Tensor.of(Device.CPU, g, y.shape()); Tensor dx = layer.backward(dy)) {
+        try (Tensor dy = Tensor.of(Device.CPU, g, y.shape()); Tensor dx = tape.backward(dy)) {
           assertClose(Torch.toDoubles(tx.grad()), dx.toFloatArray(), tol, "input gradient");
         }
         layer.namedParameters().forEach((name, p) ->
