@@ -5,6 +5,7 @@ import dev.ctc4j.model.Checkpoint;
 import dev.ctc4j.quant.Int8Quantizer;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.testing.TorchTensors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

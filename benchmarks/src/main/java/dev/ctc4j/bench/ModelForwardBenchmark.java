@@ -4,6 +4,7 @@ import dev.ctc4j.features.MelConfig;
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
+import dev.ctc4j.testing.TorchTensors;
 import dev.ctc4j.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Path;

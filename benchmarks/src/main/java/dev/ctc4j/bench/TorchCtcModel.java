@@ -1,9 +1,10 @@
 package dev.ctc4j.bench;
 
-import static dev.ctc4j.bench.TorchTensors.optional;
+import static dev.ctc4j.testing.TorchTensors.opt;
 
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.ModelConfig;
+import dev.ctc4j.testing.TorchTensors;
 import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
@@ -55,13 +56,13 @@ final class TorchCtcModel {
 
   /** Log-probabilities [T', N, classes] of features [N, F, T] (every utterance T frames). */
   Tensor forward(Tensor features) {
-    Tensor x = torch.relu(torch.conv1d(features, p.get("conv.weight"), optional(p.get("conv.bias")),
+    Tensor x = torch.relu(torch.conv1d(features, p.get("conv.weight"), opt(p.get("conv.bias")),
         new long[] {config.convStride()}, new long[] {config.convKernel() / 2}, new long[] {1}, 1));
     x = x.permute(2, 0, 1).contiguous(); // [T', N, C]
     x = int8 ? quantizedGru(x) : floatGru(x);
     Tensor logits = int8
         ? linearInt8(x, "output")
-        : torch.linear(x, p.get("output.weight"), optional(p.get("output.bias")));
+        : torch.linear(x, p.get("output.weight"), opt(p.get("output.bias")));
     return torch.log_softmax(logits, -1);
   }
 

@@ -1,12 +1,9 @@
 package dev.ctc4j.bench;
 
-import static dev.ctc4j.bench.TorchTensors.optional;
-
 import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.ModelConfig;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
+import dev.ctc4j.testing.TorchTensors;
+import dev.ctc4j.testing.TorchWeights;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.PackedSequence;
 import org.bytedeco.pytorch.Scalar;
@@ -22,23 +19,19 @@ import org.bytedeco.pytorch.global.torch;
  * layer_norm, gelu, dropout, torch.gru on pack_padded_sequence data (what nn.GRU runs), linear,
  * log_softmax. It starts from one of our models' weights, looked up by state_dict name, as leaves
  * that collect gradients, so both sides compute the same function from the same point. Padded
- * frames are zeroed after each convolution block, as ours does. Create and use it inside a
- * PointerScope that outlives it.
+ * frames are zeroed after each convolution block, as ours does. The layers are the test
+ * references' ({@link TorchWeights}); unlike the float64 reference models (core's TorchModels, which
+ * run each utterance's RNN alone), this is float32 over packed sequences, the fair speed peer.
+ * Create and use it inside a PointerScope that outlives it.
  */
 final class TorchSpeechModel {
   private final ModelConfig config;
-  private final Map<String, Tensor> parameters = new LinkedHashMap<>();
-  private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+  private final TorchWeights w;
   private boolean training;
 
   TorchSpeechModel(AcousticModel model) {
     config = model.config();
-    Set<String> learnable = model.namedParameters().keySet();
-    model.stateDict().forEach((name, p) -> {
-      Tensor t = TorchTensors.floats(p.value().toFloatArray(), p.shape());
-      if (learnable.contains(name)) parameters.put(name, t.requires_grad_(true));
-      else buffers.put(name, t);
-    });
+    w = TorchWeights.float32(model);
   }
 
   void train(boolean on) {
@@ -47,7 +40,7 @@ final class TorchSpeechModel {
 
   /** The learnable leaves, for an optimiser. */
   TensorVector parameters() {
-    return new TensorVector(parameters.values().toArray(new Tensor[0]));
+    return new TensorVector(w.parameters().values().toArray(new Tensor[0]));
   }
 
   /**
@@ -66,43 +59,42 @@ final class TorchSpeechModel {
   }
 
   private Tensor deepSpeech2(Tensor x, long[] outLengths) {
-    x = conv2d(x, "conv.seq_module.0", 2, 2, 20, 5);
+    x = w.conv2d(x, "conv.seq_module.0", 2, 2, 20, 5);
     Tensor mask = paddingMask(outLengths, x.size(3));
-    x = hardtanh(batchNorm(x, "conv.seq_module.1")).masked_fill(mask, new Scalar(0.0));
-    x = conv2d(x, "conv.seq_module.3", 2, 1, 10, 5);
-    x = hardtanh(batchNorm(x, "conv.seq_module.4")).masked_fill(mask, new Scalar(0.0));
+    x = TorchWeights.clippedRelu(w.batchNorm(x, "conv.seq_module.1", training)).masked_fill(mask, new Scalar(0.0));
+    x = w.conv2d(x, "conv.seq_module.3", 2, 1, 10, 5);
+    x = TorchWeights.clippedRelu(w.batchNorm(x, "conv.seq_module.4", training)).masked_fill(mask, new Scalar(0.0));
     x = timeMajor(x);
     Tensor lengths = TorchTensors.longs(outLengths, outLengths.length);
     for (int i = 0; i < config.layers(); i++) {
-      if (i > 0) x = sequenceWiseBatchNorm(x, "rnns." + i + ".batch_norm.module");
+      if (i > 0) x = w.sequenceWiseBatchNorm(x, "rnns." + i + ".batch_norm.module", training);
       x = bidirectionalGru(x, lengths, "rnns." + i + ".rnn.", true);
     }
-    x = sequenceWiseBatchNorm(x, "fc.0.module.0");
-    return torch.log_softmax(torch.linear(x, p("fc.0.module.1.weight"), optional(null)), -1);
+    x = w.sequenceWiseBatchNorm(x, "fc.0.module.0", training);
+    return torch.log_softmax(w.linear(x, "fc.0.module.1"), -1);
   }
 
   private Tensor resCnnBiGru(Tensor x, long[] outLengths) {
-    x = conv2d(x, "cnn", 2, 2, 1, 1);
+    x = w.conv2d(x, "cnn", 2, 2, 1, 1);
     Tensor mask = paddingMask(outLengths, x.size(3));
     x = x.masked_fill(mask, new Scalar(0.0));
     for (int i = 0; i < config.resBlocks(); i++) {
       String block = "rescnn_layers." + i + ".";
-      Tensor h = dropout(torch.gelu(cnnLayerNorm(x, block + "layer_norm1.layer_norm")));
-      h = conv2d(h, block + "cnn1", 1, 1, 1, 1).masked_fill(mask, new Scalar(0.0));
-      h = dropout(torch.gelu(cnnLayerNorm(h, block + "layer_norm2.layer_norm")));
-      h = conv2d(h, block + "cnn2", 1, 1, 1, 1).masked_fill(mask, new Scalar(0.0));
+      Tensor h = dropout(torch.gelu(w.cnnLayerNorm(x, block + "layer_norm1.layer_norm")));
+      h = w.conv2d(h, block + "cnn1", 1, 1, 1, 1).masked_fill(mask, new Scalar(0.0));
+      h = dropout(torch.gelu(w.cnnLayerNorm(h, block + "layer_norm2.layer_norm")));
+      h = w.conv2d(h, block + "cnn2", 1, 1, 1, 1).masked_fill(mask, new Scalar(0.0));
       x = h.add(x);
     }
-    x = linear(timeMajor(x), "fully_connected");
+    x = w.linear(timeMajor(x), "fully_connected");
     Tensor lengths = TorchTensors.longs(outLengths, outLengths.length);
     for (int i = 0; i < config.layers(); i++) {
       String layer = "birnn_layers." + i + ".";
-      x = torch.gelu(torch.layer_norm(x, new long[] {x.size(2)}, optional(p(layer + "layer_norm.weight")),
-          optional(p(layer + "layer_norm.bias")), 1e-5, false));
+      x = torch.gelu(w.layerNorm(x, layer + "layer_norm"));
       x = dropout(bidirectionalGru(x, lengths, layer + "BiGRU.", false));
     }
-    x = dropout(torch.gelu(linear(x, "classifier.0")));
-    return torch.log_softmax(linear(x, "classifier.3"), -1);
+    x = dropout(torch.gelu(w.linear(x, "classifier.0")));
+    return torch.log_softmax(w.linear(x, "classifier.3"), -1);
   }
 
   /** [N, 1, 1, T] true at frames t >= lengths[b]: MaskConv's mask, broadcast over channels and bins. */
@@ -121,10 +113,10 @@ final class TorchSpeechModel {
    * PackedSequence; directions summed (deepspeech.pytorch) or concatenated.
    */
   private Tensor bidirectionalGru(Tensor x, Tensor lengths, String prefix, boolean sumDirections) {
-    long hidden = p(prefix + "weight_hh_l0").size(1);
-    TensorVector weights = new TensorVector(p(prefix + "weight_ih_l0"), p(prefix + "weight_hh_l0"),
-        p(prefix + "bias_ih_l0"), p(prefix + "bias_hh_l0"), p(prefix + "weight_ih_l0_reverse"),
-        p(prefix + "weight_hh_l0_reverse"), p(prefix + "bias_ih_l0_reverse"), p(prefix + "bias_hh_l0_reverse"));
+    long hidden = w.p(prefix + "weight_hh_l0").size(1);
+    TensorVector weights = new TensorVector(w.p(prefix + "weight_ih_l0"), w.p(prefix + "weight_hh_l0"),
+        w.p(prefix + "bias_ih_l0"), w.p(prefix + "bias_hh_l0"), w.p(prefix + "weight_ih_l0_reverse"),
+        w.p(prefix + "weight_hh_l0_reverse"), w.p(prefix + "bias_ih_l0_reverse"), w.p(prefix + "bias_hh_l0_reverse"));
     PackedSequence packed = torch.pack_padded_sequence(x, lengths, false, false);
     Tensor h0 = torch.zeros(new long[] {2, x.size(1), hidden}, new TensorOptions(torch.ScalarType.Float));
     Tensor data = torch.gru(packed.data(), packed.batch_sizes(), h0, weights, true, 1, 0.0, training, true).get0();
@@ -134,44 +126,7 @@ final class TorchSpeechModel {
     return sumDirections ? y.narrow(2, 0, hidden).add(y.narrow(2, hidden, hidden)) : y;
   }
 
-  private Tensor conv2d(Tensor x, String name, long strideH, long strideW, long padH, long padW) {
-    return torch.conv2d(x, p(name + ".weight"), optional(p(name + ".bias")), new long[] {strideH, strideW},
-        new long[] {padH, padW}, new long[] {1, 1}, 1);
-  }
-
-  private Tensor batchNorm(Tensor x, String name) {
-    return torch.batch_norm(x, optional(p(name + ".weight")), optional(p(name + ".bias")),
-        optional(buffers.get(name + ".running_mean")), optional(buffers.get(name + ".running_var")), training, 0.1,
-        1e-5, false);
-  }
-
-  /** deepspeech.pytorch's SequenceWise(BatchNorm1d): over all T x N frames of [T, N, C]. */
-  private Tensor sequenceWiseBatchNorm(Tensor x, String name) {
-    long steps = x.size(0), n = x.size(1), channels = x.size(2);
-    return batchNorm(x.reshape(steps * n, channels), name).reshape(steps, n, channels);
-  }
-
-  /** AssemblyAI's CNNLayerNorm: layer norm over the feature axis of [N, C, F, T]. */
-  private Tensor cnnLayerNorm(Tensor x, String name) {
-    return torch.layer_norm(x.transpose(2, 3), new long[] {x.size(2)}, optional(p(name + ".weight")),
-        optional(p(name + ".bias")), 1e-5, false).transpose(2, 3);
-  }
-
-  private static Tensor hardtanh(Tensor x) {
-    return torch.hardtanh(x, new Scalar(0.0), new Scalar(20.0));
-  }
-
   private Tensor dropout(Tensor x) {
     return torch.dropout(x, config.dropout(), training);
-  }
-
-  private Tensor linear(Tensor x, String name) {
-    return torch.linear(x, p(name + ".weight"), optional(parameters.get(name + ".bias")));
-  }
-
-  private Tensor p(String name) {
-    Tensor t = parameters.get(name);
-    if (t == null) throw new IllegalArgumentException("no parameter " + name + " in " + parameters.keySet());
-    return t;
   }
 }

@@ -15,6 +15,7 @@ import dev.ctc4j.model.AcousticModel;
 import dev.ctc4j.model.ModelConfig;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.tensor.Device;
+import dev.ctc4j.testing.TorchTensors;
 import dev.ctc4j.train.Adam;
 import dev.ctc4j.train.Optimizer;
 import dev.ctc4j.train.TrainConfig;
@@ -44,8 +45,8 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * One DeepSpeech2 training step on the CPU, as Trainer runs it: forward, CTC loss (mean,

@@ -1,18 +1,13 @@
 package dev.ctc4j.testing;
 
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * libtorch (through the JavaCPP presets) as the independent reference in tests. Create tensors
- * with these helpers inside {@code try (PointerScope s = new PointerScope())}.
+ * libtorch (through the JavaCPP presets) as the independent reference in tests, at one thread (set
+ * when this class loads). Create tensors with these helpers inside {@code try (PointerScope s = new PointerScope())}.
  */
 public final class Torch {
   static {
@@ -23,7 +18,7 @@ public final class Torch {
 
   /** An optional tensor argument, absent when {@code t} is null (a layer without bias). */
   public static TensorOptional opt(Tensor t) {
-    return t == null ? new TensorOptional() : new TensorOptional(t);
+    return TorchTensors.opt(t);
   }
 
   /** The named tensor of a state dict; fails naming the ones there are. */
@@ -38,35 +33,25 @@ public final class Torch {
     return torch.linear(x, required(stateDict, name + ".weight"), opt(stateDict.get(name + ".bias")));
   }
 
+  // The factories are TorchTensors' (which the benchmarks share); here they come with the one thread.
+
   public static Tensor doubles(double[] values, long... shape) {
-    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Double), new MemoryFormatOptional());
-    new DoublePointer(t.data_ptr_double()).put(values);
-    return t;
+    return TorchTensors.doubles(values, shape);
   }
 
   public static Tensor floats(float[] values, long... shape) {
-    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Float), new MemoryFormatOptional());
-    new FloatPointer(t.data_ptr_float()).put(values);
-    return t;
+    return TorchTensors.floats(values, shape);
   }
 
   public static Tensor longs(long[] values, long... shape) {
-    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Long), new MemoryFormatOptional());
-    new LongPointer(t.data_ptr_long()).put(values);
-    return t;
+    return TorchTensors.longs(values, shape);
   }
 
   public static double[] toDoubles(Tensor t) {
-    Tensor c = t.to(torch.ScalarType.Double).contiguous();
-    double[] out = new double[(int) c.numel()];
-    c.data_ptr_double().get(out);
-    return out;
+    return TorchTensors.toDoubles(t);
   }
 
   public static float[] toFloats(Tensor t) {
-    Tensor c = t.to(torch.ScalarType.Float).contiguous();
-    float[] out = new float[(int) c.numel()];
-    c.data_ptr_float().get(out);
-    return out;
+    return TorchTensors.toFloats(t);
   }
 }
