@@ -63,7 +63,7 @@ void quantize(const float* x, int64_t rows, int64_t cols, int64_t ldx, const Qua
 void receptive_field(const ConvGeometry& g, const float* x, int64_t oh, int64_t ow, float* row) {
   for (int64_t c = 0; c < g.channels; ++c) {
     for (int64_t i = 0; i < g.kh; ++i) {
-      const int64_t h = oh * g.sh - g.ph + i * g.dh;
+      const int64_t h = g.input_row(oh, i);
       float* dst = row + (c * g.kh + i) * g.kw;
       if (h < 0 || h >= g.height) {
         std::fill(dst, dst + g.kw, 0.0f);
@@ -71,7 +71,7 @@ void receptive_field(const ConvGeometry& g, const float* x, int64_t oh, int64_t 
       }
       const float* src = x + (c * g.height + h) * g.width;
       for (int64_t j = 0; j < g.kw; ++j) {
-        const int64_t w = ow * g.sw - g.pw + j * g.dw;
+        const int64_t w = g.input_col(ow, j);
         dst[j] = w >= 0 && w < g.width ? src[w] : 0.0f;
       }
     }

@@ -41,7 +41,7 @@ void im2col(const ConvGeometry& g, const float* x, float* col) {
     for (int64_t j = 0; j < g.kw; ++j) {
       float* out = col + (ci * g.kw + j) * g.out_plane();
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h = oh * g.sh - g.ph + i * g.dh;
+        const int64_t h = g.input_row(oh, i);
         float* row = out + oh * g.out_w;
         if (h < 0 || h >= g.height) {
           std::fill(row, row + g.out_w, 0.0f);
@@ -49,7 +49,7 @@ void im2col(const ConvGeometry& g, const float* x, float* col) {
         }
         const float* src = x + (c * g.height + h) * g.width;
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const int64_t w = ow * g.sw - g.pw + j * g.dw;
+          const int64_t w = g.input_col(ow, j);
           row[ow] = w >= 0 && w < g.width ? src[w] : 0.0f;
         }
       }
@@ -66,11 +66,11 @@ void col2im(const ConvGeometry& g, const float* col, float* dx) {
       for (int64_t j = 0; j < g.kw; ++j) {
         const float* in = col + ((c * g.kh + i) * g.kw + j) * g.out_plane();
         for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          const int64_t h = oh * g.sh - g.ph + i * g.dh;
+          const int64_t h = g.input_row(oh, i);
           if (h < 0 || h >= g.height) continue;
           float* dst = plane + h * g.width;
           for (int64_t ow = 0; ow < g.out_w; ++ow) {
-            const int64_t w = ow * g.sw - g.pw + j * g.dw;
+            const int64_t w = g.input_col(ow, j);
             if (w >= 0 && w < g.width) dst[w] += in[oh * g.out_w + ow];
           }
         }
@@ -162,7 +162,7 @@ void shifted_im2col(const ConvGeometry& g, const ShiftedColumns& s, const float*
     std::fill(row + s.positions, row + s.row_length, 0.0f);
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       float* dst = row + oh * s.padded_width;
-      const int64_t h = oh * g.sh - g.ph + i * g.dh;
+      const int64_t h = g.input_row(oh, i);
       if (h < 0 || h >= g.height) {
         std::fill(dst, dst + s.padded_width, 0.0f);
         continue;
@@ -182,7 +182,7 @@ void shifted_col2im(const ConvGeometry& g, const ShiftedColumns& s, const float*
     for (int64_t i = 0; i < g.kh; ++i) {
       const float* row = cols + (c * g.kh + i) * s.row_length + g.pw;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h = oh * g.sh - g.ph + i * g.dh;
+        const int64_t h = g.input_row(oh, i);
         if (h < 0 || h >= g.height) continue;
         const float* src = row + oh * s.padded_width;
         float* dst = plane + h * g.width;

@@ -61,13 +61,28 @@ int64_t quantize_vectors(const float* x, int64_t cols, float inverse_scale, int8
 }
 
 // sum_lo / sum_hi (channels 0-7 / 8-15) += row a's four bytes of group g . the group's two weight vectors.
-inline void accumulate(const int8_t* a, __m256i w0, __m256i w1, __m256i& sum_lo, __m256i& sum_hi) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i av = _mm256_set1_epi32(_mm_cvtsi128_si32(_mm_loadu_si32(a)));  // a[4g .. 4g + 3] in every lane
-  const __m256i magnitude = _mm256_abs_epi8(av);
-  sum_lo = _mm256_add_epi32(sum_lo, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, av)), ones));
-  sum_hi = _mm256_add_epi32(sum_hi, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, av)), ones));
-}
+struct MaddDot {
+  static inline void accumulate(const int8_t* a, __m256i w0, __m256i w1, __m256i& sum_lo, __m256i& sum_hi) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i av = _mm256_set1_epi32(_mm_cvtsi128_si32(_mm_loadu_si32(a)));  // a[4g .. 4g + 3] in every lane
+    const __m256i magnitude = _mm256_abs_epi8(av);
+    sum_lo = _mm256_add_epi32(sum_lo, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w0, av)), ones));
+    sum_hi = _mm256_add_epi32(sum_hi, _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(w1, av)), ones));
+  }
+};
+
+#define CTC4J_VNNI __attribute__((target("avx2,avxvnni")))
+
+// The same with vpdpbusd: the same operands, the same integers.
+struct VnniDot {
+  CTC4J_VNNI static inline void accumulate(const int8_t* a, __m256i w0, __m256i w1, __m256i& sum_lo,
+                                           __m256i& sum_hi) {
+    const __m256i av = _mm256_set1_epi32(_mm_cvtsi128_si32(_mm_loadu_si32(a)));
+    const __m256i magnitude = _mm256_abs_epi8(av);
+    sum_lo = _mm256_dpbusd_avx_epi32(sum_lo, magnitude, _mm256_sign_epi8(w0, av));
+    sum_hi = _mm256_dpbusd_avx_epi32(sum_hi, magnitude, _mm256_sign_epi8(w1, av));
+  }
+};
 
 inline void store_row(__m256i lo, __m256i hi, int32_t* acc) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), lo);
@@ -76,50 +91,34 @@ inline void store_row(__m256i lo, __m256i hi, int32_t* acc) {
 
 // acc[i][c] = sum over the panel's groups of a row i . channel c, for R rows of a. Named accumulators,
 // not an array: GCC kept an array's vectors in memory as well as in registers.
+template <int R, class Dot>
+inline void block_of(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
+  __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+  for (int64_t g = 0; g < groups; ++g) {
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + g * 64));
+    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + g * 64 + 32));
+    const int8_t* ag = a + g * kInt8Group;
+    Dot::accumulate(ag, w0, w1, s0, s1);
+    if constexpr (R > 1) Dot::accumulate(ag + lda, w0, w1, s2, s3);
+    if constexpr (R > 2) Dot::accumulate(ag + 2 * lda, w0, w1, s4, s5);
+    if constexpr (R > 3) Dot::accumulate(ag + 3 * lda, w0, w1, s6, s7);
+  }
+  store_row(s0, s1, acc[0]);
+  if constexpr (R > 1) store_row(s2, s3, acc[1]);
+  if constexpr (R > 2) store_row(s4, s5, acc[2]);
+  if constexpr (R > 3) store_row(s6, s7, acc[3]);
+}
+
 template <int R>
 void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
-  __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-  for (int64_t g = 0; g < groups; ++g) {
-    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + g * 64));
-    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + g * 64 + 32));
-    const int8_t* ag = a + g * kInt8Group;
-    accumulate(ag, w0, w1, s0, s1);
-    if constexpr (R > 1) accumulate(ag + lda, w0, w1, s2, s3);
-    if constexpr (R > 2) accumulate(ag + 2 * lda, w0, w1, s4, s5);
-    if constexpr (R > 3) accumulate(ag + 3 * lda, w0, w1, s6, s7);
-  }
-  store_row(s0, s1, acc[0]);
-  if constexpr (R > 1) store_row(s2, s3, acc[1]);
-  if constexpr (R > 2) store_row(s4, s5, acc[2]);
-  if constexpr (R > 3) store_row(s6, s7, acc[3]);
+  block_of<R, MaddDot>(groups, a, lda, panel, acc);
 }
 
-#define CTC4J_VNNI __attribute__((target("avx2,avxvnni")))
-
-CTC4J_VNNI inline void accumulate_vnni(const int8_t* a, __m256i w0, __m256i w1, __m256i& sum_lo, __m256i& sum_hi) {
-  const __m256i av = _mm256_set1_epi32(_mm_cvtsi128_si32(_mm_loadu_si32(a)));
-  const __m256i magnitude = _mm256_abs_epi8(av);
-  sum_lo = _mm256_dpbusd_avx_epi32(sum_lo, magnitude, _mm256_sign_epi8(w0, av));
-  sum_hi = _mm256_dpbusd_avx_epi32(sum_hi, magnitude, _mm256_sign_epi8(w1, av));
-}
-
-// block with vpdpbusd: the same accumulators, the same integers.
+// flatten: inlined here, the block and its vpdpbusd calls compile under this function's target.
 template <int R>
-CTC4J_VNNI void block_vnni(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
-  __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-  for (int64_t g = 0; g < groups; ++g) {
-    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + g * 64));
-    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + g * 64 + 32));
-    const int8_t* ag = a + g * kInt8Group;
-    accumulate_vnni(ag, w0, w1, s0, s1);
-    if constexpr (R > 1) accumulate_vnni(ag + lda, w0, w1, s2, s3);
-    if constexpr (R > 2) accumulate_vnni(ag + 2 * lda, w0, w1, s4, s5);
-    if constexpr (R > 3) accumulate_vnni(ag + 3 * lda, w0, w1, s6, s7);
-  }
-  store_row(s0, s1, acc[0]);
-  if constexpr (R > 1) store_row(s2, s3, acc[1]);
-  if constexpr (R > 2) store_row(s4, s5, acc[2]);
-  if constexpr (R > 3) store_row(s6, s7, acc[3]);
+CTC4J_VNNI __attribute__((flatten)) void block_vnni(int64_t groups, const int8_t* a, int64_t lda,
+                                                    const int8_t* panel, Accumulators& acc) {
+  block_of<R, VnniDot>(groups, a, lda, panel, acc);
 }
 
 #else
