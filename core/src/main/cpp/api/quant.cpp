@@ -15,16 +15,22 @@ using namespace ctc4j;
 
 namespace {
 
-// The build of a kernel a caller asks for (ctc4j_int8_kernel); CTC4J_INT8_BEST: AVX-VNNI, else AVX2,
-// else generic, as this CPU has them.
+// The build of a kernel a caller asks for (ctc4j_int8_kernel); CTC4J_INT8_BEST: AVX-512 VNNI, else
+// AVX-VNNI, else AVX2, else generic, as this CPU has them.
 template <class Kernel>
-Kernel* chosen(int kernel, Kernel* generic, Kernel* avx2, Kernel* vnni) {
-  require(kernel >= CTC4J_INT8_BEST && kernel <= CTC4J_INT8_AVX_VNNI, "unknown int8 kernel " + std::to_string(kernel));
+Kernel* chosen(int kernel, Kernel* generic, Kernel* avx2, Kernel* vnni, Kernel* avx512_vnni) {
+  require(kernel >= CTC4J_INT8_BEST && kernel <= CTC4J_INT8_AVX512_VNNI,
+          "unknown int8 kernel " + std::to_string(kernel));
   if (kernel == CTC4J_INT8_AVX2 && !simd::has_avx2_fma()) throw Error(CTC4J_UNAVAILABLE, "this CPU has no AVX2");
   if (kernel == CTC4J_INT8_AVX_VNNI && !simd::has_avx_vnni()) throw Error(CTC4J_UNAVAILABLE, "this CPU has no AVX-VNNI");
+  if (kernel == CTC4J_INT8_AVX512_VNNI && !simd::has_avx512_vnni()) {
+    throw Error(CTC4J_UNAVAILABLE, "this CPU has no AVX-512 VNNI");
+  }
   if (kernel == CTC4J_INT8_GENERIC) return generic;
   if (kernel == CTC4J_INT8_AVX2) return avx2;
-  if (kernel == CTC4J_INT8_AVX_VNNI || simd::has_avx_vnni()) return vnni;
+  if (kernel == CTC4J_INT8_AVX_VNNI) return vnni;
+  if (kernel == CTC4J_INT8_AVX512_VNNI || simd::has_avx512_vnni()) return avx512_vnni;
+  if (simd::has_avx_vnni()) return vnni;
   return simd::has_avx2_fma() ? avx2 : generic;
 }
 
@@ -41,9 +47,9 @@ int ctc4j_int8_quantize_rows(int kernel, const float* x, int64_t rows, int64_t c
   return guarded([&] {
     require(rows >= 0 && cols > 0, "bad sizes to quantize: " + std::to_string(rows) + " x " + std::to_string(cols));
     require(rows == 0 || (x != nullptr && q != nullptr && scales != nullptr), "null rows to quantize");
-    // Quantization has no AVX-VNNI build: the AVX2 one serves.
+    // Quantization has no VNNI builds: the AVX2 one serves.
     const auto quantize = chosen(kernel, simd::generic::quantize_rows, simd::avx2::quantize_rows,
-                                 simd::avx2::quantize_rows);
+                                 simd::avx2::quantize_rows, simd::avx2::quantize_rows);
     std::vector<int8_t> padded(int8_row_bytes(cols));  // the kernel writes whole groups of four
     for (int64_t r = 0; r < rows; ++r) {
       quantize(1, cols, x + r * cols, cols, padded.data(), int8_row_bytes(cols), scales + r);
@@ -74,12 +80,12 @@ int ctc4j_int8_gemm(int kernel, const int8_t* a, int64_t m, const ctc4j_int8_mat
     const ctc4j_int8_matrix& b = require_matrix(w);
     require(m >= 0 && (m == 0 || (a != nullptr && c != nullptr)), "bad int8 product operands");
     const auto product = chosen(kernel, simd::generic::int8_gemm_exact, simd::avx2::int8_gemm_exact,
-                                simd::avx2::int8_gemm_exact_vnni);
+                                simd::avx2::int8_gemm_exact_vnni, simd::avx2::int8_gemm_exact_avx512_vnni);
     // The kernel reads whole groups of four: a's rows padded with zeros.
     const int64_t ld = int8_row_bytes(b.cols);
     std::vector<int8_t> padded(std::max<int64_t>(1, m * ld), 0);
     for (int64_t i = 0; i < m; ++i) std::copy_n(a + i * b.cols, b.cols, padded.data() + i * ld);
-    product(m, b.rows, b.groups, padded.data(), ld, b.packed.get(), 0, int8_panels(b.rows), c, b.rows);
+    product(m, int8_matrix::panels(b), padded.data(), ld, 0, int8_panels(b.rows), c, b.rows);
   });
 }
 

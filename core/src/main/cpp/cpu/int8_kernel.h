@@ -20,6 +20,15 @@ inline int64_t int8_panels(int64_t n) { return (n + kInt8Panel - 1) / kInt8Panel
 // Bytes of a quantized activation row: k padded to whole groups.
 inline int64_t int8_row_bytes(int64_t k) { return int8_groups(k) * kInt8Group; }
 
+// Packed weights as the products read them: n channels in panels, groups groups of four k, and each
+// channel's sum of weights (int8_panels(n) * kInt8Panel of them, zero for padding channels), which the
+// AVX-512 VNNI build needs because it multiplies a + 128 (unsigned) and subtracts 128 * that sum.
+struct Int8Panels {
+  const int8_t* packed;
+  const int32_t* channel_sums;
+  int64_t n, groups;
+};
+
 // Where a block of int32 products lands: y[i, j] = acc * row_scales[i] * col_scales[j] + bias[j]
 // (bias may be null), added to y when accumulate.
 struct Int8Output {
@@ -37,21 +46,25 @@ struct Int8Output {
 CTC4J_SIMD_DECLARE(void quantize_rows(int64_t rows, int64_t cols, const float* x, int64_t ldx, int8_t* q,
                                       int64_t ldq, float* scales))
 
-// For rows [0, m) of a (int8, row stride lda, groups * 4 bytes used) and the panels [panel_begin,
-// panel_end) of packed (n channels, groups groups of k): the products dequantized into out.
-CTC4J_SIMD_DECLARE(void int8_gemm(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda,
-                                  const int8_t* packed, int64_t panel_begin, int64_t panel_end,
-                                  const ctc4j::Int8Output& out))
+// For rows [0, m) of a (int8, row stride lda, w.groups * 4 bytes used) and the panels [panel_begin,
+// panel_end) of w: the products dequantized into out.
+CTC4J_SIMD_DECLARE(void int8_gemm(int64_t m, const ctc4j::Int8Panels& w, const int8_t* a, int64_t lda,
+                                  int64_t panel_begin, int64_t panel_end, const ctc4j::Int8Output& out))
 
 // The same products as exact int32: c[i, j] for the channels of those panels (row stride ldc).
-CTC4J_SIMD_DECLARE(void int8_gemm_exact(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda,
-                                        const int8_t* packed, int64_t panel_begin, int64_t panel_end, int32_t* c,
-                                        int64_t ldc))
+CTC4J_SIMD_DECLARE(void int8_gemm_exact(int64_t m, const ctc4j::Int8Panels& w, const int8_t* a, int64_t lda,
+                                        int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc))
 
-// AVX-VNNI builds of the products (vpdpbusd), in the AVX2 build only; call them where simd::has_avx_vnni().
+// Builds of the products for newer CPUs, in the AVX2 build only (target attributes, chosen at run time):
+// AVX-VNNI (vpdpbusd on 256 bits, where simd::has_avx_vnni()) and AVX-512 VNNI (a panel's 16 channels
+// in one 512-bit vpdpbusd per row, where simd::has_avx512_vnni()).
 namespace ctc4j::simd::avx2 {
-void int8_gemm_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                    int64_t panel_begin, int64_t panel_end, const ctc4j::Int8Output& out);
-void int8_gemm_exact_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
+void int8_gemm_vnni(int64_t m, const ctc4j::Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                    int64_t panel_end, const ctc4j::Int8Output& out);
+void int8_gemm_exact_vnni(int64_t m, const ctc4j::Int8Panels& w, const int8_t* a, int64_t lda,
                           int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc);
+void int8_gemm_avx512_vnni(int64_t m, const ctc4j::Int8Panels& w, const int8_t* a, int64_t lda,
+                           int64_t panel_begin, int64_t panel_end, const ctc4j::Int8Output& out);
+void int8_gemm_exact_avx512_vnni(int64_t m, const ctc4j::Int8Panels& w, const int8_t* a, int64_t lda,
+                                 int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc);
 }  // namespace ctc4j::simd::avx2

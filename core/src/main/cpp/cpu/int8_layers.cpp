@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cpu/int8_kernel.h"
+#include "handles/int8_matrix.h"
 #include "support/parallel.h"
 #include "support/scratch.h"
 
@@ -11,11 +12,12 @@ namespace {
 
 using Matrix = ctc4j_int8_matrix;
 
-// The product kernel of this CPU: AVX-VNNI, else AVX2, else generic.
+// The product kernel of this CPU: AVX-512 VNNI, else AVX-VNNI, else AVX2, else generic.
 decltype(&simd::generic::int8_gemm) best_gemm() {
-  static const auto best = !simd::has_avx2_fma() ? simd::generic::int8_gemm
-                            : simd::has_avx_vnni() ? simd::avx2::int8_gemm_vnni
-                                                   : simd::avx2::int8_gemm;
+  static const auto best = !simd::has_avx2_fma()    ? simd::generic::int8_gemm
+                            : simd::has_avx512_vnni() ? simd::avx2::int8_gemm_avx512_vnni
+                            : simd::has_avx_vnni()    ? simd::avx2::int8_gemm_vnni
+                                                      : simd::avx2::int8_gemm;
   return best;
 }
 
@@ -25,14 +27,14 @@ void int8_product(const Matrix& w, int64_t m, const int8_t* a, int64_t lda, cons
   const int64_t panels = int8_panels(w.rows), row_tasks = (m + kTaskRows - 1) / kTaskRows;
   const int64_t panel_tasks = (panels + kTaskPanels - 1) / kTaskPanels;
   const auto kernel = best_gemm();
-  if (usable_threads() == 1) return kernel(m, w.rows, w.groups, a, lda, w.packed.get(), 0, panels, out);
+  const Int8Panels panels_of_w = int8_matrix::panels(w);
+  if (usable_threads() == 1) return kernel(m, panels_of_w, a, lda, 0, panels, out);
   parallel_for(row_tasks * panel_tasks, [&](int64_t task) {
     const int64_t r = task / panel_tasks * kTaskRows, p = task % panel_tasks * kTaskPanels;
     Int8Output block = out;
     block.y += r * out.ldy;
     block.row_scales += r;
-    kernel(std::min(kTaskRows, m - r), w.rows, w.groups, a + r * lda, lda, w.packed.get(), p,
-           std::min(panels, p + kTaskPanels), block);
+    kernel(std::min(kTaskRows, m - r), panels_of_w, a + r * lda, lda, p, std::min(panels, p + kTaskPanels), block);
   });
 }
 
@@ -91,7 +93,7 @@ void conv_positions(const ConvGeometry& g, const Matrix& w, const float* x, cons
     receptive_field(g, x, (p0 + p) / g.out_w, (p0 + p) % g.out_w, row);
     quantize_row(1, g.patch(), row, g.patch(), q.values + p * q.ld, q.ld, q.scales + p);
   }
-  best_gemm()(count, w.rows, w.groups, q.values, q.ld, w.packed.get(), 0, int8_panels(w.rows),
+  best_gemm()(count, int8_matrix::panels(w), q.values, q.ld, 0, int8_panels(w.rows),
               Int8Output{out, g.out_channels, q.scales, w.scales.data(), bias, false});
   for (int64_t oc = 0; oc < g.out_channels; ++oc)
     for (int64_t p = 0; p < count; ++p) y[oc * g.out_plane() + p0 + p] = out[p * g.out_channels + oc];

@@ -19,9 +19,15 @@ bool has_avx_vnni() {
   return yes;
 }
 
+bool has_avx512_vnni() {
+  static const bool yes = has_avx512f() && __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
+
 const char* features_used() {
   static const std::string names = std::string(has_avx2_fma() ? "avx2 fma" : "sse2") +
-                                   (has_avx512f() ? " avx512f" : "") + (has_avx_vnni() ? " avxvnni" : "");
+                                   (has_avx512f() ? " avx512f" : "") + (has_avx_vnni() ? " avxvnni" : "") +
+                                   (has_avx512_vnni() ? " avx512vnni" : "");
   return names.c_str();
 }
 

@@ -7,6 +7,7 @@ namespace ctc4j::simd {
 bool has_avx2_fma();
 bool has_avx512f();   // and AVX2+FMA
 bool has_avx_vnni();  // and AVX2+FMA
+bool has_avx512_vnni();  // and AVX-512F
 // The features the kernels use on this CPU, e.g. "avx2 fma avx512f avxvnni" (or "sse2").
 const char* features_used();
 

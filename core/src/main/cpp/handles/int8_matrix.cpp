@@ -28,16 +28,22 @@ std::unique_ptr<ctc4j_int8_matrix> create(const int8_t* q, const float* scales, 
   const size_t bytes = int8_panels(rows) * m->groups * kInt8Panel * kInt8Group;
   m->packed = {static_cast<int8_t*>(host::block(bytes)), &release};
   std::fill_n(m->packed.get(), bytes, int8_t{0});  // padding channels and columns multiply as zeros
+  m->channel_sums.assign(int8_panels(rows) * kInt8Panel, 0);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) {
       const int8_t v = q[r * cols + c];
       require(v >= -127, "int8 weight " + std::to_string(v) + " at [" + std::to_string(r) + ", " +
                              std::to_string(c) + "] is outside [-127, 127]");
       m->packed.get()[packed_index(*m, r, c)] = v;
+      m->channel_sums[r] += v;
     }
   }
   m->scales.assign(scales, scales + rows);
   return m;
+}
+
+Int8Panels panels(const ctc4j_int8_matrix& m) {
+  return {m.packed.get(), m.channel_sums.data(), m.rows, m.groups};
 }
 
 void values(const ctc4j_int8_matrix& m, int8_t* q, float* scales) {

@@ -7,7 +7,10 @@
 // point), and the generic build computes bit for bit the same integers. Where the CPU has AVX-VNNI,
 // vpdpbusd takes the same two operands and does vpmaddubsw + vpmaddwd + vpaddd in one instruction
 // (no intermediate saturation at all); it is compiled into the AVX2 build with a target attribute
-// and chosen at run time beside it.
+// and chosen at run time beside it. AVX-512 has no vpsignb, so its build feeds vpdpbusd a + 128
+// (unsigned, 1..255) and w as they are, and subtracts 128 * sum(w) per channel: one instruction per
+// row and group of four k for a panel's 16 channels, exact in int32 (the sums wrap modulo 2^32 and
+// the true result fits).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -110,15 +113,73 @@ inline void block_of(int64_t groups, const int8_t* a, int64_t lda, const int8_t*
 }
 
 template <int R>
-void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
+void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*, Accumulators& acc) {
   block_of<R, MaddDot>(groups, a, lda, panel, acc);
 }
 
 // flatten: inlined here, the block and its vpdpbusd calls compile under this function's target.
 template <int R>
 CTC4J_VNNI __attribute__((flatten)) void block_vnni(int64_t groups, const int8_t* a, int64_t lda,
-                                                    const int8_t* panel, Accumulators& acc) {
+                                                    const int8_t* panel, const int32_t*, Accumulators& acc) {
   block_of<R, VnniDot>(groups, a, lda, panel, acc);
+}
+
+#define CTC4J_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512vnni")))
+
+// One row's step of the AVX-512 VNNI block: sum += (a[4g .. 4g + 3] + 128) . each channel's four weights.
+CTC4J_AVX512_VNNI inline __m512i dot_offset(__m512i sum, const int8_t* a, __m512i w) {
+  int32_t four;
+  std::memcpy(&four, a, sizeof four);
+  const __m512i offset = _mm512_set1_epi8(static_cast<char>(0x80));  // a ^ 0x80 = a + 128 as unsigned
+  return _mm512_dpbusd_epi32(sum, _mm512_xor_si512(_mm512_set1_epi32(four), offset), w);
+}
+
+// Group g of a panel: four k of its 16 channels.
+CTC4J_AVX512_VNNI inline __m512i group_weights(const int8_t* panel, int64_t g) {
+  return _mm512_load_si512(panel + g * 64);
+}
+
+// The AVX-512 VNNI block (sums: the panel's 16 channel sums of weights). Named accumulators, as in
+// block_of. A vpdpbusd waits for the one before it on the same accumulator (latency 4-5 cycles), so
+// one row spreads its groups over four accumulators and two rows over two each: four chains in flight.
+template <int R>
+CTC4J_AVX512_VNNI void block_avx512_vnni(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel,
+                                         const int32_t* sums, Accumulators& acc) {
+  constexpr int64_t step = R == 1 ? 4 : R == 2 ? 2 : 1;  // groups per iteration of the split loop
+  __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+  int64_t g = 0;
+  if constexpr (step > 1) {
+    for (; g + step <= groups; g += step) {
+      const int8_t* ag = a + g * kInt8Group;
+      if constexpr (R == 1) {
+        s0 = dot_offset(s0, ag, group_weights(panel, g));
+        s1 = dot_offset(s1, ag + kInt8Group, group_weights(panel, g + 1));
+        s2 = dot_offset(s2, ag + 2 * kInt8Group, group_weights(panel, g + 2));
+        s3 = dot_offset(s3, ag + 3 * kInt8Group, group_weights(panel, g + 3));
+      } else {
+        const __m512i w0 = group_weights(panel, g), w1 = group_weights(panel, g + 1);
+        s0 = dot_offset(s0, ag, w0);
+        s1 = dot_offset(s1, ag + lda, w0);
+        s2 = dot_offset(s2, ag + kInt8Group, w1);
+        s3 = dot_offset(s3, ag + lda + kInt8Group, w1);
+      }
+    }
+  }
+  for (; g < groups; ++g) {
+    const __m512i w = group_weights(panel, g);
+    const int8_t* ag = a + g * kInt8Group;
+    s0 = dot_offset(s0, ag, w);
+    if constexpr (R > 1) s1 = dot_offset(s1, ag + lda, w);
+    if constexpr (R > 2) s2 = dot_offset(s2, ag + 2 * lda, w);
+    if constexpr (R > 3) s3 = dot_offset(s3, ag + 3 * lda, w);
+  }
+  if constexpr (R == 1) s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+  if constexpr (R == 2) s0 = _mm512_add_epi32(s0, s2), s1 = _mm512_add_epi32(s1, s3);
+  const __m512i correction = _mm512_mullo_epi32(_mm512_loadu_si512(sums), _mm512_set1_epi32(128));  // wraps
+  _mm512_storeu_si512(acc[0], _mm512_sub_epi32(s0, correction));
+  if constexpr (R > 1) _mm512_storeu_si512(acc[1], _mm512_sub_epi32(s1, correction));
+  if constexpr (R > 2) _mm512_storeu_si512(acc[2], _mm512_sub_epi32(s2, correction));
+  if constexpr (R > 3) _mm512_storeu_si512(acc[3], _mm512_sub_epi32(s3, correction));
 }
 
 #else
@@ -132,7 +193,7 @@ float row_max_abs(const float* x, int64_t cols) {
 int64_t quantize_vectors(const float*, int64_t, float, int8_t*) { return 0; }
 
 template <int R>
-void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
+void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*, Accumulators& acc) {
   for (int i = 0; i < R; ++i) std::fill(acc[i], acc[i] + kInt8Panel, 0);
   for (int64_t g = 0; g < groups; ++g) {
     const int8_t* w = panel + g * kInt8Panel * kInt8Group;
@@ -148,31 +209,33 @@ void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Ac
 
 #endif
 
-// The block kernels of one instruction set, by rows.
+// The block kernels of one instruction set, by rows: run<R>(groups, a, lda, panel, panel's channel sums, acc).
 struct PlainBlocks {
   template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
-    block<R>(groups, a, lda, panel, acc);
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
+                  Accumulators& acc) {
+    block<R>(groups, a, lda, panel, sums, acc);
   }
 };
 
 // store(row, rows, first column, columns, acc) for every block of rows [0, m) and panel.
 template <class Blocks, class Store>
-void for_blocks(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                int64_t panel_begin, int64_t panel_end, Store&& store) {
+void for_blocks(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                int64_t panel_end, Store&& store) {
   Accumulators acc;
   for (int64_t p = panel_begin; p < panel_end; ++p) {
-    const int8_t* panel = packed + p * groups * kInt8Panel * kInt8Group;
-    const int64_t col = p * kInt8Panel, cols = std::min(kInt8Panel, n - col);
+    const int8_t* panel = w.packed + p * w.groups * kInt8Panel * kInt8Group;
+    const int32_t* sums = w.channel_sums + p * kInt8Panel;
+    const int64_t col = p * kInt8Panel, cols = std::min(kInt8Panel, w.n - col);
     int64_t i = 0;
     for (; i + kMaxRows <= m; i += kMaxRows) {
-      Blocks::template run<kMaxRows>(groups, a + i * lda, lda, panel, acc);
+      Blocks::template run<kMaxRows>(w.groups, a + i * lda, lda, panel, sums, acc);
       store(i, kMaxRows, col, cols, acc);
     }
     const int64_t rest = m - i;
-    if (rest == 3) Blocks::template run<3>(groups, a + i * lda, lda, panel, acc);
-    if (rest == 2) Blocks::template run<2>(groups, a + i * lda, lda, panel, acc);
-    if (rest == 1) Blocks::template run<1>(groups, a + i * lda, lda, panel, acc);
+    if (rest == 3) Blocks::template run<3>(w.groups, a + i * lda, lda, panel, sums, acc);
+    if (rest == 2) Blocks::template run<2>(w.groups, a + i * lda, lda, panel, sums, acc);
+    if (rest == 1) Blocks::template run<1>(w.groups, a + i * lda, lda, panel, sums, acc);
     if (rest > 0) store(i, rest, col, cols, acc);
   }
 }
@@ -192,18 +255,18 @@ void store_dequantized(const Int8Output& out, int64_t row, int64_t rows, int64_t
 }
 
 template <class Blocks>
-void gemm_dequantized(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                      int64_t panel_begin, int64_t panel_end, const Int8Output& out) {
-  for_blocks<Blocks>(m, n, groups, a, lda, packed, panel_begin, panel_end,
+void gemm_dequantized(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                      int64_t panel_end, const Int8Output& out) {
+  for_blocks<Blocks>(m, w, a, lda, panel_begin, panel_end,
                      [&](int64_t row, int64_t rows, int64_t col, int64_t cols, const Accumulators& acc) {
                        store_dequantized(out, row, rows, col, cols, acc);
                      });
 }
 
 template <class Blocks>
-void gemm_exact(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc) {
-  for_blocks<Blocks>(m, n, groups, a, lda, packed, panel_begin, panel_end,
+void gemm_exact(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                int64_t panel_end, int32_t* c, int64_t ldc) {
+  for_blocks<Blocks>(m, w, a, lda, panel_begin, panel_end,
                      [&](int64_t row, int64_t rows, int64_t col, int64_t cols, const Accumulators& acc) {
                        for (int64_t i = 0; i < rows; ++i) std::copy_n(acc[i], cols, c + (row + i) * ldc + col);
                      });
@@ -212,8 +275,17 @@ void gemm_exact(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t l
 #if defined(__AVX2__)
 struct VnniBlocks {
   template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
-    block_vnni<R>(groups, a, lda, panel, acc);
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
+                  Accumulators& acc) {
+    block_vnni<R>(groups, a, lda, panel, sums, acc);
+  }
+};
+
+struct Avx512VnniBlocks {
+  template <int R>
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
+                  Accumulators& acc) {
+    block_avx512_vnni<R>(groups, a, lda, panel, sums, acc);
   }
 };
 #endif
@@ -233,25 +305,35 @@ void quantize_rows(int64_t rows, int64_t cols, const float* x, int64_t ldx, int8
   }
 }
 
-void int8_gemm(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-               int64_t panel_begin, int64_t panel_end, const Int8Output& out) {
-  gemm_dequantized<PlainBlocks>(m, n, groups, a, lda, packed, panel_begin, panel_end, out);
+void int8_gemm(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin, int64_t panel_end,
+               const Int8Output& out) {
+  gemm_dequantized<PlainBlocks>(m, w, a, lda, panel_begin, panel_end, out);
 }
 
-void int8_gemm_exact(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                     int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc) {
-  gemm_exact<PlainBlocks>(m, n, groups, a, lda, packed, panel_begin, panel_end, c, ldc);
+void int8_gemm_exact(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                     int64_t panel_end, int32_t* c, int64_t ldc) {
+  gemm_exact<PlainBlocks>(m, w, a, lda, panel_begin, panel_end, c, ldc);
 }
 
 #if defined(__AVX2__)
-void int8_gemm_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                    int64_t panel_begin, int64_t panel_end, const Int8Output& out) {
-  gemm_dequantized<VnniBlocks>(m, n, groups, a, lda, packed, panel_begin, panel_end, out);
+void int8_gemm_vnni(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                    int64_t panel_end, const Int8Output& out) {
+  gemm_dequantized<VnniBlocks>(m, w, a, lda, panel_begin, panel_end, out);
 }
 
-void int8_gemm_exact_vnni(int64_t m, int64_t n, int64_t groups, const int8_t* a, int64_t lda, const int8_t* packed,
-                          int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc) {
-  gemm_exact<VnniBlocks>(m, n, groups, a, lda, packed, panel_begin, panel_end, c, ldc);
+void int8_gemm_exact_vnni(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                          int64_t panel_end, int32_t* c, int64_t ldc) {
+  gemm_exact<VnniBlocks>(m, w, a, lda, panel_begin, panel_end, c, ldc);
+}
+
+void int8_gemm_avx512_vnni(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, int64_t panel_begin,
+                           int64_t panel_end, const Int8Output& out) {
+  gemm_dequantized<Avx512VnniBlocks>(m, w, a, lda, panel_begin, panel_end, out);
+}
+
+void int8_gemm_exact_avx512_vnni(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda,
+                                 int64_t panel_begin, int64_t panel_end, int32_t* c, int64_t ldc) {
+  gemm_exact<Avx512VnniBlocks>(m, w, a, lda, panel_begin, panel_end, c, ldc);
 }
 #endif
 

@@ -15,9 +15,15 @@ extern "C" {
 
 typedef struct ctc4j_int8_matrix ctc4j_int8_matrix;
 
-/* Which build of the integer kernels runs: the best for this CPU (AVX-VNNI, else AVX2, else generic), or
- * one forced (tests compare them; CTC4J_UNAVAILABLE where the CPU lacks it). */
-enum ctc4j_int8_kernel { CTC4J_INT8_BEST = 0, CTC4J_INT8_GENERIC = 1, CTC4J_INT8_AVX2 = 2, CTC4J_INT8_AVX_VNNI = 3 };
+/* Which build of the integer kernels runs: the best for this CPU (AVX-512 VNNI, else AVX-VNNI, else AVX2,
+ * else generic), or one forced (tests compare them; CTC4J_UNAVAILABLE where the CPU lacks it). */
+enum ctc4j_int8_kernel {
+  CTC4J_INT8_BEST = 0,
+  CTC4J_INT8_GENERIC = 1,
+  CTC4J_INT8_AVX2 = 2,
+  CTC4J_INT8_AVX_VNNI = 3,
+  CTC4J_INT8_AVX512_VNNI = 4
+};
 
 /* q[rows, cols] and scales[rows] from x[rows, cols]: each row by its own largest magnitude. */
 CTC4J_API int ctc4j_int8_quantize_rows(int kernel, const float* x, int64_t rows, int64_t cols, int8_t* q,

@@ -26,9 +26,11 @@ public final class QuantNative {
   @MemberGetter public static native int CTC4J_INT8_GENERIC();
   @MemberGetter public static native int CTC4J_INT8_AVX2();
   @MemberGetter public static native int CTC4J_INT8_AVX_VNNI();
+  @MemberGetter public static native int CTC4J_INT8_AVX512_VNNI();
 
   public static final int INT8_BEST = CTC4J_INT8_BEST(), INT8_GENERIC = CTC4J_INT8_GENERIC(),
-      INT8_AVX2 = CTC4J_INT8_AVX2(), INT8_AVX_VNNI = CTC4J_INT8_AVX_VNNI();
+      INT8_AVX2 = CTC4J_INT8_AVX2(), INT8_AVX_VNNI = CTC4J_INT8_AVX_VNNI(),
+      INT8_AVX512_VNNI = CTC4J_INT8_AVX512_VNNI();
 
   /** Opaque {@code ctc4j_int8_matrix*}: packed int8 weights and their per-row scales, immutable. */
   @Opaque

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The int8 kernels against exact references: the integer product against int64 sums (every build
- * the CPU runs, generic, AVX2 and AVX-VNNI, so the run-time choice cannot hide a wrong one), and per-row quantization
+ * the CPU runs, generic, AVX2, AVX-VNNI and AVX-512 VNNI, so the run-time choice cannot hide a wrong one), and
+ * per-row quantization
  * against its definition (scale = max|row| / 127, round half to even, clamp to [-127, 127]).
  * Exact equality: these are integer results, or floats computed by the same IEEE operations.
  */
@@ -29,18 +30,19 @@ class Int8KernelTest {
     return KERNELS;
   }
 
-  /** Every build this CPU runs: generic, AVX2, AVX-VNNI (each asked for once; a missing one says so). */
+  /** Every build this CPU runs: generic, AVX2, AVX-VNNI, AVX-512 VNNI (each asked for once; a missing one says so). */
   private static List<Integer> availableKernels() {
     List<Integer> k = new ArrayList<>();
     try (Int8Matrix m = Int8Matrix.of(new Int8Matrix.Values(new byte[1], new float[1]), 1, 1);
         BytePointer a = new BytePointer(1); IntPointer c = new IntPointer(1)) {
-      for (int kernel : new int[] {QuantNative.INT8_GENERIC, QuantNative.INT8_AVX2, QuantNative.INT8_AVX_VNNI}) {
+      for (int kernel : new int[] {QuantNative.INT8_GENERIC, QuantNative.INT8_AVX2, QuantNative.INT8_AVX_VNNI,
+          QuantNative.INT8_AVX512_VNNI}) {
         int status = QuantNative.ctc4j_int8_gemm(kernel, a, 1, m.handle(), c);
         if (status == NativeStatus.OK) k.add(kernel);
         else assertEquals(NativeStatus.UNAVAILABLE, status, "kernel " + kernel);
       }
     }
-    System.out.println("int8 kernel builds on this CPU: " + k + " (1 generic, 2 AVX2, 3 AVX-VNNI)");
+    System.out.println("int8 kernel builds on this CPU: " + k + " (1 generic, 2 AVX2, 3 AVX-VNNI, 4 AVX-512 VNNI)");
     return k;
   }
 
