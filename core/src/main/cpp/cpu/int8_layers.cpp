@@ -60,9 +60,13 @@ void quantize(const float* x, int64_t rows, int64_t cols, int64_t ldx, const Qua
 
 // ---- convolution -------------------------------------------------------------------------------
 
-// row[(c * kh + i) * kw + j] = x[c][oh * sh - ph + i * dh][ow * sw - pw + j * dw] (zero outside x):
-// the receptive field of output position (oh, ow), in the weights' column order.
-void receptive_field(const ConvGeometry& g, const float* x, int64_t oh, int64_t ow, float* row) {
+// row[(c * kh + i) * kw + j] = x[c][input_row(oh, i)][input_col(ow, j)] (zero outside x): the receptive
+// field of output position (oh, ow), in the weights' column order. Where the field's columns all lie
+// inside x (most positions) the copy needs no bounds; g is copied so the stores cannot alias it.
+void receptive_field(const ConvGeometry& geometry, const float* x, int64_t oh, int64_t ow, float* row) {
+  const ConvGeometry g = geometry;
+  const int64_t w0 = g.input_col(ow, 0);
+  const bool columns_inside = w0 >= 0 && g.input_col(ow, g.kw - 1) < g.width;
   for (int64_t c = 0; c < g.channels; ++c) {
     for (int64_t i = 0; i < g.kh; ++i) {
       const int64_t h = g.input_row(oh, i);
@@ -72,8 +76,12 @@ void receptive_field(const ConvGeometry& g, const float* x, int64_t oh, int64_t 
         continue;
       }
       const float* src = x + (c * g.height + h) * g.width;
+      if (columns_inside) {
+        for (int64_t j = 0; j < g.kw; ++j) dst[j] = src[w0 + j * g.dw];
+        continue;
+      }
       for (int64_t j = 0; j < g.kw; ++j) {
-        const int64_t w = g.input_col(ow, j);
+        const int64_t w = w0 + j * g.dw;
         dst[j] = w >= 0 && w < g.width ? src[w] : 0.0f;
       }
     }
