@@ -4,7 +4,8 @@ import dev.ctc4j.tensor.Tensor;
 
 /**
  * A module with one input and one output. Returned tensors belong to the caller, and so does x.
- * A forward pass writes no field of the layer: what backward needs goes on the caller's tape.
+ * What backward needs goes on the caller's tape, never into a field; in inference mode a forward pass
+ * writes nothing at all (in training mode, BatchNorm's running statistics and Dropout's call count).
  */
 public abstract class Layer extends Module {
   /** Inference: records nothing, so one layer serves many threads. */

@@ -112,6 +112,27 @@ class Int8KernelTest {
     assertProduct(a, w, m, n, k, "extremes");
   }
 
+  /**
+   * A depth where the AVX-512 VNNI build's intermediate sum((a + 128) w) passes 2^31 (255 * 127 * k at
+   * k = 70,001 is 2.27 G) while the true products stay inside int32 (127^2 * k = 1.13 G): the wrapped
+   * sums less the wrapped 128 * sum(w) must still give them exactly. Rows of +127, -127 and mixed signs.
+   */
+  @Test
+  void deepProductsAreExactThoughTheOffsetSumWraps() {
+    SplittableRandom rng = Seeds.random("Int8KernelTest.deepProducts");
+    int m = 3, n = 17, k = 70_001;
+    byte[] a = new byte[m * k], w = new byte[n * k];
+    for (int kk = 0; kk < k; kk++) {
+      a[kk] = 127;
+      a[k + kk] = -127;
+      a[2 * k + kk] = (byte) (rng.nextBoolean() ? 127 : -127);
+    }
+    for (int j = 0; j < n; j++) {
+      for (int kk = 0; kk < k; kk++) w[j * k + kk] = (byte) (j % 2 == 0 ? 127 : rng.nextBoolean() ? 127 : -127);
+    }
+    assertProduct(a, w, m, n, k, "k = 70,001");
+  }
+
   @Test
   void quantizationScalesEachRowByItsLargestMagnitudeAndRoundsHalfToEven() {
     SplittableRandom rng = Seeds.random("Int8KernelTest.quantization");
