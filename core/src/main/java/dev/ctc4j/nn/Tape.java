@@ -8,8 +8,9 @@ import java.util.List;
  * What one training forward pass keeps for its backward, returned to the caller instead of cached in
  * the modules: each step's adjoint (the map from the gradient of its output to the gradient of its
  * input) and what that adjoint reads. A forward pass given a tape records on it; given {@link #NONE}
- * it records and keeps nothing (inference). So modules never write a field during a forward pass, and
- * one loaded model serves any number of threads; each training pass has its own tape.
+ * it records and keeps nothing. So no module field holds a pass's state: in inference mode a forward
+ * pass writes no field at all and one loaded model serves any number of threads, and each training
+ * pass has its own tape (training passes still run one at a time: they add into the gradients).
  *
  * <p>This is not autograd: a forward pass is written once as steps, and each step knows its adjoint.
  * The step helpers ({@link #apply}, {@link #reshape}, ...) take the tensor they are given (a model's
