@@ -112,17 +112,24 @@ inline void block_of(int64_t groups, const int8_t* a, int64_t lda, const int8_t*
   if constexpr (R > 3) store_row(s6, s7, acc[3]);
 }
 
-template <int R>
-void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*, Accumulators& acc) {
-  block_of<R, MaddDot>(groups, a, lda, panel, acc);
-}
+// The block kernels of one instruction set, by rows: run<R>(groups, a, lda, panel, the panel's channel
+// sums, acc) fills acc[0, R) with the panel's 16 channels.
+struct PlainBlocks {
+  template <int R>
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*,
+                  Accumulators& acc) {
+    block_of<R, MaddDot>(groups, a, lda, panel, acc);
+  }
+};
 
-// flatten: inlined here, the block and its vpdpbusd calls compile under this function's target.
-template <int R>
-CTC4J_VNNI __attribute__((flatten)) void block_vnni(int64_t groups, const int8_t* a, int64_t lda,
-                                                    const int8_t* panel, const int32_t*, Accumulators& acc) {
-  block_of<R, VnniDot>(groups, a, lda, panel, acc);
-}
+struct VnniBlocks {
+  // flatten: inlined here, the block and its vpdpbusd calls compile under this function's target.
+  template <int R>
+  CTC4J_VNNI __attribute__((flatten)) static void run(int64_t groups, const int8_t* a, int64_t lda,
+                                                      const int8_t* panel, const int32_t*, Accumulators& acc) {
+    block_of<R, VnniDot>(groups, a, lda, panel, acc);
+  }
+};
 
 #define CTC4J_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512vnni")))
 
@@ -139,12 +146,18 @@ CTC4J_AVX512_VNNI inline __m512i group_weights(const int8_t* panel, int64_t g) {
   return _mm512_load_si512(panel + g * 64);
 }
 
-// The AVX-512 VNNI block (sums: the panel's 16 channel sums of weights). Named accumulators, as in
+// The AVX-512 VNNI blocks (sums: the panel's 16 channel sums of weights). Named accumulators, as in
 // block_of. A vpdpbusd waits for the one before it on the same accumulator (latency 4-5 cycles), so
 // one row spreads its groups over four accumulators and two rows over two each: four chains in flight.
+struct Avx512VnniBlocks {
+  template <int R>
+  CTC4J_AVX512_VNNI static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel,
+                                    const int32_t* sums, Accumulators& acc);
+};
+
 template <int R>
-CTC4J_AVX512_VNNI void block_avx512_vnni(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel,
-                                         const int32_t* sums, Accumulators& acc) {
+void Avx512VnniBlocks::run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
+                           Accumulators& acc) {
   constexpr int64_t step = R == 1 ? 4 : R == 2 ? 2 : 1;  // groups per iteration of the split loop
   __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
   int64_t g = 0;
@@ -192,31 +205,26 @@ float row_max_abs(const float* x, int64_t cols) {
 
 int64_t quantize_vectors(const float*, int64_t, float, int8_t*) { return 0; }
 
-template <int R>
-void block(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*, Accumulators& acc) {
-  for (int i = 0; i < R; ++i) std::fill(acc[i], acc[i] + kInt8Panel, 0);
-  for (int64_t g = 0; g < groups; ++g) {
-    const int8_t* w = panel + g * kInt8Panel * kInt8Group;
-    for (int i = 0; i < R; ++i) {
-      const int8_t* ai = a + i * lda + g * kInt8Group;
-      for (int64_t c = 0; c < kInt8Panel; ++c) {
-        const int8_t* wc = w + c * kInt8Group;
-        acc[i][c] += ai[0] * wc[0] + ai[1] * wc[1] + ai[2] * wc[2] + ai[3] * wc[3];
+// The block kernel of this build, as the AVX2 build's (run<R> fills acc[0, R) with the panel's channels).
+struct PlainBlocks {
+  template <int R>
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*,
+                  Accumulators& acc) {
+    for (int i = 0; i < R; ++i) std::fill(acc[i], acc[i] + kInt8Panel, 0);
+    for (int64_t g = 0; g < groups; ++g) {
+      const int8_t* w = panel + g * kInt8Panel * kInt8Group;
+      for (int i = 0; i < R; ++i) {
+        const int8_t* ai = a + i * lda + g * kInt8Group;
+        for (int64_t c = 0; c < kInt8Panel; ++c) {
+          const int8_t* wc = w + c * kInt8Group;
+          acc[i][c] += ai[0] * wc[0] + ai[1] * wc[1] + ai[2] * wc[2] + ai[3] * wc[3];
+        }
       }
     }
   }
-}
+};
 
 #endif
-
-// The block kernels of one instruction set, by rows: run<R>(groups, a, lda, panel, panel's channel sums, acc).
-struct PlainBlocks {
-  template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
-                  Accumulators& acc) {
-    block<R>(groups, a, lda, panel, sums, acc);
-  }
-};
 
 // store(row, rows, first column, columns, acc) for every block of rows [0, m) and panel.
 template <class Blocks, class Store>
@@ -272,23 +280,6 @@ void gemm_exact(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, in
                      });
 }
 
-#if defined(__AVX2__)
-struct VnniBlocks {
-  template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
-                  Accumulators& acc) {
-    block_vnni<R>(groups, a, lda, panel, sums, acc);
-  }
-};
-
-struct Avx512VnniBlocks {
-  template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t* sums,
-                  Accumulators& acc) {
-    block_avx512_vnni<R>(groups, a, lda, panel, sums, acc);
-  }
-};
-#endif
 
 }  // namespace
 
