@@ -3,6 +3,7 @@ package dev.ctc4j.testing;
 import static dev.ctc4j.testing.TorchTensors.opt;
 
 import dev.ctc4j.nn.Module;
+import dev.ctc4j.nn.TorchCheck;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -25,7 +26,7 @@ public final class TorchWeights {
     Set<String> learnable = module.namedParameters().keySet();
     module.stateDict().forEach((name, p) -> {
       float[] v = p.value().toFloatArray();
-      Tensor t = doubles ? TorchTensors.doubles(widened(v), p.shape()) : TorchTensors.floats(v, p.shape());
+      Tensor t = doubles ? TorchTensors.doubles(TorchCheck.toDoubles(v), p.shape()) : TorchTensors.floats(v, p.shape());
       if (learnable.contains(name)) parameters.put(name, t.requires_grad_(true));
       else buffers.put(name, t);
     });
@@ -96,11 +97,5 @@ public final class TorchWeights {
   /** Hardtanh(0, 20), DeepSpeech's clipped ReLU. */
   public static Tensor clippedRelu(Tensor x) {
     return torch.hardtanh(x, new Scalar(0.0), new Scalar(20.0));
-  }
-
-  private static double[] widened(float[] v) {
-    double[] d = new double[v.length];
-    for (int i = 0; i < v.length; i++) d[i] = v[i];
-    return d;
   }
 }

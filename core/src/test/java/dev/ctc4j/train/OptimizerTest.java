@@ -1,5 +1,6 @@
 package dev.ctc4j.train;
 
+import static dev.ctc4j.nn.TorchCheck.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -105,12 +106,6 @@ class OptimizerTest {
         p.grad().close();
       });
     }
-  }
-
-  private static double[] toDoubles(float[] v) {
-    double[] d = new double[v.length];
-    for (int i = 0; i < v.length; i++) d[i] = v[i];
-    return d;
   }
 
   @Test
