@@ -132,25 +132,22 @@ public final class ResCnnBiGru extends AcousticModel {
     }
 
     /**
-     * The block over x (taken, as a {@link Tape} step helper takes it). The branch has a tape of its
+     * The block over x (taken: see {@link Tape#reading}). The branch has a tape of its
      * own, so the adjoint can add the skip's gradient (dy) to the branch's.
      */
     Tensor forward(Tensor x, int[] lengths, Tape tape) {
-      if (!tape.recording()) {
-        try (x) {
-          return branchPlusInput(x, lengths, Tape.NONE);
+      return tape.reading(x, in -> {
+        if (!tape.recording()) return branchPlusInput(in, lengths, Tape.NONE);
+        Tape branch = new Tape();
+        try {
+          Tensor y = branchPlusInput(in, lengths, branch);
+          tape.record(dy -> Ops.addInPlace(branch.backward(dy), dy), branch);
+          return y;
+        } catch (RuntimeException e) {
+          branch.close();
+          throw e;
         }
-      }
-      tape.keep(x); // the branch's first layer norm reads it
-      Tape branch = new Tape();
-      try {
-        Tensor y = branchPlusInput(x, lengths, branch);
-        tape.record(dy -> Ops.addInPlace(branch.backward(dy), dy), branch);
-        return y;
-      } catch (RuntimeException e) {
-        branch.close();
-        throw e;
-      }
+      });
     }
 
     private Tensor branchPlusInput(Tensor x, int[] lengths, Tape branch) {

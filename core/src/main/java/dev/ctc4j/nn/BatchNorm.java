@@ -59,9 +59,12 @@ public final class BatchNorm extends Layer {
   @Override
   public Tensor forward(Tensor x, Tape tape) {
     long[] l = layout(x);
-    Tensor y = Ops.empty(x, x.shape());
     boolean train = isTraining(); // batch statistics, and the running ones updated
-    boolean saved = train && tape.recording(); // backward reads the batch statistics
+    if (tape.recording() && !train) {
+      throw new IllegalStateException("BatchNorm records a backward only in training mode (batch statistics): call train(true)");
+    }
+    boolean saved = tape.recording(); // in training mode (checked above): backward reads the batch statistics
+    Tensor y = Ops.empty(x, x.shape());
     Tensor saveMean = saved ? Ops.empty(x, channels) : null, saveInvstd = saved ? Ops.empty(x, channels) : null;
     try (NnNative.BatchNorm norm = NnNative.ctc4j_nn_default_batch_norm().n(l[0]).channels(l[1]).spatial(l[2])
         .gamma(Ops.ptr(gamma.value())).beta(Ops.ptr(beta.value())).running_mean(Ops.ptr(runningMean.value()))
@@ -69,11 +72,7 @@ public final class BatchNorm extends Layer {
         .save_mean(Ops.ptr(saveMean)).save_invstd(Ops.ptr(saveInvstd))) {
       Ops.check(NnNative.ctc4j_nn_batch_norm_forward(Ops.dev(x), norm, Ops.ptr(x), Ops.ptr(y)), "BatchNorm forward");
     }
-    if (saved) {
-      tape.record(dy -> backward(x, saveMean, saveInvstd, dy), saveMean, saveInvstd);
-    } else if (tape.recording()) {
-      throw new IllegalStateException("BatchNorm records a backward only in training mode (batch statistics): call train(true)");
-    }
+    if (saved) tape.record(dy -> backward(x, saveMean, saveInvstd, dy), saveMean, saveInvstd);
     return y;
   }
 

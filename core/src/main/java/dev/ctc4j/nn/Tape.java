@@ -3,6 +3,7 @@ package dev.ctc4j.nn;
 import dev.ctc4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * What one training forward pass keeps for its backward, returned to the caller instead of cached in
@@ -97,15 +98,23 @@ public final class Tape implements AutoCloseable {
 
   // --- step helpers: a model's forward pass written once, recording when the tape does ----------
 
-  /** Runs a layer on x (taken; kept while recording, since the layer's adjoint reads it). */
-  public Tensor apply(Layer layer, Tensor x) {
+  /**
+   * Runs step on x (taken) and returns its output: step may record adjoints that read x, so while
+   * recording x is freed once they have run (kept before them), and otherwise as soon as step returns.
+   */
+  public Tensor reading(Tensor x, UnaryOperator<Tensor> step) {
     if (!recording) {
       try (x) {
-        return layer.forward(x, this);
+        return step.apply(x);
       }
     }
-    keep(x); // recorded before the layer's adjoint, so freed after it has run
-    return layer.forward(x, this);
+    keep(x);
+    return step.apply(x);
+  }
+
+  /** Runs a layer on x (taken: see {@link #reading}). */
+  public Tensor apply(Layer layer, Tensor x) {
+    return reading(x, in -> layer.forward(in, this));
   }
 
   /** x (taken, freed now: no adjoint reads it) reshaped, the same values in the same order. */
@@ -141,21 +150,19 @@ public final class Tape implements AutoCloseable {
 
   /** Runs an RNN stack from zero states over x [T, N, input] (taken); the final states are dropped. */
   public Tensor rnn(Rnn rnn, Tensor x, int[] lengths) {
-    if (!recording) {
-      try (x) {
-        Rnn.Output o = rnn.forward(x, lengths, null);
-        o.state().close();
-        return o.y();
-      }
-    }
-    keep(x); // the trace reads it until its backward has run
-    Rnn.Trace trace = rnn.trace(x, lengths, null);
-    record(dy -> {
-      Rnn.Gradients g = trace.backward(dy, null);
-      g.initial().close();
-      return g.dx();
-    }, trace);
-    Rnn.Output o = trace.output();
+    return reading(x, in -> {
+      if (!recording) return outputOnly(rnn.forward(in, lengths, null));
+      Rnn.Trace trace = rnn.trace(in, lengths, null);
+      record(dy -> {
+        Rnn.Gradients g = trace.backward(dy, null);
+        g.initial().close();
+        return g.dx();
+      }, trace);
+      return outputOnly(trace.output());
+    });
+  }
+
+  private static Tensor outputOnly(Rnn.Output o) {
     o.state().close();
     return o.y();
   }
