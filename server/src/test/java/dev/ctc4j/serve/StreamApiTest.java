@@ -166,11 +166,11 @@ class StreamApiTest {
     try {
       runRound(pool, clients, frames, 0, utterances); // warm up: Jetty threads, buffers, windows
       ours[0] = NativeMemory.now();
-      rss[0] = TestAudio.rssKib() - (Ctc4j.hostCacheIdleBytes() >> 10);
+      rss[0] = rssBesideHostCacheKib();
       runRound(pool, clients, frames, System.nanoTime() + duration.toNanos(), utterances);
       awaitLiveStreams(0);
       ours[1] = awaitNativeMemoryBack(ours[0]);
-      rss[1] = TestAudio.rssKib() - (Ctc4j.hostCacheIdleBytes() >> 10);
+      rss[1] = rssBesideHostCacheKib();
     } finally {
       pool.shutdownNow();
     }
@@ -216,6 +216,11 @@ class StreamApiTest {
       assertTrue(System.nanoTime() < deadline, "live streams never reached " + count);
       Thread.sleep(10);
     }
+  }
+
+  /** The resident set less the idle blocks ctc4j's host cache keeps on purpose. */
+  private static long rssBesideHostCacheKib() throws IOException {
+    return TestAudio.rssKib() - (Ctc4j.hostCacheIdleBytes() >> 10);
   }
 
   /** ctc4j's native memory once it is back to {@code before}, or after 10 s (a socket's release follows its removal). */
