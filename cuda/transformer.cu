@@ -26,9 +26,10 @@ __global__ void gelu_kernel(const float* x, const float* residual, float* y, int
 }
 
 // One block per group: sums in double over the group's steps x channels values, then the
-// per-channel scale and shift of the normalisation.
+// per-channel centre, scale and shift of the normalisation.
 __global__ void group_stats_kernel(const float* x, int64_t steps, int64_t channels, int64_t group_channels,
-                                   const float* gamma, const float* beta, float eps, float* scale, float* shift) {
+                                   const float* gamma, const float* beta, float eps, float* centre, float* scale,
+                                   float* shift) {
   __shared__ double sums[kThreads], squares[kThreads];
   const int64_t g = blockIdx.x, count = steps * group_channels;
   double sum = 0, sum_sq = 0;
@@ -42,21 +43,18 @@ __global__ void group_stats_kernel(const float* x, int64_t steps, int64_t channe
     if (threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half], squares[threadIdx.x] += squares[threadIdx.x + half];
     __syncthreads();
   }
-  const double mean = count > 0 ? sums[0] / count : 0.0;
-  const double var = count > 0 ? fmax(0.0, squares[0] / count - mean * mean) : 0.0;
-  const double invstd = rsqrt(var + eps);
   for (int64_t c = g * group_channels + threadIdx.x; c < (g + 1) * group_channels; c += blockDim.x) {
-    const double s = (gamma ? gamma[c] : 1.0f) * invstd;
-    scale[c] = static_cast<float>(s);
-    shift[c] = static_cast<float>((beta ? beta[c] : 0.0f) - mean * s);
+    const GroupNormAffine a = group_norm_affine(sums[0], squares[0], double(count), eps, gamma ? gamma[c] : 1.0f,
+                                                beta ? beta[c] : 0.0f);
+    centre[c] = a.centre, scale[c] = a.scale, shift[c] = a.shift;
   }
 }
 
-__global__ void scale_shift_kernel(const float* x, int64_t n, int64_t channels, const float* scale,
-                                   const float* shift, int apply_gelu, float* y) {
+__global__ void group_norm_kernel(const float* x, int64_t n, int64_t channels, const float* centre,
+                                  const float* scale, const float* shift, int apply_gelu, float* y) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t c = i % channels;
-    const float v = x[i] * scale[c] + shift[c];
+    const float v = group_norm_value(x[i], {centre[c], scale[c], shift[c]});
     y[i] = apply_gelu ? gelu(v) : v;
   }
 }
@@ -164,14 +162,15 @@ int ctc4jcu_group_norm_time_major(int device, const float* x, int64_t steps, int
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     cudaStream_t stream = cudaStreamPerThread;
-    const DeviceBuffer<float> affine(2 * channels);  // scale [channels], then shift [channels]
+    const DeviceBuffer<float> affine(3 * channels);  // centre, scale, shift: [channels] each
+    float* centre = affine.get();
     group_stats_kernel<<<grid_x(groups), kThreads, 0, stream>>>(x, steps, channels, channels / groups, gamma, beta,
-                                                                eps, affine.get(), affine.get() + channels);
+                                                                eps, centre, centre + channels, centre + 2 * channels);
     CTC4J_CUDA_CHECK_LAUNCH();
     const int64_t n = steps * channels;
     if (n > 0) {
-      scale_shift_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, affine.get(), affine.get() + channels,
-                                                                 gelu, y);
+      group_norm_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, centre, centre + channels,
+                                                                centre + 2 * channels, gelu, y);
       CTC4J_CUDA_CHECK_LAUNCH();
     }
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/transformer_math.h"
 #include "cpu/nn_blas.h"
 #include "cpu/transformer_kernel.h"
 #include "support/error.h"
@@ -47,9 +48,13 @@ void im2col(const Conv1d& c, const float* x, int64_t first, int64_t t0, int64_t 
   });
 }
 
-// Per-channel scale and shift that apply group norm: y = x * scale[c] + shift[c].
-void group_norm_affine(const float* x, int64_t steps, int64_t channels, int64_t groups, const float* gamma,
-                       const float* beta, float eps, float* scale, float* shift) {
+// The per-channel affine maps that apply group norm (common/transformer_math.h), as three arrays.
+struct GroupNormAffines {
+  std::vector<float> centre, scale, shift;
+};
+
+GroupNormAffines group_norm_affines(const float* x, int64_t steps, int64_t channels, int64_t groups,
+                                    const float* gamma, const float* beta, float eps) {
   const int64_t blocks = std::max<int64_t>(1, (steps + kStatRows - 1) / kStatRows);
   std::vector<double> sums(blocks * channels * 2, 0.0);  // per block: sums, then sums of squares
   parallel_for(blocks, [&](int64_t b) {
@@ -61,7 +66,7 @@ void group_norm_affine(const float* x, int64_t steps, int64_t channels, int64_t 
     }
   });
   const int64_t group_channels = channels / groups;
-  const double count = double(steps) * group_channels;
+  GroupNormAffines out{std::vector<float>(channels), std::vector<float>(channels), std::vector<float>(channels)};
   for (int64_t g = 0; g < groups; ++g) {
     double sum = 0, sum_sq = 0;
     for (int64_t b = 0; b < blocks; ++b) {
@@ -70,15 +75,13 @@ void group_norm_affine(const float* x, int64_t steps, int64_t channels, int64_t 
         sum_sq += sums[b * channels * 2 + channels + c];
       }
     }
-    const double mean = count > 0 ? sum / count : 0.0;
-    const double var = count > 0 ? std::max(0.0, sum_sq / count - mean * mean) : 0.0;
-    const double invstd = 1.0 / std::sqrt(var + eps);
     for (int64_t c = g * group_channels; c < (g + 1) * group_channels; ++c) {
-      const double s = (gamma ? gamma[c] : 1.0f) * invstd;
-      scale[c] = static_cast<float>(s);
-      shift[c] = static_cast<float>((beta ? beta[c] : 0.0f) - mean * s);
+      const GroupNormAffine a = group_norm_affine(sum, sum_sq, double(steps) * group_channels, eps,
+                                                  gamma ? gamma[c] : 1.0f, beta ? beta[c] : 0.0f);
+      out.centre[c] = a.centre, out.scale[c] = a.scale, out.shift[c] = a.shift;
     }
   }
+  return out;
 }
 
 }  // namespace
@@ -114,10 +117,10 @@ void conv1d(const Conv1d& c, const float* x, const float* w, const float* bias, 
 
 void group_norm(const float* x, int64_t steps, int64_t channels, int64_t groups, const float* gamma,
                 const float* beta, float eps, bool gelu, float* y) {
-  std::vector<float> scale(channels), shift(channels);
-  group_norm_affine(x, steps, channels, groups, gamma, beta, eps, scale.data(), shift.data());
+  const GroupNormAffines a = group_norm_affines(x, steps, channels, groups, gamma, beta, eps);
   parallel_for(steps, [&](int64_t t) {
-    CTC4J_SIMD_DISPATCH(scale_shift)(x + t * channels, scale.data(), shift.data(), channels, gelu, y + t * channels);
+    CTC4J_SIMD_DISPATCH(group_norm_row)(x + t * channels, a.centre.data(), a.scale.data(), a.shift.data(), channels,
+                                        gelu, y + t * channels);
   });
 }
 

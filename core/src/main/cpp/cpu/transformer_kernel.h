@@ -25,6 +25,7 @@ CTC4J_SIMD_DECLARE(void attention_accumulate(const float* p, int64_t rows, int64
 
 // y = residual + GELU(x) (residual may be null); y may alias either input.
 CTC4J_SIMD_DECLARE(void gelu_add(const float* x, const float* residual, float* y, int64_t n))
-// One row of channels: y = x * scale + shift, then GELU when `gelu`; y may alias x.
-CTC4J_SIMD_DECLARE(void scale_shift(const float* x, const float* scale, const float* shift, int64_t n, bool apply_gelu,
-                                    float* y))
+// One row of channels through their group-norm maps (common/transformer_math.h), then GELU when
+// `apply_gelu`; y may alias x.
+CTC4J_SIMD_DECLARE(void group_norm_row(const float* x, const float* centre, const float* scale, const float* shift,
+                                       int64_t n, bool apply_gelu, float* y))

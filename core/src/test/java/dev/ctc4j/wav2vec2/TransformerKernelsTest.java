@@ -69,10 +69,12 @@ class TransformerKernelsTest {
   @Test
   void groupNormWithAndWithoutGelu() {
     SplittableRandom rng = Seeds.random("TransformerKernelsTest.groupNorm");
-    int[][] cases = {{1300, 24, 24}, {77, 24, 6}, {5, 10, 1}, {2, 4, 4}}; // steps, channels, groups
+    // steps, channels, groups, spread: the last case's groups spread 1e-3 about a mean of 3, where
+    // x * scale and the shift would be ~1e3 and cancel in float32 unless x is centred first
+    int[][] cases = {{1300, 24, 24, 2000}, {77, 24, 6, 2000}, {5, 10, 1, 2000}, {2, 4, 4, 2000}, {64, 8, 4, 1}};
     for (int[] c : cases) {
       int steps = c[0], channels = c[1], groups = c[2];
-      float[] x = Seeds.gaussian(rng, steps * channels, 2);
+      float[] x = Seeds.gaussian(rng, steps * channels, c[3] * 1e-3);
       for (int i = 0; i < x.length; i++) x[i] += 3; // an offset the variance must not suffer from
       float[] gamma = Seeds.gaussian(rng, channels, 1), beta = Seeds.gaussian(rng, channels, 1);
       for (boolean gelu : new boolean[] {false, true}) {
