@@ -50,42 +50,52 @@ CTC4J_HD float ctc_skip_penalty(const int32_t* targets, int s) {
   return ((s & 1) && s >= 3 && targets[s >> 1] != targets[(s >> 1) - 1]) ? 0.0f : kLogZero;
 }
 
-CTC4J_HD float max2(float a, float b) { return a > b ? a : b; }
-CTC4J_HD float min2(float a, float b) { return a < b ? a : b; }
+// The log-space functions below take float or double cells (`Real`). The exponentials and the log
+// correction run in float either way: they are near 1, where float is exact to 1e-7. Cells of a
+// path's score are not: in float they round at 1e-5 once emissions are hundreds of nats apart.
+template <class Real>
+CTC4J_HD Real max2(Real a, Real b) { return a > b ? a : b; }
+template <class Real>
+CTC4J_HD Real min2(Real a, Real b) { return a < b ? a : b; }
 
-CTC4J_HD float log_add(float a, float b) {
-  const float m = max2(a, b);
-  return m + fast_log(fast_exp(a - m) + fast_exp(b - m));
+template <class Real>
+CTC4J_HD Real log_add(Real a, Real b) {
+  const Real m = max2(a, b);
+  return m + fast_log(fast_exp(float(a - m)) + fast_exp(float(b - m)));
 }
 
 // The largest term contributes exp(0) = 1, so two exponentials suffice.
-CTC4J_HD float log_add3(float a, float b, float c) {
-  const float high = max2(a, b), low = min2(a, b);
-  const float m = max2(high, c), middle = min2(high, c);
-  return m + fast_log(1.0f + fast_exp(low - m) + fast_exp(middle - m));
+template <class Real>
+CTC4J_HD Real log_add3(Real a, Real b, Real c) {
+  const Real high = max2(a, b), low = min2(a, b);
+  const Real m = max2(high, c), middle = min2(high, c);
+  return m + fast_log(1.0f + fast_exp(float(low - m)) + fast_exp(float(middle - m)));
 }
 
 // The sum-product step of alpha (forward) and beta (backward): a position is reached by staying,
 // by advancing one position, or by skipping a blank (skip already carries its penalty).
-CTC4J_HD float ctc_step(float stay, float advance, float skip, float emission) {
-  return max2(log_add3(stay, advance, skip) + emission, kLogZero);
+template <class Real>
+CTC4J_HD Real ctc_step(Real stay, Real advance, Real skip, Real emission) {
+  return max2(log_add3(stay, advance, skip) + emission, Real(kLogZero));
 }
 
 // The max-product step of Viterbi; *from receives 0 (stay), 1 (advance) or 2 (skip). Ties prefer
 // staying, then advancing, so the path is deterministic.
-CTC4J_HD float viterbi_step(float stay, float advance, float skip, float emission, int8_t* from) {
-  const float best2 = max2(stay, advance);
-  const float best = max2(best2, skip);
+template <class Real>
+CTC4J_HD Real viterbi_step(Real stay, Real advance, Real skip, Real emission, int8_t* from) {
+  const Real best2 = max2(stay, advance);
+  const Real best = max2(best2, skip);
   *from = static_cast<int8_t>(skip > best2 ? 2 : (advance > stay ? 1 : 0));
-  return max2(best + emission, kLogZero);
+  return max2(best + emission, Real(kLogZero));
 }
 
 CTC4J_HD float ctc_emission(const float* row, int label) { return max2(row[label], kLogZero); }
 
 // Posterior of position s at one frame: alpha and beta both include the frame's emission, so it is
 // divided out once; `shift` = (alpha and beta row offsets) - log-likelihood.
-CTC4J_HD float ctc_occupancy(float alpha, float beta, float emission, float shift) {
-  return fast_exp(alpha + beta - emission + shift);
+template <class Real>
+CTC4J_HD float ctc_occupancy(Real alpha, Real beta, Real emission, Real shift) {
+  return fast_exp(float(alpha + beta - emission + shift));
 }
 
 // d loss / d log-probability of one class at one frame: its probability minus its posterior (the

@@ -20,15 +20,19 @@ constexpr int kLanes = 8;
 constexpr int kPad = 2;  // rows carry two kLogZero cells on each side, so s - 2 and s + 2 need no test
 constexpr double kInfeasible = -std::numeric_limits<double>::infinity();
 
+// The log-space cells, in double: log p of a confident output's path is a sum of emissions hundreds
+// of nats apart, which float32 rounds at 1e-5 a frame (gradients 1e-4 off by T = 50).
+using LogCell = double;
+
 // The extended label sequence of one utterance and the per-frame rows the recursions use.
 struct Lattice {
   int positions;     // 2L + 1
   int width;         // positions + 2 * kPad
   int32_t* labels;   // [positions]
-  float* skip;       // [positions + kPad]: ctc_skip_penalty, kLogZero past the end
-  float* emission;   // [positions]: this frame's clamped log-probability of each position
-  float* rows[2];    // two padded rows of `width` (beta, or Viterbi's alpha)
-  float* occupancy;  // [positions]
+  LogCell* skip;      // [positions + kPad]: ctc_skip_penalty, kLogZero past the end
+  LogCell* emission;  // [positions]: this frame's clamped log-probability of each position
+  LogCell* rows[2];   // two padded rows of `width` (beta, or Viterbi's alpha)
+  float* occupancy;   // [positions]
 };
 
 Lattice make_lattice(const CtcUtterance& u, ScratchFrame& scratch) {
@@ -36,12 +40,12 @@ Lattice make_lattice(const CtcUtterance& u, ScratchFrame& scratch) {
   l.positions = ctc_positions(u.target_length);
   l.width = l.positions + 2 * kPad;
   l.labels = scratch.take<int32_t>(l.positions);
-  float* f = scratch.take<float>(static_cast<size_t>(l.positions) * 3 + kPad + 2 * l.width);
-  l.skip = f;
+  LogCell* cells = scratch.take<LogCell>(static_cast<size_t>(l.positions) * 2 + kPad + 2 * l.width);
+  l.skip = cells;
   l.emission = l.skip + l.positions + kPad;
-  l.occupancy = l.emission + l.positions;
-  l.rows[0] = l.occupancy + l.positions;
+  l.rows[0] = l.emission + l.positions;
   l.rows[1] = l.rows[0] + l.width;
+  l.occupancy = scratch.take<float>(l.positions);
   for (int s = 0; s < l.positions; ++s) {
     l.labels[s] = ctc_label(u.targets, u.blank, s);
     l.skip[s] = ctc_skip_penalty(u.targets, s);
@@ -69,15 +73,16 @@ void gather_emissions(const CtcUtterance& u, const Lattice& l, int t, Band b) {
   for (int s = b.lo; s < b.hi; ++s) l.emission[s] = ctc_emission(row, l.labels[s]);
 }
 
-// A padded row whose cells are all zero probability; returns its first real cell.
-float* clear_row(float* padded, int width) {
-  std::fill_n(padded, width, kLogZero);
+// A padded log-space row whose cells are all zero probability; returns its first real cell.
+LogCell* clear_log_row(LogCell* padded, int width) {
+  std::fill_n(padded, width, LogCell(kLogZero));
   return padded + kPad;
 }
 
-float row_max(const float* x, int n) {
-  float lanes[kLanes];
-  std::fill_n(lanes, kLanes, kLogZero);
+template <class Real>
+Real row_max(const Real* x, int n) {
+  Real lanes[kLanes];
+  std::fill_n(lanes, kLanes, Real(kLogZero));
   int i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (int k = 0; k < kLanes; ++k) lanes[k] = max2(lanes[k], x[i + k]);
@@ -87,9 +92,9 @@ float row_max(const float* x, int n) {
 }
 
 // Shifts a row to a maximum of 0 and returns the shift (0 for a row of zero probabilities).
-float normalise(float* x, int n) {
-  const float m = row_max(x, n);
-  if (m < kLogZero / 2) return 0.0f;
+LogCell normalise(LogCell* x, int n) {
+  const LogCell m = row_max(x, n);
+  if (m < kLogZero / 2) return 0.0;
   for (int i = 0; i < n; ++i) x[i] -= m;
   return m;
 }
@@ -109,44 +114,51 @@ void normalise_sum(float* x, int n) {
   for (i = 0; i < n; ++i) x[i] *= inv;
 }
 
+// Frame t's emissions over the band less their largest, which it returns (0 when none is present),
+// so the recursions' cells stay near 0 whatever the frame's best class.
+LogCell gather_shifted_emissions(const CtcUtterance& u, const Lattice& l, int t, Band b) {
+  gather_emissions(u, l, t, b);
+  return normalise(l.emission + b.lo, b.size());
+}
+
 // log p of ending in the last label or the final blank, given the last alpha row.
-float final_log_add(const float* last, int positions) {
+LogCell final_log_add(const LogCell* last, int positions) {
   return positions > 1 ? log_add(last[positions - 1], last[positions - 2]) : last[0];
 }
 
 // Fills alpha (frames padded rows of l.width) with normalised rows and offsets[t] with each row's
 // accumulated shift; returns log p.
-double forward(const CtcUtterance& u, const Lattice& l, float* alpha, double* offsets) {
-  gather_emissions(u, l, 0, {0, std::min(l.positions, 2)});
-  float* cur = clear_row(alpha, l.width);
+double forward(const CtcUtterance& u, const Lattice& l, LogCell* alpha, double* offsets) {
+  const LogCell first = gather_shifted_emissions(u, l, 0, {0, std::min(l.positions, 2)});
+  LogCell* cur = clear_log_row(alpha, l.width);
   cur[0] = l.emission[0];
   if (l.positions > 1) cur[1] = l.emission[1];
-  offsets[0] = normalise(cur, l.positions);
+  offsets[0] = first + normalise(cur, l.positions);
   for (int t = 1; t < u.frames; ++t) {
     const Band b = band(u, l, t);
-    gather_emissions(u, l, t, b);
-    const float* prev = cur;
-    cur = clear_row(alpha + static_cast<int64_t>(t) * l.width, l.width);
+    const LogCell emission_shift = gather_shifted_emissions(u, l, t, b);
+    const LogCell* prev = cur;
+    cur = clear_log_row(alpha + static_cast<int64_t>(t) * l.width, l.width);
     for (int s = b.lo; s < b.hi; ++s) {
       cur[s] = ctc_step(prev[s], prev[s - 1], prev[s - 2] + l.skip[s], l.emission[s]);
     }
-    offsets[t] = offsets[t - 1] + normalise(cur + b.lo, b.size());
+    offsets[t] = offsets[t - 1] + emission_shift + normalise(cur + b.lo, b.size());
   }
-  const float tail = final_log_add(cur, l.positions);
+  const LogCell tail = final_log_add(cur, l.positions);
   return tail < kLogZero / 2 ? kInfeasible : offsets[u.frames - 1] + tail;
 }
 
 // Runs beta from the last frame to the first and hands each frame's position occupancies
 // (posteriors, summing to 1; 0 outside the band) to visit(t, occupancy).
 template <class Visit>
-void backward(const CtcUtterance& u, const Lattice& l, const float* alpha, const double* alpha_offsets,
+void backward(const CtcUtterance& u, const Lattice& l, const LogCell* alpha, const double* alpha_offsets,
               double log_likelihood, Visit&& visit) {
   double offset = 0.0;
-  float* next = nullptr;
+  LogCell* next = nullptr;
   for (int t = u.frames - 1; t >= 0; --t) {
     const Band b = band(u, l, t);
-    gather_emissions(u, l, t, b);
-    float* cur = clear_row(l.rows[t & 1], l.width);
+    const LogCell emission_shift = gather_shifted_emissions(u, l, t, b);
+    LogCell* cur = clear_log_row(l.rows[t & 1], l.width);
     if (next == nullptr) {
       cur[l.positions - 1] = l.emission[l.positions - 1];
       if (l.positions > 1) cur[l.positions - 2] = l.emission[l.positions - 2];
@@ -155,9 +167,10 @@ void backward(const CtcUtterance& u, const Lattice& l, const float* alpha, const
         cur[s] = ctc_step(next[s], next[s + 1], next[s + 2] + l.skip[s + 2], l.emission[s]);
       }
     }
-    offset += normalise(cur + b.lo, b.size());
-    const float* a = alpha + static_cast<int64_t>(t) * l.width + kPad;
-    const float shift = static_cast<float>(alpha_offsets[t] + offset - log_likelihood);
+    offset += emission_shift + normalise(cur + b.lo, b.size());
+    const LogCell* a = alpha + static_cast<int64_t>(t) * l.width + kPad;
+    // alpha and beta both hold the frame's shifted emission and its shift: divided out once
+    const LogCell shift = alpha_offsets[t] + offset - emission_shift - log_likelihood;
     std::fill_n(l.occupancy, l.positions, 0.0f);
     for (int s = b.lo; s < b.hi; ++s) l.occupancy[s] = ctc_occupancy(a[s], cur[s], l.emission[s], shift);
     normalise_sum(l.occupancy + b.lo, b.size());
@@ -168,14 +181,14 @@ void backward(const CtcUtterance& u, const Lattice& l, const float* alpha, const
 
 // Forward pass with its per-thread storage; returns log p (or kInfeasible).
 struct Forward {
-  float* alpha;
+  LogCell* alpha;
   double* offsets;
   double log_likelihood;
 };
 
 Forward run_forward(const CtcUtterance& u, const Lattice& l, ScratchFrame& scratch) {
   Forward f{};
-  f.alpha = scratch.take<float>(static_cast<size_t>(std::max(u.frames, 1)) * l.width);
+  f.alpha = scratch.take<LogCell>(static_cast<size_t>(std::max(u.frames, 1)) * l.width);
   f.offsets = scratch.take<double>(std::max(u.frames, 1));
   f.log_likelihood = u.frames == 0 ? (u.target_length == 0 ? 0.0 : kInfeasible) : forward(u, l, f.alpha, f.offsets);
   return f;
@@ -262,7 +275,7 @@ double gather_probabilities(const CtcUtterance& u, const Lattice& l, const Linea
   double* probability = r.probability + static_cast<int64_t>(t) * l.positions;
   const float* row = frame(u, t);
   int flushed = 0;  // an int, not a bool: the or-reductions then vectorise
-  float best;
+  double best;
   if (u.alphabet <= b.size()) {
     best = row_max(row, u.alphabet);
     for (int c = 0; c < u.alphabet; ++c) {
@@ -278,7 +291,7 @@ double gather_probabilities(const CtcUtterance& u, const Lattice& l, const Linea
     best = row_max(l.emission + b.lo, b.size());
     for (int s = b.lo; s < b.hi; ++s) {
       const bool present = l.emission[s] > kLogZero / 2;
-      probability[s] = present ? fast_exp_nonpositive(static_cast<double>(l.emission[s]) - best) : 0.0;
+      probability[s] = present ? fast_exp_nonpositive(l.emission[s] - best) : 0.0;
       flushed |= present & (probability[s] == 0.0);
     }
   }
@@ -406,14 +419,14 @@ double ctc_viterbi_utterance(const CtcUtterance& u, int32_t* states) {
   const Lattice l = make_lattice(u, scratch);
   int8_t* from = scratch.take<int8_t>(static_cast<size_t>(u.frames) * l.positions);
   gather_emissions(u, l, 0, {0, std::min(l.positions, 2)});
-  float* cur = clear_row(l.rows[0], l.width);
+  LogCell* cur = clear_log_row(l.rows[0], l.width);
   cur[0] = l.emission[0];
   if (l.positions > 1) cur[1] = l.emission[1];
   for (int t = 1; t < u.frames; ++t) {
     const Band b = band(u, l, t);
     gather_emissions(u, l, t, b);
-    const float* prev = cur;
-    cur = clear_row(l.rows[t & 1], l.width);
+    const LogCell* prev = cur;
+    cur = clear_log_row(l.rows[t & 1], l.width);
     int8_t* step = from + static_cast<int64_t>(t) * l.positions;
     for (int s = b.lo; s < b.hi; ++s) {
       cur[s] = viterbi_step(prev[s], prev[s - 1], prev[s - 2] + l.skip[s], l.emission[s], step + s);

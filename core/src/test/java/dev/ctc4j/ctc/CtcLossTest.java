@@ -115,7 +115,9 @@ class CtcLossTest {
       CtcCase.logSoftmaxRows(scores, shape.classes);
       CtcCase c = new CtcCase(shape.time, shape.batch, shape.classes, 0, CtcLayout.TIME_MAJOR, true, scores,
           shape.inputLengths, shape.labels);
-      compare(c, loss(0, Reduction.NONE, false, CtcLayout.TIME_MAJOR), false);
+      // 1e-5, tighter than elsewhere: both spaces keep their cells in double (log-space cells in float
+      // were 2.7e-4 off at gain 300 with -Dctc4j.seed=9555724661735)
+      compare(c, loss(0, Reduction.NONE, false, CtcLayout.TIME_MAJOR), false, 1e-5);
     }
   }
 
