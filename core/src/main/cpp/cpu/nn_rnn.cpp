@@ -75,7 +75,7 @@ bool use_packed(int64_t batch, const float* packed) {
 void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, const float* packed,
                        float* out) {
   if (use_packed(batch, packed)) return packed_product(batch, H, G, in, packed, out);
-  CTC4J_SIMD_DISPATCH(matvec_add)(w_hh, G, H, in, batch, out);
+  CTC4J_SIMD_DISPATCH(gemm_nt_add)(batch, G, H, in, H, w_hh, out, G);
 }
 
 // out[b, :H] += in[b, :G] w_hh (backward).

@@ -5,17 +5,20 @@
 
 #include "cpu/simd.h"
 
-// y[b, r] += sum_k w[r, k] x[b, k]: w [rows, cols], x [batch, cols], y [batch, rows], all dense.
-CTC4J_SIMD_DECLARE(void matvec_add(const float* w, int64_t rows, int64_t cols, const float* x, int64_t batch,
-                                   float* y))
+// y[b, r] += sum_k w[r, k] x[b, k]: w [rows, cols] dense, x [batch, cols] and y [batch, rows] with row
+// strides ldx and ldy. A product of few rows against weights in PyTorch's [out, in] layout, used as
+// they are (a BLAS sgemm packs them on every call: at 16 rows that took 3x its arithmetic). Each
+// y[b, r] sums the same way whatever the batch.
+CTC4J_SIMD_DECLARE(void gemm_nt_add(int64_t batch, int64_t rows, int64_t cols, const float* x, int64_t ldx,
+                                    const float* w, float* y, int64_t ldy))
 // y[b, k] += sum_r x[b, r] w[r, k]: x [batch, rows], y [batch, cols].
 CTC4J_SIMD_DECLARE(void matvec_transposed_add(const float* w, int64_t rows, int64_t cols, const float* x,
                                               int64_t batch, float* y))
 
-// How gemm_packed_add's B is laid out and from which batch it beats matvec_add: 24 columns per panel
+// How gemm_packed_add's B is laid out and from which batch it beats gemm_nt_add: 24 columns per panel
 // (three 8-lane vectors, a block of 4 rows x 24 columns being 12 accumulators) from batch 5; with
 // AVX-512, 64 columns (four 16-lane vectors) from batch 1, since its broadcast-and-FMA pass streams
-// the panel once where matvec_add reads 12 rows side by side (768 x 256 at batch 1: 4.0 vs 7.6 us).
+// the panel once where gemm_nt_add reads 12 rows side by side (768 x 256 at batch 1: 4.0 vs 7.6 us).
 namespace ctc4j {
 struct PackedLayout {
   int64_t panel, min_batch;

@@ -13,7 +13,7 @@ namespace ctc4j::simd::CTC4J_SIMD_NAMESPACE {
 namespace {
 
 constexpr int kLanes = 8;
-constexpr int kRows = 12;  // weight rows per pass of matvec_add: x loaded once for all; 12 measured fastest
+constexpr int kRows = 12;  // weight rows per pass of gemm_nt_add: x loaded once for all; 12 measured fastest
 constexpr int kCols = 64;  // output columns per pass of matvec_transposed_add: eight vector accumulators
 constexpr int64_t kPanel = 24;  // packed_layout().panel without AVX-512
 
@@ -52,41 +52,104 @@ void packed_block(int64_t k, const float* __restrict a, int64_t lda, const float
 // AVX-VNNI: at batch 1 this product is most of a GRU's time, and ONNX Runtime (MLAS) runs it on zmm.
 #define CTC4J_AVX512 __attribute__((target("avx512f")))
 
-// tail + the 16 lanes in order: a row's sum does not depend on whether it ran in a block.
-CTC4J_AVX512 inline float sum_lanes(__m512 acc, float tail) {
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, acc);
-  for (int l = 0; l < 16; ++l) tail += lanes[l];
-  return tail;
+// Lane r of the result: the sum of ar's 16 lanes, in a fixed tree (so a sum does not depend on the
+// tile it ran in). By value: an accumulator array whose address is taken is stored on every FMA.
+CTC4J_AVX512 inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+  const __m512 zero = _mm512_setzero_ps();
+  // per 128-bit lane: [a0 a1 a0 a1] and [a2 a3 a2 a3] pair sums, then [a0 a1 a2 a3]. (The masked forms
+  // and extractions with an all-ones mask: GCC 12 warns on the undefined source of the plain ones.)
+  const __mmask16 all = 0xffff;
+  const __m512 t0 = _mm512_add_ps(_mm512_mask_unpacklo_ps(zero, all, a0, a1), _mm512_mask_unpackhi_ps(zero, all, a0, a1));
+  const __m512 t1 = _mm512_add_ps(_mm512_mask_unpacklo_ps(zero, all, a2, a3), _mm512_mask_unpackhi_ps(zero, all, a2, a3));
+  const __m512 u = _mm512_add_ps(_mm512_mask_shuffle_ps(zero, all, t0, t1, _MM_SHUFFLE(1, 0, 1, 0)),
+                                 _mm512_mask_shuffle_ps(zero, all, t0, t1, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512d ud = _mm512_castps_pd(u);
+  const __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, ud, 0)),
+                                 _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, ud, 1)));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-template <int R>
-CTC4J_AVX512 inline void matvec_rows_avx512(const float* __restrict w, int64_t rows, int64_t cols,
-                                            const float* __restrict x, int64_t batch, float* __restrict y) {
-  const int64_t full = cols - cols % 16;
-  for (int64_t b = 0; b < batch; ++b) {
-    const float* xb = x + b * cols;
-    __m512 acc[R];
+// c[i, j] += a[i, :] . w[j, :] for a tile of Q rows of a and R rows of w: Q x R accumulators over k
+// (the last partial vector through masked loads), each w vector loaded once for the Q rows.
+template <int Q, int R>
+CTC4J_AVX512 void nt_tile_avx512(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict w,
+                                 float* __restrict c, int64_t ldc) {
+  __m512 acc[Q][R];
+#pragma GCC unroll 24
+  for (int i = 0; i < Q; ++i)
+    for (int j = 0; j < R; ++j) acc[i][j] = _mm512_setzero_ps();
+  for (int64_t kk = 0; kk < k; kk += 16) {
+    const __mmask16 mask = k - kk >= 16 ? __mmask16(0xffff) : __mmask16((1u << (k - kk)) - 1);
+    __m512 wv[R];
 #pragma GCC unroll 12
-    for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
-    for (int64_t k = 0; k < full; k += 16) {
-      const __m512 xv = _mm512_loadu_ps(xb + k);
+    for (int j = 0; j < R; ++j) wv[j] = _mm512_maskz_loadu_ps(mask, w + j * k + kk);
+#pragma GCC unroll 6
+    for (int i = 0; i < Q; ++i) {
+      const __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + kk);
 #pragma GCC unroll 12
-      for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(_mm512_loadu_ps(w + i * cols + k), xv, acc[i]);
+      for (int j = 0; j < R; ++j) acc[i][j] = _mm512_fmadd_ps(av, wv[j], acc[i][j]);
     }
-    for (int i = 0; i < R; ++i) {
-      float tail = 0.0f;
-      for (int64_t k = full; k < cols; ++k) tail += w[i * cols + k] * xb[k];
-      y[b * rows + i] += sum_lanes(acc[i], tail);
+  }
+  // unrolled, so every accumulator index is a constant and the array lives in registers alone
+#pragma GCC unroll 6
+  for (int i = 0; i < Q; ++i) {
+#pragma GCC unroll 3
+    for (int j = 0; j < R; j += 4) {
+      const int left = R - j < 4 ? R - j : 4;
+      float* ci = c + i * ldc + j;
+      const __m512 zero = _mm512_setzero_ps();
+      const __m128 sums = sum4(acc[i][j], left > 1 ? acc[i][j + 1] : zero, left > 2 ? acc[i][j + 2] : zero,
+                               left > 3 ? acc[i][j + 3] : zero);
+      if (left == 4) {
+        _mm_storeu_ps(ci, _mm_add_ps(_mm_loadu_ps(ci), sums));
+        continue;
+      }
+      alignas(16) float lanes[4];  // 128-bit masked stores would need AVX-512VL
+      _mm_store_ps(lanes, sums);
+      for (int l = 0; l < left; ++l) ci[l] += lanes[l];
     }
   }
 }
 
-CTC4J_AVX512 void matvec_add_avx512(const float* w, int64_t rows, int64_t cols, const float* x, int64_t batch,
-                                    float* y) {
-  int64_t r = 0;
-  for (; r + kRows <= rows; r += kRows) matvec_rows_avx512<kRows>(w + r * cols, rows, cols, x, batch, y + r);
-  for (; r < rows; ++r) matvec_rows_avx512<1>(w + r * cols, rows, cols, x, batch, y + r);
+// Rows of a in tiles of Q, for one block of R rows of w.
+template <int Q, int R>
+CTC4J_AVX512 void nt_rows_avx512(int64_t m, int64_t k, const float* a, int64_t lda, const float* w, float* c,
+                                 int64_t ldc) {
+  int64_t i = 0;
+  for (; i + Q <= m; i += Q) nt_tile_avx512<Q, R>(k, a + i * lda, lda, w, c + i * ldc, ldc);
+  const float* ai = a + i * lda;
+  float* ci = c + i * ldc;
+  switch (m - i) {  // Q is 1 or 6
+    case 5: nt_tile_avx512<5, R>(k, ai, lda, w, ci, ldc); break;
+    case 4: nt_tile_avx512<4, R>(k, ai, lda, w, ci, ldc); break;
+    case 3: nt_tile_avx512<3, R>(k, ai, lda, w, ci, ldc); break;
+    case 2: nt_tile_avx512<2, R>(k, ai, lda, w, ci, ldc); break;
+    case 1: nt_tile_avx512<1, R>(k, ai, lda, w, ci, ldc); break;
+    default: break;
+  }
+}
+
+// One row of a against 12 rows of w at a time (12 accumulators; the row is loaded once for all), more
+// rows 6 x 4 (24 accumulators, 10 loads per 24 FMAs). Each w block stays in L1 across the rows of a.
+template <int Q, int R>
+CTC4J_AVX512 void gemm_nt_blocks_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                        const float* w, float* c, int64_t ldc) {
+  int64_t j = 0;
+  for (; j + R <= n; j += R) nt_rows_avx512<Q, R>(m, k, a, lda, w + j * k, c + j, ldc);
+  for (; j + 4 <= n; j += 4) nt_rows_avx512<Q, 4>(m, k, a, lda, w + j * k, c + j, ldc);
+  const float* wj = w + j * k;
+  switch (n - j) {
+    case 3: nt_rows_avx512<Q, 3>(m, k, a, lda, wj, c + j, ldc); break;
+    case 2: nt_rows_avx512<Q, 2>(m, k, a, lda, wj, c + j, ldc); break;
+    case 1: nt_rows_avx512<Q, 1>(m, k, a, lda, wj, c + j, ldc); break;
+    default: break;
+  }
+}
+
+CTC4J_AVX512 void gemm_nt_add_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* w,
+                                     float* c, int64_t ldc) {
+  if (m == 1) return gemm_nt_blocks_avx512<1, 12>(m, n, k, a, lda, w, c, ldc);
+  gemm_nt_blocks_avx512<6, 4>(m, n, k, a, lda, w, c, ldc);
 }
 
 constexpr int64_t kWidePanel = 64;  // packed_layout().panel with AVX-512: four 16-lane vectors
@@ -174,16 +237,16 @@ void gemm_packed_add(int64_t m, int64_t n, int64_t k, const float* a, int64_t ld
   }
 }
 
-void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x, int64_t batch,
-                float* __restrict y) {
+void gemm_nt_add(int64_t batch, int64_t rows, int64_t cols, const float* __restrict x, int64_t ldx,
+                 const float* __restrict w, float* __restrict y, int64_t ldy) {
 #if defined(__AVX2__)
-  if (has_avx512f()) return matvec_add_avx512(w, rows, cols, x, batch, y);
+  if (has_avx512f()) return gemm_nt_add_avx512(batch, rows, cols, x, ldx, w, y, ldy);
 #endif
   int64_t r = 0;
   for (; r + kRows <= rows; r += kRows) {  // the block of weight rows stays in L1 across the batch
     const float* wr = w + r * cols;
     for (int64_t b = 0; b < batch; ++b) {
-      const float* xb = x + b * cols;
+      const float* xb = x + b * ldx;
       float acc[kRows][kLanes] = {};
       int64_t k = 0;
       for (; k + kLanes <= cols; k += kLanes)
@@ -193,12 +256,12 @@ void matvec_add(const float* __restrict w, int64_t rows, int64_t cols, const flo
         float sum = 0.0f;
         for (int64_t kk = k; kk < cols; ++kk) sum += wr[i * cols + kk] * xb[kk];
         for (int l = 0; l < kLanes; ++l) sum += acc[i][l];
-        y[b * rows + r + i] += sum;
+        y[b * ldy + r + i] += sum;
       }
     }
   }
   for (; r < rows; ++r)
-    for (int64_t b = 0; b < batch; ++b) y[b * rows + r] += dot(w + r * cols, x + b * cols, cols);
+    for (int64_t b = 0; b < batch; ++b) y[b * ldy + r] += dot(w + r * cols, x + b * ldx, cols);
 }
 
 void matvec_transposed_add(const float* __restrict w, int64_t rows, int64_t cols, const float* __restrict x,
