@@ -133,19 +133,6 @@ struct VnniBlocks {
 
 #define CTC4J_AVX512_VNNI __attribute__((target("avx2,fma,avx512f,avx512vnni")))
 
-// One row's step of the AVX-512 VNNI block: sum += (a[4g .. 4g + 3] + 128) . each channel's four weights.
-CTC4J_AVX512_VNNI inline __m512i dot_offset(__m512i sum, const int8_t* a, __m512i w) {
-  int32_t four;
-  std::memcpy(&four, a, sizeof four);
-  const __m512i offset = _mm512_set1_epi8(static_cast<char>(0x80));  // a ^ 0x80 = a + 128 as unsigned
-  return _mm512_dpbusd_epi32(sum, _mm512_xor_si512(_mm512_set1_epi32(four), offset), w);
-}
-
-// Group g of a panel: four k of its 16 channels.
-CTC4J_AVX512_VNNI inline __m512i group_weights(const int8_t* panel, int64_t g) {
-  return _mm512_load_si512(panel + g * 64);
-}
-
 // acc += vpdpbusd(a unsigned, w signed), in place: with the intrinsic GCC 12 copied every accumulator
 // to a scratch register and back around each vpdpbusd (two moves per product, some through the stack).
 CTC4J_AVX512_VNNI inline void dpbusd(__m512i& acc, __m512i a, __m512i w) {
