@@ -132,16 +132,28 @@ void gelu(const float* x, const float* residual, float* y, int64_t n) {
 
 void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const float* q, int64_t ld_q, const float* k,
                int64_t ld_k, const float* v, int64_t ld_v, float* out, int64_t ld_out) {
+  // Every head's keys transposed once, [heads][dim][ld_kt] with zeros past steps, for the score tiles of
+  // all query blocks (transposing each key block for each query block did it steps / 48 times over).
+  const int64_t ld_kt = (steps + kAttentionColumnGroup - 1) / kAttentionColumnGroup * kAttentionColumnGroup;
+  ScratchFrame shared;
+  float* kt_all = shared.take<float>(heads * dim * ld_kt);
+  parallel_for(heads, [&](int64_t h) {
+    float* kt = kt_all + h * dim * ld_kt;
+    for (int64_t j = 0; j < steps; ++j) {
+      const float* src = k + j * ld_k + h * dim;
+      for (int64_t d = 0; d < dim; ++d) kt[d * ld_kt + j] = src[d];
+    }
+    for (int64_t d = 0; d < dim; ++d) std::fill(kt + d * ld_kt + steps, kt + (d + 1) * ld_kt, 0.0f);
+  });
   const int64_t query_blocks = (steps + kQueryBlock - 1) / kQueryBlock;
   parallel_for(heads * query_blocks, [&](int64_t task) {
     const int64_t h = task / query_blocks, i0 = (task % query_blocks) * kQueryBlock;
     const int64_t rows = std::min(kQueryBlock, steps - i0);
     ScratchFrame scratch;
-    float* qs = scratch.take<float>(kQueryBlock * dim * 2 + dim * kKeyBlock + kQueryBlock * kKeyBlock +
+    float* qs = scratch.take<float>(kQueryBlock * dim * 2 + kQueryBlock * kKeyBlock +
                                     2 * kQueryBlock);  // [rows, dim] scaled queries
     float* o = qs + kQueryBlock * dim;      // [rows, dim] running output
-    float* kt = o + kQueryBlock * dim;      // [dim, kKeyBlock] transposed keys
-    float* s = kt + dim * kKeyBlock;        // [rows, padded] scores, then probabilities
+    float* s = o + kQueryBlock * dim;       // [rows, padded] scores, then probabilities
     float* max = s + kQueryBlock * kKeyBlock;
     float* sum = max + kQueryBlock;
     for (int64_t i = 0; i < rows; ++i) {
@@ -154,12 +166,7 @@ void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const flo
     for (int64_t j0 = 0; j0 < steps; j0 += kKeyBlock) {
       const int64_t cols = std::min(kKeyBlock, steps - j0);
       const int64_t padded = (cols + kAttentionColumnGroup - 1) / kAttentionColumnGroup * kAttentionColumnGroup;
-      for (int64_t d = 0; d < dim; ++d) {
-        float* dst = kt + d * padded;
-        for (int64_t j = 0; j < cols; ++j) dst[j] = k[(j0 + j) * ld_k + h * dim + d];
-        std::fill(dst + cols, dst + padded, 0.0f);
-      }
-      CTC4J_SIMD_DISPATCH(attention_scores)(qs, rows, dim, kt, padded, s);
+      CTC4J_SIMD_DISPATCH(attention_scores)(qs, rows, dim, kt_all + h * dim * ld_kt + j0, ld_kt, padded, s);
       CTC4J_SIMD_DISPATCH(attention_softmax_block)(s, rows, cols, padded, max, sum, o, dim);
       CTC4J_SIMD_DISPATCH(attention_accumulate)(s, rows, cols, padded, v + j0 * ld_v + h * dim, ld_v, dim, o);
     }

@@ -10,10 +10,10 @@ namespace ctc4j {
 constexpr int64_t kAttentionColumnGroup = 16;
 }  // namespace ctc4j
 
-// s[i, j] = sum_d q[i, d] kt[d, j] for i < rows, j < cols: q [rows, dim], kt [dim, cols] and
-// s [rows, cols] dense; cols is a multiple of kAttentionColumnGroup.
-CTC4J_SIMD_DECLARE(void attention_scores(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t cols,
-                                         float* s))
+// s[i, j] = sum_d q[i, d] kt[d, j] for i < rows, j < cols: q [rows, dim] and s [rows, cols] dense,
+// kt [dim, >= cols] with row stride ld_kt; cols is a multiple of kAttentionColumnGroup.
+CTC4J_SIMD_DECLARE(void attention_scores(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t ld_kt,
+                                         int64_t cols, float* s))
 // One key block of an online softmax: row i of s (stride `stride`) holds `cols` scores and becomes
 // exp(score - the running maximum); max and sum [rows] are the running maximum and sum of
 // exponentials, o [rows, dim] the running output, rescaled when the maximum grows.

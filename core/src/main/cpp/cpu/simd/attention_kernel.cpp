@@ -27,14 +27,14 @@ inline Vec load(const float* p) {
 
 inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
-// s[r, 0..15] = sum_d q[r, d] kt[d, 0..15] for Rows rows (s has row stride `cols`).
+// s[r, 0..15] = sum_d q[r, d] kt[d, 0..15] for Rows rows (kt has row stride ld_kt, s `cols`).
 template <int Rows>
-void scores_tile(const float* __restrict q, int64_t dim, const float* __restrict kt, int64_t cols,
+void scores_tile(const float* __restrict q, int64_t dim, const float* __restrict kt, int64_t ld_kt, int64_t cols,
                  float* __restrict s) {
   Vec acc[Rows][kVecs] = {};
   for (int64_t d = 0; d < dim; ++d) {
     Vec k[kVecs];
-    for (int c = 0; c < kVecs; ++c) k[c] = load(kt + d * cols + c * kLanes);
+    for (int c = 0; c < kVecs; ++c) k[c] = load(kt + d * ld_kt + c * kLanes);
     for (int r = 0; r < Rows; ++r) {
       const float qv = q[r * dim + d];
       for (int c = 0; c < kVecs; ++c) acc[r][c] += qv * k[c];
@@ -73,11 +73,12 @@ void by_row_tiles(int64_t rows, Tile&& tile, Single&& single) {
 
 }  // namespace
 
-void attention_scores(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t cols, float* s) {
+void attention_scores(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t ld_kt, int64_t cols,
+                      float* s) {
   for (int64_t j = 0; j < cols; j += kAttentionColumnGroup) {
     by_row_tiles(
-        rows, [&](int64_t i) { scores_tile<kTileRows>(q + i * dim, dim, kt + j, cols, s + i * cols + j); },
-        [&](int64_t i) { scores_tile<1>(q + i * dim, dim, kt + j, cols, s + i * cols + j); });
+        rows, [&](int64_t i) { scores_tile<kTileRows>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); },
+        [&](int64_t i) { scores_tile<1>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); });
   }
 }
 
