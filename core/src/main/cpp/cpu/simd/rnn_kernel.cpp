@@ -48,8 +48,8 @@ void packed_block(int64_t k, const float* __restrict a, int64_t lda, const float
 }
 
 #if defined(__AVX2__)
-// matvec_add at 512 bits where the CPU has AVX-512F, chosen at run time as the int8 product picks
-// AVX-VNNI: at batch 1 this product is most of a GRU's time, and ONNX Runtime (MLAS) runs it on zmm.
+// gemm_nt_add and the packed product at 512 bits where the CPU has AVX-512F, chosen at run time as the int8
+// product picks its VNNI builds: at batch 1 these products are most of a GRU's time.
 #define CTC4J_AVX512 __attribute__((target("avx512f")))
 
 // Lane r of the result: the sum of ar's 16 lanes, in a fixed tree (so a sum does not depend on the
