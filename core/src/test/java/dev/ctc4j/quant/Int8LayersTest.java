@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The int8 layers: exactly the scheme (Int8Reference: the dequantized integer product of rows
@@ -135,11 +136,15 @@ class Int8LayersTest {
     }
   }
 
-  /** A Conv1d's int8 output at every position is the scheme applied to that position's receptive field. */
-  @Test
-  void conv1dQuantizesEachReceptiveField() {
-    SplittableRandom rng = Seeds.random("Int8LayersTest.conv1d");
-    int batch = 2, channels = 6, outChannels = 20, kernel = 5, stride = 2, pad = 2, length = 23;
+  /**
+   * A Conv1d's int8 output at every position is the scheme applied to that position's receptive field.
+   * Kernels 3 and 11 take the constant-width copies of the fields, 5 the general one.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {5, 3, 11})
+  void conv1dQuantizesEachReceptiveField(int kernel) {
+    SplittableRandom rng = Seeds.random("Int8LayersTest.conv1d" + kernel);
+    int batch = 2, channels = 6, outChannels = 20, stride = 2, pad = kernel / 2, length = 23;
     float[] x = Seeds.gaussian(rng, batch * channels * length, 1);
     try (Convolution conv = Convolution.conv1d(Device.CPU, channels, outChannels, kernel, stride, pad, 1, 1, true, rng);
         Tensor tx = Tensor.of(Device.CPU, x, batch, channels, length)) {
