@@ -471,9 +471,47 @@ void batch_norm_backward(const float* x, int64_t n, int64_t channels, int64_t sp
   });
 }
 
+namespace {
+
+// layer_norm_forward where the features lie `inner` apart (ResCNN's norm over the mel axis of [N, C, F, T]):
+// a task takes up to 64 adjacent positions and walks the features once per pass for all of them, so the
+// loops over positions run on contiguous memory. The same operations, in the same order, as one position
+// at a time (which read each feature from another row: 10 % of ResCNN's int8 time).
+void layer_norm_strided(const float* x, int64_t outer, int64_t features, int64_t inner, const float* gamma,
+                        const float* beta, float eps, float* y, float* save_mean, float* save_invstd) {
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (inner + kBlock - 1) / kBlock;
+  parallel_for(outer * blocks, [&](int64_t task) {
+    const int64_t o = task / blocks, i0 = task % blocks * kBlock, n = std::min(kBlock, inner - i0);
+    const float* xo = x + o * features * inner + i0;
+    float* yo = y + o * features * inner + i0;
+    double sum[kBlock] = {}, sum_sq[kBlock] = {};
+    for (int64_t f = 0; f < features; ++f) {
+      const float* row = xo + f * inner;
+      for (int64_t j = 0; j < n; ++j) sum[j] += double(row[j]), sum_sq[j] += double(row[j]) * double(row[j]);
+    }
+    float m[kBlock], invstd[kBlock];
+    for (int64_t j = 0; j < n; ++j) {
+      const double mean = sum[j] / features, var = std::max(0.0, sum_sq[j] / features - mean * mean);
+      m[j] = float(mean), invstd[j] = static_cast<float>(1.0 / std::sqrt(var + eps));
+    }
+    for (int64_t f = 0; f < features; ++f) {
+      const float g = gamma ? gamma[f] : 1.0f, b = beta ? beta[f] : 0.0f;
+      const float* row = xo + f * inner;
+      float* out = yo + f * inner;
+      for (int64_t j = 0; j < n; ++j) out[j] = (row[j] - m[j]) * invstd[j] * g + b;
+    }
+    if (save_mean != nullptr) std::copy_n(m, n, save_mean + o * inner + i0);
+    if (save_invstd != nullptr) std::copy_n(invstd, n, save_invstd + o * inner + i0);
+  });
+}
+
+}  // namespace
+
 void layer_norm_forward(const float* x, int64_t outer, int64_t features, int64_t inner,
                                 const float* gamma, const float* beta, float eps, float* y, float* save_mean,
                                 float* save_invstd) {
+  if (inner > 1) return layer_norm_strided(x, outer, features, inner, gamma, beta, eps, y, save_mean, save_invstd);
   parallel_for(outer * inner, [&](int64_t oi) {
     const int64_t base = (oi / inner) * features * inner + oi % inner;
     double mean, var;
