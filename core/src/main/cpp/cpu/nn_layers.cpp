@@ -310,7 +310,13 @@ void conv_backward(const ConvGeometry& g, const float* x, const float* w, const 
 
 // ---- normalisation -----------------------------------------------------------------------------
 
-// Mean and inverse standard deviation of count values read by value(k), in double precision.
+// Mean and (biased) variance of count values from their sum and sum of squares.
+void moments_of_sums(double sum, double sum_sq, int64_t count, double* mean, double* var) {
+  *mean = count > 0 ? sum / count : 0.0;
+  *var = count > 0 ? std::max(0.0, sum_sq / count - *mean * *mean) : 0.0;
+}
+
+// Mean and variance of count values read by value(k), in double precision.
 template <class Value>
 void moments(int64_t count, Value&& value, double* mean, double* var) {
   double sum = 0, sum_sq = 0;
@@ -318,8 +324,7 @@ void moments(int64_t count, Value&& value, double* mean, double* var) {
     const double v = value(k);
     sum += v, sum_sq += v * v;
   }
-  *mean = count > 0 ? sum / count : 0.0;
-  *var = count > 0 ? std::max(0.0, sum_sq / count - *mean * *mean) : 0.0;
+  moments_of_sums(sum, sum_sq, count, mean, var);
 }
 
 }  // namespace
@@ -492,7 +497,8 @@ void layer_norm_strided(const float* x, int64_t outer, int64_t features, int64_t
     }
     float m[kBlock], invstd[kBlock];
     for (int64_t j = 0; j < n; ++j) {
-      const double mean = sum[j] / features, var = std::max(0.0, sum_sq[j] / features - mean * mean);
+      double mean, var;
+      moments_of_sums(sum[j], sum_sq[j], features, &mean, &var);
       m[j] = float(mean), invstd[j] = static_cast<float>(1.0 / std::sqrt(var + eps));
     }
     for (int64_t f = 0; f < features; ++f) {

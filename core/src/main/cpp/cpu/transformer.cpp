@@ -134,7 +134,7 @@ void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const flo
                int64_t ld_k, const float* v, int64_t ld_v, float* out, int64_t ld_out) {
   // Every head's keys transposed once, [heads][dim][ld_kt] with zeros past steps, for the score tiles of
   // all query blocks (transposing each key block for each query block did it steps / 48 times over).
-  const int64_t ld_kt = (steps + kAttentionColumnGroup - 1) / kAttentionColumnGroup * kAttentionColumnGroup;
+  const int64_t ld_kt = attention_padded_columns(steps);
   ScratchFrame shared;
   float* kt_all = shared.take<float>(heads * dim * ld_kt);
   parallel_for(heads, [&](int64_t h) {
@@ -165,7 +165,7 @@ void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const flo
     std::fill(o, o + rows * dim, 0.0f);
     for (int64_t j0 = 0; j0 < steps; j0 += kKeyBlock) {
       const int64_t cols = std::min(kKeyBlock, steps - j0);
-      const int64_t padded = (cols + kAttentionColumnGroup - 1) / kAttentionColumnGroup * kAttentionColumnGroup;
+      const int64_t padded = attention_padded_columns(cols);
       CTC4J_SIMD_DISPATCH(attention_scores)(qs, rows, dim, kt_all + h * dim * ld_kt + j0, ld_kt, padded, s);
       CTC4J_SIMD_DISPATCH(attention_softmax_block)(s, rows, cols, padded, max, sum, o, dim);
       CTC4J_SIMD_DISPATCH(attention_accumulate)(s, rows, cols, padded, v + j0 * ld_v + h * dim, ld_v, dim, o);

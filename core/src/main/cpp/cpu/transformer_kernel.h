@@ -8,6 +8,10 @@
 namespace ctc4j {
 // Score columns are computed in groups of this many; pad key blocks to a multiple of it.
 constexpr int64_t kAttentionColumnGroup = 16;
+// n key columns padded to whole groups.
+constexpr int64_t attention_padded_columns(int64_t n) {
+  return (n + kAttentionColumnGroup - 1) / kAttentionColumnGroup * kAttentionColumnGroup;
+}
 }  // namespace ctc4j
 
 // s[i, j] = sum_d q[i, d] kt[d, j] for i < rows, j < cols: q [rows, dim] and s [rows, cols] dense,

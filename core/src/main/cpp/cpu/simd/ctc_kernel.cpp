@@ -129,11 +129,10 @@ LogCell final_log_add(const LogCell* last, int positions) {
 // Fills alpha (frames padded rows of l.width) with normalised rows and offsets[t] with each row's
 // accumulated shift; returns log p.
 double forward(const CtcUtterance& u, const Lattice& l, LogCell* alpha, double* offsets) {
-  const LogCell first = gather_shifted_emissions(u, l, 0, {0, std::min(l.positions, 2)});
+  offsets[0] = gather_shifted_emissions(u, l, 0, {0, std::min(l.positions, 2)});  // the first row's shift too
   LogCell* cur = clear_log_row(alpha, l.width);
   cur[0] = l.emission[0];
   if (l.positions > 1) cur[1] = l.emission[1];
-  offsets[0] = first + normalise(cur, l.positions);
   for (int t = 1; t < u.frames; ++t) {
     const Band b = band(u, l, t);
     const LogCell emission_shift = gather_shifted_emissions(u, l, t, b);

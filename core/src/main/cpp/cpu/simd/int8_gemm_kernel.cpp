@@ -112,12 +112,11 @@ inline void block_of(int64_t groups, const int8_t* a, int64_t lda, const int8_t*
   if constexpr (R > 3) store_row(s6, s7, acc[3]);
 }
 
-// The block kernels of one instruction set, by rows: run<R>(groups, a, lda, panel, the panel's channel
-// sums, acc) fills acc[0, R) with the panel's 16 channels.
+// The block kernels of one instruction set, by rows: run<R>(groups, a, lda, panel, acc) fills acc[0, R)
+// with the panel's 16 channels.
 struct PlainBlocks {
   template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*,
-                  Accumulators& acc) {
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
     block_of<R, MaddDot>(groups, a, lda, panel, acc);
   }
 };
@@ -126,7 +125,7 @@ struct VnniBlocks {
   // flatten: inlined here, the block and its vpdpbusd calls compile under this function's target.
   template <int R>
   CTC4J_VNNI __attribute__((flatten)) static void run(int64_t groups, const int8_t* a, int64_t lda,
-                                                      const int8_t* panel, const int32_t*, Accumulators& acc) {
+                                                      const int8_t* panel, Accumulators& acc) {
     block_of<R, VnniDot>(groups, a, lda, panel, acc);
   }
 };
@@ -228,8 +227,7 @@ int64_t quantize_vectors(const float*, int64_t, float, int8_t*) { return 0; }
 // The block kernel of this build, as the AVX2 build's (run<R> fills acc[0, R) with the panel's channels).
 struct PlainBlocks {
   template <int R>
-  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, const int32_t*,
-                  Accumulators& acc) {
+  static void run(int64_t groups, const int8_t* a, int64_t lda, const int8_t* panel, Accumulators& acc) {
     for (int i = 0; i < R; ++i) std::fill(acc[i], acc[i] + kInt8Panel, 0);
     for (int64_t g = 0; g < groups; ++g) {
       const int8_t* w = panel + g * kInt8Panel * kInt8Group;
@@ -253,17 +251,16 @@ void for_blocks(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, in
   Accumulators acc;
   for (int64_t p = panel_begin; p < panel_end; ++p) {
     const int8_t* panel = w.packed + p * w.groups * kInt8Panel * kInt8Group;
-    const int32_t* sums = w.channel_sums + p * kInt8Panel;
     const int64_t col = p * kInt8Panel, cols = std::min(kInt8Panel, w.n - col);
     int64_t i = 0;
     for (; i + kMaxRows <= m; i += kMaxRows) {
-      Blocks::template run<kMaxRows>(w.groups, a + i * lda, lda, panel, sums, acc);
+      Blocks::template run<kMaxRows>(w.groups, a + i * lda, lda, panel, acc);
       store(i, kMaxRows, col, cols, acc);
     }
     const int64_t rest = m - i;
-    if (rest == 3) Blocks::template run<3>(w.groups, a + i * lda, lda, panel, sums, acc);
-    if (rest == 2) Blocks::template run<2>(w.groups, a + i * lda, lda, panel, sums, acc);
-    if (rest == 1) Blocks::template run<1>(w.groups, a + i * lda, lda, panel, sums, acc);
+    if (rest == 3) Blocks::template run<3>(w.groups, a + i * lda, lda, panel, acc);
+    if (rest == 2) Blocks::template run<2>(w.groups, a + i * lda, lda, panel, acc);
+    if (rest == 1) Blocks::template run<1>(w.groups, a + i * lda, lda, panel, acc);
     if (rest > 0) store(i, rest, col, cols, acc);
   }
 }
@@ -299,7 +296,6 @@ void gemm_exact(int64_t m, const Int8Panels& w, const int8_t* a, int64_t lda, in
                        for (int64_t i = 0; i < rows; ++i) std::copy_n(acc[i], cols, c + (row + i) * ldc + col);
                      });
 }
-
 
 }  // namespace
 
