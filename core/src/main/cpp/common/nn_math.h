@@ -7,6 +7,12 @@
 
 namespace ctc4j {
 
+// Mean and (biased) variance of count values from their sum and sum of squares, in double.
+CTC4J_HD void moments_of_sums(double sum, double sum_sq, double count, double* mean, double* var) {
+  *mean = count > 0 ? sum / count : 0.0;
+  *var = count > 0 ? fmax(0.0, sum_sq / count - *mean * *mean) : 0.0;
+}
+
 CTC4J_HD float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // erf(x) as a rational function on [-4, 4] (outside, erf is +-1 in float): within 4.3e-7 of the

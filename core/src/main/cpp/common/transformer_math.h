@@ -24,8 +24,8 @@ struct GroupNormAffine {
 // From a group's sum and sum of squares over `count` values (double) and the channel's gamma, beta.
 CTC4J_HD GroupNormAffine group_norm_affine(double sum, double sum_sq, double count, double eps, float gamma,
                                            float beta) {
-  const double mean = count > 0 ? sum / count : 0.0;
-  const double var = count > 0 ? fmax(0.0, sum_sq / count - mean * mean) : 0.0;
+  double mean, var;
+  moments_of_sums(sum, sum_sq, count, &mean, &var);
   const double scale = gamma / sqrt(var + eps);
   const float centre = static_cast<float>(mean);
   return {centre, static_cast<float>(scale), static_cast<float>(beta - (mean - centre) * scale)};

@@ -310,12 +310,6 @@ void conv_backward(const ConvGeometry& g, const float* x, const float* w, const 
 
 // ---- normalisation -----------------------------------------------------------------------------
 
-// Mean and (biased) variance of count values from their sum and sum of squares.
-void moments_of_sums(double sum, double sum_sq, int64_t count, double* mean, double* var) {
-  *mean = count > 0 ? sum / count : 0.0;
-  *var = count > 0 ? std::max(0.0, sum_sq / count - *mean * *mean) : 0.0;
-}
-
 // Mean and variance of count values read by value(k), in double precision.
 template <class Value>
 void moments(int64_t count, Value&& value, double* mean, double* var) {
