@@ -53,7 +53,9 @@ class ModelBackwardTest {
         Arguments.of("BiGRU", ModelConfig.ctc(labels(5), 6, "gru", true, 5, 1, 0, 0, 0, 0)),
         Arguments.of("DeepSpeech2 GRU", ModelConfig.deepSpeech2(labels(6), 13, "gru", 6, 3)),
         Arguments.of("DeepSpeech2 LSTM", ModelConfig.deepSpeech2(labels(6), 13, "lstm", 5, 2)),
-        Arguments.of("ResCNN + BiGRU", ModelConfig.resCnnBiGru(labels(6), 8, 2, 2, 6, 0)));
+        // 16 mels, so each CNN layer norm spans 8 values: over 4, a draw whose values nearly coincide makes
+        // the gradients so sensitive to rounding that libtorch's own float32 misses 1e-4 (2 of 300 seeds).
+        Arguments.of("ResCNN + BiGRU", ModelConfig.resCnnBiGru(labels(6), 16, 2, 2, 6, 0)));
   }
 
   @ParameterizedTest(name = "{0}")
