@@ -70,10 +70,13 @@ CTC4J_AVX512 inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
 }
 
 // c[i, j] += a[i, :] . w[j, :] for a tile of Q rows of a and R rows of w: Q x R accumulators over k
-// (the last partial vector through masked loads), each w vector loaded once for the Q rows.
+// (the last partial vector through masked loads), each w vector loaded once for the Q rows. With `ahead`
+// (the next R rows of w), each k step also prefetches their lines at the same offset into L1: rows of
+// 1-2 KB are too short for the hardware prefetcher to ramp up, so the next block's first touch from L2
+// (the recurrent weights) or L3 (the input projections') otherwise stalls.
 template <int Q, int R>
 CTC4J_AVX512 void nt_tile_avx512(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict w,
-                                 float* __restrict c, int64_t ldc) {
+                                 float* __restrict c, int64_t ldc, const float* ahead) {
   __m512 acc[Q][R];
 #pragma GCC unroll 24
   for (int i = 0; i < Q; ++i)
@@ -83,6 +86,10 @@ CTC4J_AVX512 void nt_tile_avx512(int64_t k, const float* __restrict a, int64_t l
     __m512 wv[R];
 #pragma GCC unroll 12
     for (int j = 0; j < R; ++j) wv[j] = _mm512_maskz_loadu_ps(mask, w + j * k + kk);
+    if (ahead != nullptr) {
+#pragma GCC unroll 12
+      for (int j = 0; j < R; ++j) _mm_prefetch(reinterpret_cast<const char*>(ahead + j * k + kk), _MM_HINT_T0);
+    }
 #pragma GCC unroll 6
     for (int i = 0; i < Q; ++i) {
       const __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + kk);
@@ -111,20 +118,20 @@ CTC4J_AVX512 void nt_tile_avx512(int64_t k, const float* __restrict a, int64_t l
   }
 }
 
-// Rows of a in tiles of Q, for one block of R rows of w.
+// Rows of a in tiles of Q, for one block of R rows of w; the first tile prefetches `ahead` (or none).
 template <int Q, int R>
 CTC4J_AVX512 void nt_rows_avx512(int64_t m, int64_t k, const float* a, int64_t lda, const float* w, float* c,
-                                 int64_t ldc) {
+                                 int64_t ldc, const float* ahead) {
   int64_t i = 0;
-  for (; i + Q <= m; i += Q) nt_tile_avx512<Q, R>(k, a + i * lda, lda, w, c + i * ldc, ldc);
+  for (; i + Q <= m; i += Q, ahead = nullptr) nt_tile_avx512<Q, R>(k, a + i * lda, lda, w, c + i * ldc, ldc, ahead);
   const float* ai = a + i * lda;
   float* ci = c + i * ldc;
   switch (m - i) {  // Q is 1 or 6
-    case 5: nt_tile_avx512<5, R>(k, ai, lda, w, ci, ldc); break;
-    case 4: nt_tile_avx512<4, R>(k, ai, lda, w, ci, ldc); break;
-    case 3: nt_tile_avx512<3, R>(k, ai, lda, w, ci, ldc); break;
-    case 2: nt_tile_avx512<2, R>(k, ai, lda, w, ci, ldc); break;
-    case 1: nt_tile_avx512<1, R>(k, ai, lda, w, ci, ldc); break;
+    case 5: nt_tile_avx512<5, R>(k, ai, lda, w, ci, ldc, ahead); break;
+    case 4: nt_tile_avx512<4, R>(k, ai, lda, w, ci, ldc, ahead); break;
+    case 3: nt_tile_avx512<3, R>(k, ai, lda, w, ci, ldc, ahead); break;
+    case 2: nt_tile_avx512<2, R>(k, ai, lda, w, ci, ldc, ahead); break;
+    case 1: nt_tile_avx512<1, R>(k, ai, lda, w, ci, ldc, ahead); break;
     default: break;
   }
 }
@@ -134,14 +141,16 @@ CTC4J_AVX512 void nt_rows_avx512(int64_t m, int64_t k, const float* a, int64_t l
 template <int Q, int R>
 CTC4J_AVX512 void gemm_nt_blocks_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                                         const float* w, float* c, int64_t ldc) {
+  // each block prefetches as many of the rows after it as it has (the tail blocks none)
+  const auto next = [&](int64_t row, int64_t rows) { return row + 3 * rows <= n ? w + (row + 2 * rows) * k : nullptr; };
   int64_t j = 0;
-  for (; j + R <= n; j += R) nt_rows_avx512<Q, R>(m, k, a, lda, w + j * k, c + j, ldc);
-  for (; j + 4 <= n; j += 4) nt_rows_avx512<Q, 4>(m, k, a, lda, w + j * k, c + j, ldc);
+  for (; j + R <= n; j += R) nt_rows_avx512<Q, R>(m, k, a, lda, w + j * k, c + j, ldc, next(j, R));
+  for (; j + 4 <= n; j += 4) nt_rows_avx512<Q, 4>(m, k, a, lda, w + j * k, c + j, ldc, next(j, 4));
   const float* wj = w + j * k;
   switch (n - j) {
-    case 3: nt_rows_avx512<Q, 3>(m, k, a, lda, wj, c + j, ldc); break;
-    case 2: nt_rows_avx512<Q, 2>(m, k, a, lda, wj, c + j, ldc); break;
-    case 1: nt_rows_avx512<Q, 1>(m, k, a, lda, wj, c + j, ldc); break;
+    case 3: nt_rows_avx512<Q, 3>(m, k, a, lda, wj, c + j, ldc, nullptr); break;
+    case 2: nt_rows_avx512<Q, 2>(m, k, a, lda, wj, c + j, ldc, nullptr); break;
+    case 1: nt_rows_avx512<Q, 1>(m, k, a, lda, wj, c + j, ldc, nullptr); break;
     default: break;
   }
 }
