@@ -24,7 +24,7 @@ public final class Dropout extends Layer {
   @Override
   public Tensor forward(Tensor x, Tape tape) {
     Ops.requireFloat(x, "Dropout");
-    if (!isTraining() || p == 0) return Ops.reshape(x, x.shape()); // the identity: nothing to record
+    if (isIdentity()) return Ops.reshape(x, x.shape()); // a copy: x stays the caller's; nothing to record
     Tensor mask = Ops.empty(x, x.shape());
     Tensor y = Ops.empty(x, x.shape());
     long callSeed = mix(seed + mix(step * 0x632BE59BD9B4E019L + callsThisStep++));
@@ -32,6 +32,11 @@ public final class Dropout extends Layer {
         x.numel()), "dropout forward");
     tape.record(dy -> Ops.multiply(dy, mask), mask);
     return y;
+  }
+
+  @Override
+  public boolean isIdentity() {
+    return !isTraining() || p == 0;
   }
 
   @Override

@@ -18,4 +18,12 @@ public abstract class Layer extends Module {
    * parameter gradients), and x must stay open until the tape's backward has gone back past it.
    */
   public abstract Tensor forward(Tensor x, Tape tape);
+
+  /**
+   * Whether this layer is the identity in its current mode (Dropout outside training), so that
+   * {@link Tape#apply}, which takes its input, can pass it on uncopied where nothing records.
+   */
+  public boolean isIdentity() {
+    return false;
+  }
 }

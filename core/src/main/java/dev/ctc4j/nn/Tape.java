@@ -112,8 +112,9 @@ public final class Tape implements AutoCloseable {
     return step.apply(x);
   }
 
-  /** Runs a layer on x (taken: see {@link #reading}). */
+  /** Runs a layer on x (taken: see {@link #reading}); not recording, an identity layer passes x itself on. */
   public Tensor apply(Layer layer, Tensor x) {
+    if (!recording && layer.isIdentity()) return x;
     return reading(x, in -> layer.forward(in, this));
   }
 
@@ -121,7 +122,7 @@ public final class Tape implements AutoCloseable {
   public Tensor reshape(Tensor x, long... shape) {
     long[] before = x.shape();
     try (x) {
-      Tensor y = Ops.reshape(x, shape);
+      Tensor y = x.takeReshaped(shape);
       record(dy -> Ops.reshape(dy, before));
       return y;
     }

@@ -33,6 +33,14 @@ public final class Tensor implements AutoCloseable {
     }
   }
 
+  private Tensor(Tensor from, long[] shape) {
+    this.device = from.device;
+    this.dtype = from.dtype;
+    this.shape = shape.clone();
+    this.numel = checkedNumel(shape);
+    this.data = from.data;
+  }
+
   /** Uninitialised memory. */
   public static Tensor empty(Device device, DType dtype, long... shape) {
     return new Tensor(device, dtype, shape);
@@ -101,6 +109,20 @@ public final class Tensor implements AutoCloseable {
   public Pointer data() {
     if (data == null) throw new IllegalStateException("tensor " + describe() + " is closed");
     return data;
+  }
+
+  /**
+   * This tensor's memory, uncopied, as a new tensor of {@code shape} (as many elements), which owns
+   * it from now on: this one is left closed. For a step that consumes its input anyway.
+   */
+  public Tensor takeReshaped(long... shape) {
+    data();
+    if (checkedNumel(shape) != numel) {
+      throw new InvalidInputException("cannot reshape " + this + " to " + Arrays.toString(shape));
+    }
+    Tensor t = new Tensor(this, shape);
+    data = null;
+    return t;
   }
 
   /** A copy on {@code target} (a new tensor, also when the device is the same). */

@@ -138,6 +138,24 @@ class TensorTest {
   }
 
   @Test
+  void takeReshapedMovesTheMemoryWithoutCopying() {
+    float[] v = {1, 2, 3, 4, 5, 6};
+    Tensor t = Tensor.of(Device.CPU, v, 2, 3);
+    long address = t.data().address();
+    try (Tensor r = t.takeReshaped(3, 2)) {
+      assertArrayEquals(new long[] {3, 2}, r.shape());
+      assertEquals(address, r.data().address(), "the same memory");
+      assertArrayEquals(v, r.toFloatArray());
+      assertThrows(IllegalStateException.class, t::toFloatArray, "the source is left closed");
+      t.close(); // a no-op: r owns the memory now
+      assertArrayEquals(v, r.toFloatArray());
+      assertThrows(InvalidInputException.class, () -> r.takeReshaped(4, 2));
+      assertArrayEquals(v, r.toFloatArray(), "a refused reshape keeps the tensor");
+    }
+    assertThrows(IllegalStateException.class, () -> t.takeReshaped(6));
+  }
+
+  @Test
   void cudaIsReportedNotCrashedWhereAbsent() {
     String status = Device.cudaStatus();
     assertTrue(!status.isBlank());
