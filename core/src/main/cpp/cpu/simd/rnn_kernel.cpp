@@ -71,9 +71,9 @@ CTC4J_AVX512 inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
 
 // c[i, j] += a[i, :] . w[j, :] for a tile of Q rows of a and R rows of w: Q x R accumulators over k
 // (the last partial vector through masked loads), each w vector loaded once for the Q rows. With `ahead`
-// (the next R rows of w), each k step also prefetches their lines at the same offset into L1: rows of
-// 1-2 KB are too short for the hardware prefetcher to ramp up, so the next block's first touch from L2
-// (the recurrent weights) or L3 (the input projections') otherwise stalls.
+// (R rows of w further on), each k step also prefetches their lines at the same offset into L1: rows of
+// 1-2 KB are too short for the hardware prefetcher to ramp up, so a block's first touch from L2 (the
+// recurrent weights) or L3 (the input projections') otherwise stalls.
 template <int Q, int R>
 CTC4J_AVX512 void nt_tile_avx512(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict w,
                                  float* __restrict c, int64_t ldc, const float* ahead) {
@@ -141,7 +141,8 @@ CTC4J_AVX512 void nt_rows_avx512(int64_t m, int64_t k, const float* a, int64_t l
 template <int Q, int R>
 CTC4J_AVX512 void gemm_nt_blocks_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                                         const float* w, float* c, int64_t ldc) {
-  // each block prefetches as many of the rows after it as it has (the tail blocks none)
+  // each block prefetches the block two on (a little faster than the next one on cold weights; the tail
+  // blocks prefetch none)
   const auto next = [&](int64_t row, int64_t rows) { return row + 3 * rows <= n ? w + (row + 2 * rows) * k : nullptr; };
   int64_t j = 0;
   for (; j + R <= n; j += R) nt_rows_avx512<Q, R>(m, k, a, lda, w + j * k, c + j, ldc, next(j, R));
