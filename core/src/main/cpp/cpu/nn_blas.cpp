@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "cpu/rnn_kernel.h"
+#include "cpu/gemm_kernel.h"
 #include "cpu/simd.h"
 #include "ctc4j/core.h"
 #include "support/error.h"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/error.h"
+#include "cpu/gemm_kernel.h"
 #include "cpu/nn_blas.h"
 #include "support/parallel.h"
 #include "support/scratch.h"
