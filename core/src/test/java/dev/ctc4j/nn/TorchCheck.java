@@ -79,12 +79,14 @@ public final class TorchCheck {
 
   /**
    * reference(x, parameters by state_dict name) builds the libtorch output from leaf tensors. With
-   * backward false only the forward pass is compared (inference mode).
+   * backward false only the forward pass is compared (inference mode). The layer's gradients are
+   * zeroed first, so a layer can be checked on several shapes in turn.
    */
   static void check(Layer layer, long[] shape, SplittableRandom rng, boolean backward, double tol,
       BiFunction<org.bytedeco.pytorch.Tensor, Map<String, org.bytedeco.pytorch.Tensor>, org.bytedeco.pytorch.Tensor> reference) {
     int n = Math.toIntExact(Ops.product(shape, 0, shape.length));
     float[] xv = Seeds.gaussian(rng, n, 1.0);
+    layer.zeroGrad();
     try (PointerScope scope = new PointerScope(); Tensor x = Tensor.of(Device.CPU, xv, shape)) {
       org.bytedeco.pytorch.Tensor tx = leaf(xv, shape);
       Map<String, org.bytedeco.pytorch.Tensor> params = new LinkedHashMap<>();
