@@ -123,7 +123,7 @@ public final class Tape implements AutoCloseable {
     long[] before = x.shape();
     try (x) {
       Tensor y = x.takeReshaped(shape);
-      record(dy -> Ops.reshape(dy, before));
+      record(dy -> dy.takeReshaped(before)); // an adjoint's dy is the tape's own, freed once it returns
       return y;
     }
   }

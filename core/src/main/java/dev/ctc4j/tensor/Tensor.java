@@ -113,7 +113,8 @@ public final class Tensor implements AutoCloseable {
 
   /**
    * This tensor's memory, uncopied, as a new tensor of {@code shape} (as many elements), which owns
-   * it from now on: this one is left closed. For a step that consumes its input anyway.
+   * it from now on: this one is left closed. For a step that consumes its input anyway; never for a
+   * tensor someone else still reads (a parameter's value, one kept on a tape).
    */
   public Tensor takeReshaped(long... shape) {
     data();

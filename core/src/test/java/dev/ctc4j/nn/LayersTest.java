@@ -215,8 +215,7 @@ class LayersTest {
         org.junit.jupiter.api.Assertions.assertNotSame(x, yi, "called directly, x stays the caller's");
       }
       // Through a tape, which takes x: passed on itself where nothing records, copied where the tape does.
-      Tensor taken = Tensor.of(CPU, xv, 100, 200);
-      try (Tensor passed = Tape.NONE.apply(a, taken)) {
+      try (Tensor taken = Tensor.of(CPU, xv, 100, 200); Tensor passed = Tape.NONE.apply(a, taken)) {
         org.junit.jupiter.api.Assertions.assertSame(taken, passed);
       }
       try (Tape recording = new Tape(); Tensor copied = recording.apply(a, Tensor.of(CPU, xv, 100, 200))) {
