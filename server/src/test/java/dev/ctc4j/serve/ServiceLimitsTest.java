@@ -92,4 +92,28 @@ class ServiceLimitsTest {
       Thread.sleep(5);
     }
   }
+
+  /**
+   * A request whose body never arrives holds Jetty's graceful stop until the grace runs out: close
+   * then returns (the server stopped anyway) instead of throwing Jetty's timeout out of close.
+   */
+  @Test
+  void closeReturnsWhenAConnectionOutlivesTheGrace() throws Exception {
+    ServerSettings settings = new ServerSettings("127.0.0.1", 0, 25L << 20, 8, 32, Duration.ofSeconds(60),
+        Duration.ofSeconds(1));
+    TestService service = TestService.start(model, settings, Duration.ZERO);
+    java.net.URI health = service.server.uri().resolve("/healthz");
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", health.getPort())) {
+      socket.getOutputStream().write(("POST /v1/transcribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/flac\r\n"
+          + "Content-Length: 100000\r\n\r\nfLaC").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      Thread.sleep(200); // the request reaches its handler, which waits for the rest of the body
+      long start = System.nanoTime();
+      service.close();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertTrue(seconds < 10, "close took " + seconds + " s");
+      assertThrows(ConnectException.class, () -> service.http.send(HttpRequest.newBuilder(health).build(),
+          HttpResponse.BodyHandlers.ofString()), "the server has stopped");
+    }
+  }
 }
