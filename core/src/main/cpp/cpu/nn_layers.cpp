@@ -472,24 +472,33 @@ void batch_norm_backward(const float* x, int64_t n, int64_t channels, int64_t sp
 
 namespace {
 
-// layer_norm_forward where the features lie `inner` apart (ResCNN's norm over the mel axis of [N, C, F, T]):
-// a task takes up to 64 adjacent positions and walks the features once per pass for all of them, so the
-// loops over positions run on contiguous memory. The same operations, in the same order, as one position
-// at a time (which read each feature from another row: 10 % of ResCNN's int8 time).
+// Where a layer norm's features lie `inner` apart (ResCNN's norm over the mel axis of [N, C, F, T]), a task
+// takes up to kPositionBlock adjacent positions [i0, i0 + n) of one outer index o and walks the features once per
+// pass for all of them, so the loops over positions run on contiguous memory: body(o, i0, n), in parallel.
+constexpr int64_t kPositionBlock = 64;
+
+template <class Body>
+void for_position_blocks(int64_t outer, int64_t inner, Body&& body) {
+  const int64_t blocks = (inner + kPositionBlock - 1) / kPositionBlock;
+  parallel_for(outer * blocks, [&](int64_t task) {
+    const int64_t o = task / blocks, i0 = task % blocks * kPositionBlock;
+    body(o, i0, std::min(kPositionBlock, inner - i0));
+  });
+}
+
+// layer_norm_forward over strided features: the same operations, in the same order, as one position at a
+// time (which read each feature from another row: 10 % of ResCNN's int8 time).
 void layer_norm_strided(const float* x, int64_t outer, int64_t features, int64_t inner, const float* gamma,
                         const float* beta, float eps, float* y, float* save_mean, float* save_invstd) {
-  constexpr int64_t kBlock = 64;
-  const int64_t blocks = (inner + kBlock - 1) / kBlock;
-  parallel_for(outer * blocks, [&](int64_t task) {
-    const int64_t o = task / blocks, i0 = task % blocks * kBlock, n = std::min(kBlock, inner - i0);
+  for_position_blocks(outer, inner, [&](int64_t o, int64_t i0, int64_t n) {
     const float* xo = x + o * features * inner + i0;
     float* yo = y + o * features * inner + i0;
-    double sum[kBlock] = {}, sum_sq[kBlock] = {};
+    double sum[kPositionBlock] = {}, sum_sq[kPositionBlock] = {};
     for (int64_t f = 0; f < features; ++f) {
       const float* row = xo + f * inner;
       for (int64_t j = 0; j < n; ++j) sum[j] += double(row[j]), sum_sq[j] += double(row[j]) * double(row[j]);
     }
-    float m[kBlock], invstd[kBlock];
+    float m[kPositionBlock], invstd[kPositionBlock];
     for (int64_t j = 0; j < n; ++j) {
       double mean, var;
       moments_of_sums(sum[j], sum_sq[j], features, &mean, &var);
@@ -503,6 +512,36 @@ void layer_norm_strided(const float* x, int64_t outer, int64_t features, int64_t
     }
     if (save_mean != nullptr) std::copy_n(m, n, save_mean + o * inner + i0);
     if (save_invstd != nullptr) std::copy_n(invstd, n, save_invstd + o * inner + i0);
+  });
+}
+
+// layer_norm_backward's dx over strided features, likewise the per-position operations in their order.
+void layer_norm_backward_strided(const float* x, int64_t outer, int64_t features, int64_t inner, const float* gamma,
+                                 const float* save_mean, const float* save_invstd, const float* dy, float* dx) {
+  for_position_blocks(outer, inner, [&](int64_t o, int64_t i0, int64_t n) {
+    const int64_t base = o * features * inner + i0;
+    const float* mean = save_mean + o * inner + i0;
+    const float* invstd = save_invstd + o * inner + i0;
+    double sum_g[kPositionBlock] = {}, sum_g_xhat[kPositionBlock] = {};
+    for (int64_t f = 0; f < features; ++f) {
+      const float gf = gamma ? gamma[f] : 1.0f;
+      const float *xf = x + base + f * inner, *dyf = dy + base + f * inner;
+      for (int64_t j = 0; j < n; ++j) {
+        const double g = double(dyf[j]) * gf;
+        sum_g[j] += g, sum_g_xhat[j] += g * (xf[j] - mean[j]) * invstd[j];
+      }
+    }
+    float mg[kPositionBlock], mgx[kPositionBlock];
+    for (int64_t j = 0; j < n; ++j) mg[j] = float(sum_g[j] / features), mgx[j] = float(sum_g_xhat[j] / features);
+    for (int64_t f = 0; f < features; ++f) {
+      const float gf = gamma ? gamma[f] : 1.0f;
+      const float *xf = x + base + f * inner, *dyf = dy + base + f * inner;
+      float* dxf = dx + base + f * inner;
+      for (int64_t j = 0; j < n; ++j) {
+        const float xhat = (xf[j] - mean[j]) * invstd[j];
+        dxf[j] = invstd[j] * (dyf[j] * gf - mg[j] - xhat * mgx[j]);
+      }
+    }
   });
 }
 
@@ -525,44 +564,6 @@ void layer_norm_forward(const float* x, int64_t outer, int64_t features, int64_t
     if (save_invstd != nullptr) save_invstd[oi] = invstd;
   });
 }
-
-namespace {
-
-// layer_norm_backward's dx where the features lie `inner` apart, in blocks of up to 64 adjacent positions
-// as layer_norm_strided: the same operations, in the same order, as one position at a time.
-void layer_norm_backward_strided(const float* x, int64_t outer, int64_t features, int64_t inner, const float* gamma,
-                                 const float* save_mean, const float* save_invstd, const float* dy, float* dx) {
-  constexpr int64_t kBlock = 64;
-  const int64_t blocks = (inner + kBlock - 1) / kBlock;
-  parallel_for(outer * blocks, [&](int64_t task) {
-    const int64_t o = task / blocks, i0 = task % blocks * kBlock, n = std::min(kBlock, inner - i0);
-    const int64_t base = o * features * inner + i0;
-    const float* mean = save_mean + o * inner + i0;
-    const float* invstd = save_invstd + o * inner + i0;
-    double sum_g[kBlock] = {}, sum_g_xhat[kBlock] = {};
-    for (int64_t f = 0; f < features; ++f) {
-      const float gf = gamma ? gamma[f] : 1.0f;
-      const float *xf = x + base + f * inner, *dyf = dy + base + f * inner;
-      for (int64_t j = 0; j < n; ++j) {
-        const double g = double(dyf[j]) * gf;
-        sum_g[j] += g, sum_g_xhat[j] += g * (xf[j] - mean[j]) * invstd[j];
-      }
-    }
-    float mg[kBlock], mgx[kBlock];
-    for (int64_t j = 0; j < n; ++j) mg[j] = float(sum_g[j] / features), mgx[j] = float(sum_g_xhat[j] / features);
-    for (int64_t f = 0; f < features; ++f) {
-      const float gf = gamma ? gamma[f] : 1.0f;
-      const float *xf = x + base + f * inner, *dyf = dy + base + f * inner;
-      float* dxf = dx + base + f * inner;
-      for (int64_t j = 0; j < n; ++j) {
-        const float xhat = (xf[j] - mean[j]) * invstd[j];
-        dxf[j] = invstd[j] * (dyf[j] * gf - mg[j] - xhat * mgx[j]);
-      }
-    }
-  });
-}
-
-}  // namespace
 
 void layer_norm_backward(const float* x, int64_t outer, int64_t features, int64_t inner,
                                  const float* gamma, const float* save_mean, const float* save_invstd,
