@@ -10,7 +10,6 @@ import io.javalin.http.staticfiles.Location;
 import io.javalin.util.JavalinException;
 import java.net.URI;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,7 +128,7 @@ public final class TranscriptionServer implements AutoCloseable {
       streams.shutdown(deadline - System.nanoTime());
       if (!transcribe.awaitIdle(deadline - System.nanoTime())) {
         LOG.warn("{} transcriptions still running after {} s; stopping anyway", transcribe.jobsInFlight(),
-            TimeUnit.NANOSECONDS.toSeconds(settings.shutdownGrace().toNanos()));
+            settings.shutdownGrace().toSeconds());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -140,8 +139,7 @@ public final class TranscriptionServer implements AutoCloseable {
       // Jetty has stopped all the same: only its graceful wait for open connections (a request still
       // being read, a client's keep-alive connection) ran out, which close reports as the wait above does.
       if (!(e.getCause() instanceof TimeoutException)) throw e;
-      LOG.warn("connections still open after the {} s grace; stopped anyway",
-          TimeUnit.NANOSECONDS.toSeconds(settings.shutdownGrace().toNanos()));
+      LOG.warn("connections still open after the {} s grace; stopped anyway", settings.shutdownGrace().toSeconds());
     }
   }
 }

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,13 +102,12 @@ class ServiceLimitsTest {
    */
   @Test
   void closeReturnsWhenAConnectionOutlivesTheGrace() throws Exception {
-    ServerSettings settings = new ServerSettings("127.0.0.1", 0, 25L << 20, 8, 32, Duration.ofSeconds(60),
-        Duration.ofSeconds(1));
+    ServerSettings settings = ServerSettings.defaults().withShutdownGrace(Duration.ofSeconds(1));
     TestService service = TestService.start(model, settings, Duration.ZERO);
-    java.net.URI health = service.server.uri().resolve("/healthz");
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", health.getPort())) {
+    URI health = service.server.uri().resolve("/healthz");
+    try (Socket socket = new Socket("127.0.0.1", health.getPort())) {
       socket.getOutputStream().write(("POST /v1/transcribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/flac\r\n"
-          + "Content-Length: 100000\r\n\r\nfLaC").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          + "Content-Length: 100000\r\n\r\nfLaC").getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       Thread.sleep(200); // the request reaches its handler, which waits for the rest of the body
       long start = System.nanoTime();
