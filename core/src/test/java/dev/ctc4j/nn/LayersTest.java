@@ -78,7 +78,7 @@ class LayersTest {
   @Test
   void conv2dWiderThanOneColumnTileAndDeeperThanOneBlock() {
     SplittableRandom rng = Seeds.random("LayersTest.conv2dLarge");
-    // 13 output channels: two blocks of 6 rows and one of 1 (or 3 of 4 and one of 1 without AVX-512);
+    // 13 output channels: a block of 6 rows, then 4 + 3 (cpu/simd/conv_kernel.cpp over_rows);
     // depth 8 x 21 x 11 = 1848 spans two passes over kk; 750 (shifted) and 300 (im2col) columns leave tails
     for (int sw : new int[] {1, 2}) {
       try (Convolution layer = Convolution.conv2d(CPU, 8, 13, new int[] {21, 11}, new int[] {2, sw},
