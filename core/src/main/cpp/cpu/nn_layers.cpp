@@ -416,6 +416,9 @@ void batch_norm_forward(const float* x, int64_t n, int64_t channels, int64_t spa
                                 float momentum, float eps, int training, float* y, float* save_mean,
                                 float* save_invstd) {
   const int64_t count = n * spatial;
+  ScratchFrame scratch;
+  float* scale = scratch.take<float>(channels);
+  float* shift = scratch.take<float>(channels);
   parallel_for(channels, [&](int64_t c) {
     auto at = [&](int64_t k) { return x + ((k / spatial) * channels + c) * spatial + k % spatial; };
     double mean, var;
@@ -429,14 +432,28 @@ void batch_norm_forward(const float* x, int64_t n, int64_t channels, int64_t spa
       mean = running_mean[c], var = running_var[c];
     }
     const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
-    const float scale = (gamma ? gamma[c] : 1.0f) * invstd, shift = (beta ? beta[c] : 0.0f) - float(mean) * scale;
-    for (int64_t b = 0; b < n; ++b) {
-      const float* in = x + (b * channels + c) * spatial;
-      float* out = y + (b * channels + c) * spatial;
-      for (int64_t s = 0; s < spatial; ++s) out[s] = in[s] * scale + shift;
-    }
+    scale[c] = (gamma ? gamma[c] : 1.0f) * invstd;
+    shift[c] = (beta ? beta[c] : 0.0f) - float(mean) * scale[c];
     if (save_mean != nullptr) save_mean[c] = static_cast<float>(mean);
     if (save_invstd != nullptr) save_invstd[c] = invstd;
+  });
+  // y = x scale + shift in memory order: a sequence-wise norm (spatial 1) by rows of channels, where a
+  // pass per channel strides over the whole tensor (DeepSpeech2's [501, 1, 512]: 1.8 ms, so 35 us).
+  if (spatial == 1) {
+    parallel_chunks(n, nn::rows_per_task(channels), [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        const float* in = x + b * channels;
+        float* out = y + b * channels;
+        for (int64_t c = 0; c < channels; ++c) out[c] = in[c] * scale[c] + shift[c];
+      }
+    });
+    return;
+  }
+  parallel_for(n * channels, [&](int64_t plane) {
+    const float* in = x + plane * spatial;
+    float* out = y + plane * spatial;
+    const float a = scale[plane % channels], b = shift[plane % channels];
+    for (int64_t s = 0; s < spatial; ++s) out[s] = in[s] * a + b;
   });
 }
 
