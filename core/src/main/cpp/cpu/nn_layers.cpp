@@ -135,41 +135,68 @@ void conv_backward_im2col(const ConvGeometry& g, const float* x, const float* w,
   }
 }
 
-// Unit width stride: kernel column j reads the rows kernel column 0 reads, shifted j * dw along
-// the (zero-padded) width. So the column matrix needs one row per (channel, kernel row) instead of
-// im2col's kw, each laid over out_h rows of the padded width Wp, and kernel column j reads those
-// rows j * dw further on (forward: in place; backward: kw GEMMs). Each output row is computed over
-// all Wp positions; the last dw * (kw - 1) of them are discarded (forward) or given a zero gradient
-// (backward). For DeepSpeech2's 21x11 conv this is 15 MB of columns per utterance instead of
-// im2col's 163 MB, written once and read from cache, not memory.
+// Shifted columns: kernel column j reads the input rows kernel column 0 reads, j * dw further along
+// the (zero-padded) width Wp. With width stride sw, split each padded input row into sw phases (the
+// columns u with u % sw = p), each laid over out_h rows of Wq = ceil(Wp / sw) positions: then output
+// column ow, kernel column j reads phase (j * dw) % sw at position ow + (j * dw) / sw. So the column
+// matrix needs sw rows per (channel, kernel row) instead of im2col's kw, and kernel column j reads
+// its rows in place at a shift (forward) or through kw GEMMs (backward). Each output row is computed
+// over all Wq positions; those past out_w are discarded (forward) or given a zero gradient
+// (backward). For DeepSpeech2's 21x11 conv (stride 1) this is 15 MB of columns per utterance instead
+// of im2col's 163 MB, and for its 41x11 stride-2 conv 6.6 MB instead of 36 MB.
 struct ShiftedColumns {
-  int64_t padded_width;  // Wp: the input width with both paddings
-  int64_t positions;     // out_h * Wp: the GEMMs' N
-  int64_t row_length;    // positions + (kw - 1) * dw: the last shift reads this far
-  int64_t rows;          // group_channels * kh: one group's K
+  int64_t phase_width;  // Wq = ceil(Wp / sw): one output row of the products
+  int64_t positions;    // out_h * Wq: the GEMMs' N
+  int64_t row_length;   // positions + (kw - 1) * dw / sw: the last shift reads this far
+  int64_t rows;         // group_channels * kh: one group's K is rows * kw
+  int64_t phases;       // sw: column-matrix rows per (channel, kernel row)
+  int64_t dw;
+  // Where kernel column j's row of (channel, kernel row) r sits in the column matrix, in floats; its
+  // rows for successive r lie phases * row_length apart.
+  int64_t at(int64_t r, int64_t j) const { return (r * phases + j * dw % phases) * row_length + j * dw / phases; }
 };
 
+// Where the phases cover the columns the kernel reads: unit stride, or every phase read by some
+// kernel column (no dilation, stride at most the kernel width); otherwise im2col.
+bool uses_shifted_columns(const ConvGeometry& g) { return g.sw == 1 || (g.dw == 1 && g.sw <= g.kw); }
+
 ShiftedColumns shifted_columns(const ConvGeometry& g) {
-  const int64_t wp = g.width + 2 * g.pw;
-  return {wp, g.out_h * wp, g.out_h * wp + (g.kw - 1) * g.dw, g.group_channels() * g.kh};
+  const int64_t wq = (g.width + 2 * g.pw + g.sw - 1) / g.sw;
+  return {wq, g.out_h * wq, g.out_h * wq + (g.kw - 1) * g.dw / g.sw, g.group_channels() * g.kh, g.sw, g.dw};
 }
 
-// cols[(c * kh + i) * L + oh * Wp + u] = x[c][oh * sh - ph + i * dh][u - pw] (zero outside x).
+// The positions [begin, end) of phase p that hold input columns (u = q * sw + p - pw in [0, width)).
+struct PhaseSpan {
+  int64_t begin, end;
+};
+PhaseSpan phase_span(const ConvGeometry& g, const ShiftedColumns& s, int64_t p) {
+  auto first_at_least = [&](int64_t u) { return u <= p ? 0 : (u - p + g.sw - 1) / g.sw; };
+  return {std::min(s.phase_width, first_at_least(g.pw)), std::min(s.phase_width, first_at_least(g.pw + g.width))};
+}
+
+// cols[((c * kh + i) * sw + p) * L + oh * Wq + q] = x[c][oh * sh - ph + i * dh][q * sw + p - pw] (zero
+// outside x).
 void shifted_im2col(const ConvGeometry& g, const ShiftedColumns& s, const float* x, float* cols) {
-  parallel_for(g.channels * g.kh, [&](int64_t ci) {
-    const int64_t c = ci / g.kh, i = ci % g.kh;
-    float* row = cols + ci * s.row_length;
+  parallel_for(g.channels * g.kh * s.phases, [&](int64_t cip) {
+    const int64_t c = cip / (g.kh * s.phases), i = cip / s.phases % g.kh, p = cip % s.phases;
+    const PhaseSpan span = phase_span(g, s, p);
+    float* row = cols + cip * s.row_length;
     std::fill(row + s.positions, row + s.row_length, 0.0f);
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
-      float* dst = row + oh * s.padded_width;
+      float* dst = row + oh * s.phase_width;
       const int64_t h = g.input_row(oh, i);
       if (h < 0 || h >= g.height) {
-        std::fill(dst, dst + s.padded_width, 0.0f);
+        std::fill(dst, dst + s.phase_width, 0.0f);
         continue;
       }
-      std::fill(dst, dst + g.pw, 0.0f);
-      std::copy_n(x + (c * g.height + h) * g.width, g.width, dst + g.pw);
-      std::fill(dst + g.pw + g.width, dst + s.padded_width, 0.0f);
+      const float* src = x + (c * g.height + h) * g.width;  // position q reads src[q * sw + p - pw]
+      std::fill(dst, dst + span.begin, 0.0f);
+      if (g.sw == 1) {
+        std::copy(src + span.begin - g.pw, src + span.end - g.pw, dst + span.begin);
+      } else {
+        for (int64_t q = span.begin; q < span.end; ++q) dst[q] = src[q * g.sw + p - g.pw];
+      }
+      std::fill(dst + span.end, dst + s.phase_width, 0.0f);
     }
   });
 }
@@ -180,13 +207,16 @@ void shifted_col2im(const ConvGeometry& g, const ShiftedColumns& s, const float*
     float* plane = dx + c * g.height * g.width;
     std::fill(plane, plane + g.height * g.width, 0.0f);
     for (int64_t i = 0; i < g.kh; ++i) {
-      const float* row = cols + (c * g.kh + i) * s.row_length + g.pw;
-      for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h = g.input_row(oh, i);
-        if (h < 0 || h >= g.height) continue;
-        const float* src = row + oh * s.padded_width;
-        float* dst = plane + h * g.width;
-        for (int64_t w = 0; w < g.width; ++w) dst[w] += src[w];
+      for (int64_t p = 0; p < s.phases; ++p) {
+        const PhaseSpan span = phase_span(g, s, p);
+        const float* row = cols + ((c * g.kh + i) * s.phases + p) * s.row_length;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          const int64_t h = g.input_row(oh, i);
+          if (h < 0 || h >= g.height) continue;
+          const float* src = row + oh * s.phase_width;
+          float* dst = plane + h * g.width;
+          for (int64_t q = span.begin; q < span.end; ++q) dst[q * g.sw + p - g.pw] += src[q];
+        }
       }
     }
   });
@@ -206,30 +236,28 @@ const float* column_weights(const ConvGeometry& g, const ShiftedColumns& s, cons
                             int64_t k) {
   return by_column + (j * g.out_channels + k * g.group_out()) * s.rows;
 }
-int64_t column_offset(const ConvGeometry& g, const ShiftedColumns& s, int64_t j, int64_t k) {
-  return k * s.rows * s.row_length + j * g.dw;
-}
+int64_t column_offset(const ShiftedColumns& s, int64_t j, int64_t k) { return s.at(k * s.rows, j); }
 
-// One product per group over all kernel columns: row (r, j) of its column matrix is row r of the
-// shifted columns j * dw further on, read in place, and the weights are w as laid out.
+// One product per group over all kernel columns: row (r, j) of its column matrix is kernel column j's
+// shifted row of r (ShiftedColumns::at), read in place, and the weights are w as laid out.
 void conv_forward_shifted(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const ShiftedColumns s = shifted_columns(g);
   ScratchFrame scratch;
-  float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);
-  float* wide = scratch.take<float>(g.out_channels * s.positions);  // [out, out_h, Wp]
+  float* cols = scratch.take<float>(g.channels * g.kh * s.phases * s.row_length);
+  float* wide = scratch.take<float>(g.out_channels * s.positions);  // [out, out_h, Wq]
   int64_t* offsets = scratch.take<int64_t>(g.patch());  // patch = rows * kw
   for (int64_t r = 0; r < s.rows; ++r)
-    for (int64_t j = 0; j < g.kw; ++j) offsets[r * g.kw + j] = r * s.row_length + j * g.dw;
+    for (int64_t j = 0; j < g.kw; ++j) offsets[r * g.kw + j] = s.at(r, j);
   const int64_t in_size = g.channels * g.height * g.width, out_size = g.out_channels * g.out_plane();
   for (int64_t n = 0; n < g.batch; ++n) {
     shifted_im2col(g, s, x + n * in_size, cols);
     for (int64_t k = 0; k < g.groups; ++k) {
       conv_product(g.group_out(), s.positions, g.patch(), w + k * g.group_out() * g.patch(),
-                   cols + k * s.rows * s.row_length, offsets, wide + k * g.group_out() * s.positions, s.positions);
+                   cols + s.at(k * s.rows, 0), offsets, wide + k * g.group_out() * s.positions, s.positions);
     }
     float* y_n = y + n * out_size;
     parallel_for(g.out_channels * g.out_h, [&](int64_t row) {
-      std::copy_n(wide + row * s.padded_width, g.out_w, y_n + row * g.out_w);
+      std::copy_n(wide + row * s.phase_width, g.out_w, y_n + row * g.out_w);
     });
   }
 }
@@ -238,9 +266,9 @@ void conv_backward_shifted(const ConvGeometry& g, const float* x, const float* w
                            float* dw) {
   const ShiftedColumns s = shifted_columns(g);
   ScratchFrame scratch;
-  float* cols = scratch.take<float>(g.channels * g.kh * s.row_length);  // x's columns, then dx's
+  float* cols = scratch.take<float>(g.channels * g.kh * s.phases * s.row_length);  // x's columns, then dx's
   float* by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
-  float* wide = scratch.take<float>(g.out_channels * s.positions);  // dy over [out, out_h, Wp]
+  float* wide = scratch.take<float>(g.out_channels * s.positions);  // dy over [out, out_h, Wq]
   float* dw_by_column = scratch.take<float>(g.out_channels * s.rows * g.kw);
   weights_by_column(g, s, w, by_column);
   std::fill(dw_by_column, dw_by_column + g.out_channels * s.rows * g.kw, 0.0f);
@@ -248,27 +276,27 @@ void conv_backward_shifted(const ConvGeometry& g, const float* x, const float* w
   for (int64_t n = 0; n < g.batch; ++n) {
     const float* dy_n = dy + n * out_size;
     parallel_for(g.out_channels * g.out_h, [&](int64_t row) {
-      float* dst = wide + row * s.padded_width;
+      float* dst = wide + row * s.phase_width;
       std::copy_n(dy_n + row * g.out_w, g.out_w, dst);
-      std::fill(dst + g.out_w, dst + s.padded_width, 0.0f);
+      std::fill(dst + g.out_w, dst + s.phase_width, 0.0f);
     });
     if (dw != nullptr) {
       shifted_im2col(g, s, x + n * in_size, cols);
       for (int64_t j = 0; j < g.kw; ++j) {
         for (int64_t k = 0; k < g.groups; ++k) {
           gemm(false, true, g.group_out(), s.rows, s.positions, 1.0f, wide + k * g.group_out() * s.positions,
-               s.positions, cols + column_offset(g, s, j, k), s.row_length, 1.0f,
+               s.positions, cols + column_offset(s, j, k), s.phases * s.row_length, 1.0f,
                dw_by_column + (j * g.out_channels + k * g.group_out()) * s.rows, s.rows);
         }
       }
     }
     if (dx != nullptr) {
-      std::fill(cols, cols + g.channels * g.kh * s.row_length, 0.0f);
+      std::fill(cols, cols + g.channels * g.kh * s.phases * s.row_length, 0.0f);
       for (int64_t j = 0; j < g.kw; ++j) {
         for (int64_t k = 0; k < g.groups; ++k) {
           gemm(true, false, s.rows, s.positions, g.group_out(), 1.0f, column_weights(g, s, by_column, j, k), s.rows,
-               wide + k * g.group_out() * s.positions, s.positions, 1.0f, cols + column_offset(g, s, j, k),
-               s.row_length);
+               wide + k * g.group_out() * s.positions, s.positions, 1.0f, cols + column_offset(s, j, k),
+               s.phases * s.row_length);
         }
       }
       shifted_col2im(g, s, cols, dx + n * in_size);
@@ -282,7 +310,7 @@ void conv_backward_shifted(const ConvGeometry& g, const float* x, const float* w
 }
 
 void conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
-  if (g.sw == 1) conv_forward_shifted(g, x, w, y);
+  if (uses_shifted_columns(g)) conv_forward_shifted(g, x, w, y);
   else conv_forward_im2col(g, x, w, y);
   if (bias == nullptr) return;
   parallel_for(g.batch * g.out_channels, [&](int64_t nc) {
@@ -294,7 +322,7 @@ void conv_forward(const ConvGeometry& g, const float* x, const float* w, const f
 
 void conv_backward(const ConvGeometry& g, const float* x, const float* w, const float* dy, float* dx, float* dw,
                    float* dbias) {
-  if (g.sw == 1) conv_backward_shifted(g, x, w, dy, dx, dw);
+  if (uses_shifted_columns(g)) conv_backward_shifted(g, x, w, dy, dx, dw);
   else conv_backward_im2col(g, x, w, dy, dx, dw);
   if (dbias == nullptr) return;
   const int64_t out_size = g.out_channels * g.out_plane();

@@ -61,10 +61,13 @@ class LayersTest {
     SplittableRandom rng = Seeds.random("LayersTest.conv2d");
     int[][] cases = { // in, out, kh, kw, sh, sw, ph, pw, dh, dw, groups
       {1, 4, 5, 3, 2, 2, 2, 1, 1, 1, 1}, {4, 6, 3, 3, 1, 2, 1, 0, 2, 1, 2}, {3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 3},
-      // unit width stride (the shifted-columns path): ResCNN's 3x3, DeepSpeech2's 21x11 stride 2x1,
+      // shifted columns at unit width stride: ResCNN's 3x3, DeepSpeech2's 21x11 stride 2x1,
       // width dilation with groups, height dilation with padding wider than half the kernel
       {3, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {2, 3, 21, 11, 2, 1, 10, 5, 1, 1, 1}, {4, 6, 5, 3, 2, 1, 2, 2, 1, 2, 2},
-      {2, 3, 3, 4, 1, 1, 0, 3, 2, 1, 1}
+      {2, 3, 3, 4, 1, 1, 0, 3, 2, 1, 1},
+      // width stride: 3 phases (stride 3, kernel 5, padding 2); im2col where phases would go unread
+      // (stride above the kernel width; width dilation)
+      {2, 3, 3, 5, 1, 3, 1, 2, 1, 1, 1}, {2, 3, 3, 2, 1, 3, 1, 1, 1, 1, 1}, {2, 4, 3, 3, 1, 2, 1, 1, 1, 2, 1}
     };
     for (int[] c : cases) {
       try (Convolution layer = Convolution.conv2d(CPU, c[0], c[1], new int[] {c[2], c[3]}, new int[] {c[4], c[5]},
@@ -79,7 +82,7 @@ class LayersTest {
   void conv2dWiderThanOneColumnTileAndDeeperThanOneBlock() {
     SplittableRandom rng = Seeds.random("LayersTest.conv2dLarge");
     // 13 output channels: a block of 6 rows, then 4 + 3 (cpu/simd/conv_kernel.cpp over_rows);
-    // depth 8 x 21 x 11 = 1848 spans two passes over kk; 750 (shifted) and 300 (im2col) columns leave tails
+    // depth 8 x 21 x 11 = 1848 spans two passes over kk; 750 and 375 (two phases) columns leave tails
     for (int sw : new int[] {1, 2}) {
       try (Convolution layer = Convolution.conv2d(CPU, 8, 13, new int[] {21, 11}, new int[] {2, sw},
           new int[] {10, 5}, new int[] {1, 1}, 1, true, rng)) {
