@@ -1,6 +1,6 @@
 // The convolution product (cpu/conv_kernel.h): blocks of R weight rows x one column tile keep their
 // sums in registers over a block of kk; the tile's rows stay in L2 for the next block of weight rows
-// (at 512 bits, copied first into an aligned tile).
+// (at 512 bits, copied first into an aligned tile when the caller asks).
 #include <algorithm>
 
 #include "cpu/conv_kernel.h"
@@ -71,20 +71,28 @@ inline __mmask16 column_mask(int64_t cols, int v) {
   return left == 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
 }
 
-// The same at 512 bits over a packed tile: row kk of the tile's columns at tile + 64 kk, aligned and
-// zero past the last column, so the loop's loads neither split cache lines nor need masks (reading
-// the column matrix in place, one float apart from one kernel column to the next, ran at half the
-// FMA rate: split loads).
-template <int R>
-CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict tile,
-                               int64_t cols, float* __restrict c, int64_t ldc, bool add) {
+// The same at 512 bits, R rows x 64 columns in four zmm accumulators each: reading the column matrix
+// in place (row kk at b + offsets[kk], the tail's loads masked), or a packed tile (row kk at b + 64 kk,
+// aligned, zero past the last column: no split cache lines, no masks).
+template <int R, bool kPacked>
+CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda, const float* __restrict b,
+                               const int64_t* offsets, int64_t cols, float* __restrict c, int64_t ldc, bool add) {
   __m512 acc[R][4];
   for (int i = 0; i < R; ++i)
     for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_setzero_ps();
+  const __mmask16 m0 = column_mask(cols, 0), m1 = column_mask(cols, 1), m2 = column_mask(cols, 2),
+                  m3 = column_mask(cols, 3);
   for (int64_t kk = 0; kk < k; ++kk) {
-    const float* row = tile + kk * kConvTile;
-    const __m512 b0 = _mm512_load_ps(row), b1 = _mm512_load_ps(row + 16), b2 = _mm512_load_ps(row + 32),
-                 b3 = _mm512_load_ps(row + 48);
+    __m512 b0, b1, b2, b3;
+    if constexpr (kPacked) {
+      const float* row = b + kk * kConvTile;
+      b0 = _mm512_load_ps(row), b1 = _mm512_load_ps(row + 16), b2 = _mm512_load_ps(row + 32),
+      b3 = _mm512_load_ps(row + 48);
+    } else {
+      const float* row = b + offsets[kk];
+      b0 = _mm512_maskz_loadu_ps(m0, row), b1 = _mm512_maskz_loadu_ps(m1, row + 16),
+      b2 = _mm512_maskz_loadu_ps(m2, row + 32), b3 = _mm512_maskz_loadu_ps(m3, row + 48);
+    }
     const float* ak = a + kk;
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
@@ -154,14 +162,14 @@ void over_rows(int64_t m, Block&& run) {
 }  // namespace
 
 void gemm_row_offsets(int64_t m, int64_t k, const float* a, int64_t lda, const float* b, const int64_t* offsets,
-                      int64_t col_begin, int64_t col_end, float* c, int64_t ldc) {
+                      int64_t col_begin, int64_t col_end, float* c, int64_t ldc, bool pack_tiles) {
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc + col_begin, c + i * ldc + col_end, 0.0f);
     return;
   }
 #if defined(__AVX2__)
   ScratchFrame scratch;
-  float* packed = has_avx512f() ? scratch.take<float>(kDepth * kConvTile) : nullptr;  // 256 KB: stays in L2
+  float* packed = has_avx512f() && pack_tiles ? scratch.take<float>(kDepth * kConvTile) : nullptr;  // 256 KB: in L2
 #endif
   for (int64_t tile = col_begin; tile < col_end; tile += kConvTile) {
     const int64_t tile_end = std::min(col_end, tile + kConvTile);
@@ -170,10 +178,18 @@ void gemm_row_offsets(int64_t m, int64_t k, const float* a, int64_t lda, const f
       const bool add = k0 > 0;
 #if defined(__AVX2__)
       if (has_avx512f()) {
-        pack_tile(depth, b, offsets + k0, tile, tile_end - tile, packed);
-        over_rows(m, [&](auto rows, int64_t r) {
-          block_avx512<rows()>(depth, a + r * lda + k0, lda, packed, tile_end - tile, c + r * ldc + tile, ldc, add);
-        });
+        if (pack_tiles) {
+          pack_tile(depth, b, offsets + k0, tile, tile_end - tile, packed);
+          over_rows(m, [&](auto rows, int64_t r) {
+            block_avx512<rows(), true>(depth, a + r * lda + k0, lda, packed, nullptr, tile_end - tile,
+                                       c + r * ldc + tile, ldc, add);
+          });
+        } else {
+          over_rows(m, [&](auto rows, int64_t r) {
+            block_avx512<rows(), false>(depth, a + r * lda + k0, lda, b + tile, offsets + k0, tile_end - tile,
+                                        c + r * ldc + tile, ldc, add);
+          });
+        }
         continue;
       }
 #endif

@@ -82,12 +82,14 @@ class LayersTest {
   void conv2dWiderThanOneColumnTileAndDeeperThanOneBlock() {
     SplittableRandom rng = Seeds.random("LayersTest.conv2dLarge");
     // 13 output channels: a block of 6 rows, then 4 + 3 (cpu/simd/conv_kernel.cpp over_rows);
-    // depth 8 x 21 x 11 = 1848 spans two passes over kk; 750 and 375 (two phases) columns leave tails
-    for (int sw : new int[] {1, 2}) {
+    // depth 8 x 21 x 11 = 1848 spans two passes over kk; 750 and 375 (two phases) columns leave tails;
+    // 460 wide, k x n = 1848 x 7050 reaches the packed column tiles (cpu/nn_layers.cpp kPackTilesFrom)
+    for (int[] strideWidth : new int[][] {{1, 40}, {2, 40}, {1, 460}}) {
+      int sw = strideWidth[0];
       try (Convolution layer = Convolution.conv2d(CPU, 8, 13, new int[] {21, 11}, new int[] {2, sw},
           new int[] {10, 5}, new int[] {1, 1}, 1, true, rng)) {
-        check(layer, new long[] {1, 8, 30, 40}, rng, true, TOL, (x, p) -> torch.conv2d(x, p.get("weight"),
-            opt(p.get("bias")), new long[] {2, sw}, new long[] {10, 5}, new long[] {1, 1}, 1));
+        check(layer, new long[] {1, 8, 30, strideWidth[1]}, rng, true, TOL, (x, p) -> torch.conv2d(x,
+            p.get("weight"), opt(p.get("bias")), new long[] {2, sw}, new long[] {10, 5}, new long[] {1, 1}, 1));
       }
     }
   }
