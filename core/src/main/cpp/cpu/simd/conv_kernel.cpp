@@ -65,11 +65,16 @@ void rows_block(int64_t k, const float* a, int64_t lda, const float* b, const in
 #if defined(__AVX2__)
 #define CTC4J_AVX512 __attribute__((target("avx512f")))
 
-// The lanes of vector v (16 columns each) that fall within the first cols columns.
-inline __mmask16 column_mask(int64_t cols, int v) {
-  const int64_t left = std::clamp<int64_t>(cols - 16 * v, 0, 16);
-  return left == 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
-}
+// mask[v]: the lanes of vector v (16 columns each) that fall within the first cols columns.
+struct ColumnMasks {
+  __mmask16 mask[4];
+  explicit ColumnMasks(int64_t cols) {
+    for (int v = 0; v < 4; ++v) {
+      const int64_t left = std::clamp<int64_t>(cols - 16 * v, 0, 16);
+      mask[v] = left == 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    }
+  }
+};
 
 // The same at 512 bits, R rows x 64 columns in four zmm accumulators each: reading the column matrix
 // in place (row kk at b + offsets[kk], the tail's loads masked), or a packed tile (row kk at b + 64 kk,
@@ -80,8 +85,7 @@ CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda
   __m512 acc[R][4];
   for (int i = 0; i < R; ++i)
     for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_setzero_ps();
-  const __mmask16 m0 = column_mask(cols, 0), m1 = column_mask(cols, 1), m2 = column_mask(cols, 2),
-                  m3 = column_mask(cols, 3);
+  const ColumnMasks m(cols);
   for (int64_t kk = 0; kk < k; ++kk) {
     __m512 b0, b1, b2, b3;
     if constexpr (kPacked) {
@@ -90,8 +94,8 @@ CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda
       b3 = _mm512_load_ps(row + 48);
     } else {
       const float* row = b + offsets[kk];
-      b0 = _mm512_maskz_loadu_ps(m0, row), b1 = _mm512_maskz_loadu_ps(m1, row + 16),
-      b2 = _mm512_maskz_loadu_ps(m2, row + 32), b3 = _mm512_maskz_loadu_ps(m3, row + 48);
+      b0 = _mm512_maskz_loadu_ps(m.mask[0], row), b1 = _mm512_maskz_loadu_ps(m.mask[1], row + 16),
+      b2 = _mm512_maskz_loadu_ps(m.mask[2], row + 32), b3 = _mm512_maskz_loadu_ps(m.mask[3], row + 48);
     }
     const float* ak = a + kk;
 #pragma GCC unroll 6
@@ -105,7 +109,7 @@ CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda
   }
 #pragma GCC unroll 4
   for (int v = 0; v < 4; ++v) {
-    const __mmask16 mask = column_mask(cols, v);
+    const __mmask16 mask = m.mask[v];
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
       float* ci = c + i * ldc + 16 * v;
@@ -121,8 +125,7 @@ CTC4J_AVX512 void block_avx512(int64_t k, const float* __restrict a, int64_t lda
 constexpr int64_t kAhead = 32;
 CTC4J_AVX512 void pack_tile(int64_t k, const float* b, const int64_t* offsets, int64_t col, int64_t cols,
                             float* __restrict tile) {
-  const __mmask16 m0 = column_mask(cols, 0), m1 = column_mask(cols, 1), m2 = column_mask(cols, 2),
-                  m3 = column_mask(cols, 3);
+  const ColumnMasks m(cols);
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* row = b + offsets[kk] + col;
     if (kk + kAhead < k) {
@@ -130,10 +133,8 @@ CTC4J_AVX512 void pack_tile(int64_t k, const float* b, const int64_t* offsets, i
       for (int line = 0; line < 5; ++line) _mm_prefetch(next + 64 * line, _MM_HINT_T0);
     }
     float* dst = tile + kk * kConvTile;
-    _mm512_store_ps(dst, _mm512_maskz_loadu_ps(m0, row));
-    _mm512_store_ps(dst + 16, _mm512_maskz_loadu_ps(m1, row + 16));
-    _mm512_store_ps(dst + 32, _mm512_maskz_loadu_ps(m2, row + 32));
-    _mm512_store_ps(dst + 48, _mm512_maskz_loadu_ps(m3, row + 48));
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; ++v) _mm512_store_ps(dst + 16 * v, _mm512_maskz_loadu_ps(m.mask[v], row + 16 * v));
   }
 }
 
