@@ -1,5 +1,6 @@
 // The neural-network C API (ctc4j/nn.h): validates, then runs the CPU layers (cpu/nn_layers.h,
-// cpu/nn_rnn.h). CUDA devices are answered CTC4J_UNAVAILABLE until the GPU layers land.
+// cpu/nn_rnn.h) and makes the packed-weight handles (handles/packed_weights.h). CUDA devices are
+// answered CTC4J_UNAVAILABLE until the GPU layers land.
 #include <string>
 
 #include "api/nn_structs.h"
@@ -7,6 +8,7 @@
 #include "cpu/nn_layers.h"
 #include "cpu/nn_rnn.h"
 #include "ctc4j/nn.h"
+#include "handles/packed_weights.h"
 #include "support/error.h"
 #include "support/parallel.h"
 
@@ -25,6 +27,19 @@ void require_rnn(int cell, int64_t steps, int64_t batch, int64_t input, int64_t 
                                                         std::to_string(lengths[b]) + " outside [0, " +
                                                         std::to_string(steps) + "]");
   }
+}
+
+// The layer's weights packed once, checked against its sizes.
+cpu::RnnPacked prepacked(const ctc4j_nn_rnn& r, const cpu::RnnShape& shape) {
+  const int64_t gates = (shape.lstm ? 4 : 3) * shape.hidden;
+  const auto panels = [&](const ctc4j_nn_packed_weights* p, int64_t cols, const char* name) -> const float* {
+    if (p == nullptr) return nullptr;
+    require(p->rows == gates && p->cols == cols, std::string("packed ") + name + " is " + std::to_string(p->rows) +
+                                                     " x " + std::to_string(p->cols) + ", the layer needs " +
+                                                     std::to_string(gates) + " x " + std::to_string(cols));
+    return p->panels.get();
+  };
+  return {panels(r.w_ih_packed, shape.input, "w_ih"), panels(r.w_hh_packed, shape.hidden, "w_hh")};
 }
 
 }  // namespace
@@ -242,6 +257,18 @@ int ctc4j_nn_log_softmax_backward(int device, const float* y, const float* dy, i
   });
 }
 
+int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, ctc4j_nn_packed_weights** out) {
+  return guarded([&] {
+    require(out != nullptr, "null output handle");
+    *out = nullptr;
+    *out = packed_weights::create(w, rows, cols).release();
+  });
+}
+
+int ctc4j_nn_packed_weights_destroy(ctc4j_nn_packed_weights* p) {
+  return guarded([&] { delete p; });
+}
+
 int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t hidden, int64_t* floats) {
   return guarded([&] {
     require(cell == CTC4J_LSTM || cell == CTC4J_GRU, "unknown recurrent cell " + std::to_string(cell));
@@ -251,8 +278,9 @@ int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t 
 }
 
 ctc4j_nn_rnn ctc4j_nn_default_rnn(void) {
-  return ctc4j_nn_rnn{CTC4J_LSTM, 0, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr, nullptr, nullptr,
-                      nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr};
+  ctc4j_nn_rnn r{};  // sizes zero, every pointer null
+  r.cell = CTC4J_LSTM;
+  return r;
 }
 
 int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* r, const float* x, const float* h0, const float* c0, float* y,
@@ -262,7 +290,8 @@ int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* r, const float* x, cons
     const cpu::RnnShape shape = api::rnn_shape(r);
     require(r->y_stride >= r->hidden, "output row stride " + std::to_string(r->y_stride) + " below the hidden size");
     const OneThreadScope scope(r->one_thread != 0);
-    cpu::rnn_forward(shape, x, r->w_ih, r->w_hh, r->b_ih, r->b_hh, h0, c0, y, r->y_stride, h_n, c_n, r->workspace);
+    cpu::rnn_forward(shape, x, r->w_ih, r->w_hh, r->b_ih, r->b_hh, h0, c0, y, r->y_stride, h_n, c_n, r->workspace,
+                     prepacked(*r, shape));
   });
 }
 

@@ -15,6 +15,7 @@
 #include "support/error.h"
 #include "cpu/gemm_kernel.h"
 #include "cpu/nn_blas.h"
+#include "cpu/nn_packed.h"
 #include "support/parallel.h"
 #include "support/scratch.h"
 #include "cpu/rnn_kernel.h"
@@ -27,79 +28,43 @@ using nn::gemm;
 namespace {
 
 // Small batches run each step's recurrent product as a matrix-vector pass reading each block of
-// weights once for the whole batch; larger ones (from packed_layout().min_batch: batch 1 with
-// AVX-512) a register-blocked product over weights packed once per call. (OpenBLAS sgemm packs all
-// of w_hh on every call: at batch 1 that was 60% of the time.) Packing costs about as much as a few
-// steps, so a call of fewer steps at a batch the matrix-vector pass serves does without it.
+// weights once for the whole batch; larger ones (from packed_beats_matvec: batch 1 with AVX-512) a
+// register-blocked product over weights packed once per call, or once per model (RnnPacked). (OpenBLAS
+// sgemm packs all of w_hh on every call: at batch 1 that was 60% of the time.) Packing costs about as
+// much as a few steps, so a call of fewer steps at a batch the matrix-vector pass serves does without it.
 constexpr int64_t kMatvecBatch = 4;
 constexpr int64_t kPackSteps = 32;
-
-PackedLayout packed_layout() { return CTC4J_SIMD_DISPATCH(packed_layout)(); }
+// Below this many frames (of all utterances) the input projection runs over w_ih packed once per model
+// rather than through sgemm, which packs it again on every call: at input 512, hidden 256 and 512, batch
+// 1, the packed product was ahead from 16 to 256 frames (16 frames of hidden 256: 248 -> 144 us for the
+// whole pass, with w_hh packed too); at 500 frames 13% ahead at hidden 256, 2% behind at 512; at 3,200
+// (batch 16) 3% behind.
+constexpr int64_t kPackedInputRows = 512;
 
 // w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
 // for the transposed (backward) one. Null when no step will use it.
 const float* pack_recurrent(int64_t batch, int64_t steps, int64_t G, int64_t H, const float* w_hh, bool transposed,
                             ScratchFrame& scratch) {
-  const PackedLayout layout = packed_layout();
-  if (batch < layout.min_batch || (batch <= kMatvecBatch && steps < kPackSteps)) return nullptr;
-  const int64_t k = transposed ? G : H, n = transposed ? H : G, width = layout.panel;
-  const int64_t panels = (n + width - 1) / width;
-  float* packed = scratch.take<float>(panels * k * width);
-  parallel_for(panels, [&](int64_t p) {
-    const int64_t j0 = p * width, cols = std::min(width, n - j0);
-    float* panel = packed + p * k * width;  // [k, width], columns from cols on zero
-    if (transposed) {  // B = w_hh: the panel's row kk is w_hh[kk, j0 : j0 + cols]
-      for (int64_t kk = 0; kk < k; ++kk) {
-        std::copy_n(w_hh + kk * H + j0, cols, panel + kk * width);
-        std::fill(panel + kk * width + cols, panel + (kk + 1) * width, 0.0f);
-      }
-      return;
-    }
-    // B = w_hh^T: the panel's column l is w_hh's row j0 + l, read 16 k at a time so that the 16 panel rows
-    // written stay in L1 (column by column over all of k, each write went to a line of its own: a GRU
-    // direction of hidden 256 over 40 steps at batch 1 took 805-810 us that way, 535-560 us this way).
-    for (int64_t k0 = 0; k0 < k; k0 += 16) {
-      const int64_t depth = std::min<int64_t>(16, k - k0);
-      for (int64_t l = 0; l < width; ++l) {
-        float* column = panel + k0 * width + l;
-        if (l >= cols) {
-          for (int64_t d = 0; d < depth; ++d) column[d * width] = 0.0f;
-          continue;
-        }
-        const float* row = w_hh + (j0 + l) * H + k0;
-        for (int64_t d = 0; d < depth; ++d) column[d * width] = row[d];
-      }
-    }
-  });
+  if (!packed_beats_matvec(batch) || (batch <= kMatvecBatch && steps < kPackSteps)) return nullptr;
+  const int64_t k = transposed ? G : H, n = transposed ? H : G;
+  float* packed = scratch.take<float>(packed_floats(k, n));
+  pack_panels(w_hh, k, n, !transposed, packed);
   return packed;
 }
 
-// out[b, :n] += in[b, :k] B for b < batch, with B packed by pack_recurrent; about 96 columns of panels
-// per parallel task.
-void packed_product(int64_t batch, int64_t k, int64_t n, const float* in, const float* packed, float* out) {
-  const int64_t width = packed_layout().panel, panels = (n + width - 1) / width;
-  const int64_t per_task = (96 + width - 1) / width;
-  parallel_for((panels + per_task - 1) / per_task, [&](int64_t task) {
-    CTC4J_SIMD_DISPATCH(gemm_packed_add)(batch, n, k, in, k, packed, task * per_task,
-                                         std::min(panels, (task + 1) * per_task), out, n);
-  });
-}
-
-bool use_packed(int64_t batch, const float* packed) {
-  return packed != nullptr && batch >= packed_layout().min_batch;
-}
+bool use_packed(int64_t batch, const float* packed) { return packed != nullptr && packed_beats_matvec(batch); }
 
 // out[b, :G] += in[b, :H] w_hh^T (forward) for every row b of the batch.
 void recurrent_product(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh, const float* packed,
                        float* out) {
-  if (use_packed(batch, packed)) return packed_product(batch, H, G, in, packed, out);
+  if (use_packed(batch, packed)) return packed_product(batch, H, G, in, H, packed, out, G);
   CTC4J_SIMD_DISPATCH(gemm_nt_add)(batch, G, H, in, H, w_hh, out, G);
 }
 
 // out[b, :H] += in[b, :G] w_hh (backward).
 void recurrent_product_transposed(int64_t batch, int64_t G, int64_t H, const float* in, const float* w_hh,
                                   const float* packed, float* out) {
-  if (use_packed(batch, packed)) return packed_product(batch, G, H, in, packed, out);
+  if (use_packed(batch, packed)) return packed_product(batch, G, H, in, G, packed, out, H);
   CTC4J_SIMD_DISPATCH(matvec_transposed_add)(w_hh, G, H, in, batch, out);
 }
 
@@ -184,24 +149,29 @@ void gru_step(const Rnn& r, int64_t t, int64_t active, const float* hh, const fl
   });
 }
 
-// The float32 products: the input projection of all frames is one sgemm; each step's recurrent product
-// runs over w_hh, packed by pack_recurrent (null where the matrix-vector pass serves every step).
+// The float32 products: the input projection of all frames is one sgemm, or below kPackedInputRows
+// frames a product over w_ih packed once per model; each step's recurrent product runs over w_hh,
+// packed (null where the matrix-vector pass serves every step).
 RnnProducts float_products(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
-                           const float* b_hh, const float* packed) {
+                           const float* b_hh, const float* packed_ih, const float* packed_hh) {
   const int64_t G = r.gates(), H = r.hidden;
   return RnnProducts{[=, &r](float* gates) {
                        for (int64_t row = 0; row < r.rows(); ++row) {
                          if (b_ih != nullptr) std::copy(b_ih, b_ih + G, gates + row * 4 * H);
                          else std::fill(gates + row * 4 * H, gates + row * 4 * H + G, 0.0f);
                        }
-                       gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, gates, 4 * H);
+                       if (packed_ih != nullptr && r.rows() < kPackedInputRows) {
+                         packed_product(r.rows(), r.input, G, x, r.input, packed_ih, gates, 4 * H);
+                       } else {
+                         gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, gates, 4 * H);
+                       }
                      },
                      [=](int64_t active, const float* h, float* hh) {
                        for (int64_t i = 0; i < active; ++i) {
                          if (b_hh != nullptr) std::copy(b_hh, b_hh + G, hh + i * G);
                          else std::fill(hh + i * G, hh + (i + 1) * G, 0.0f);
                        }
-                       recurrent_product(active, G, H, h, w_hh, packed, hh);
+                       recurrent_product(active, G, H, h, w_hh, packed_hh, hh);
                      }};
 }
 
@@ -328,13 +298,16 @@ int64_t rnn_workspace_floats(bool lstm, int64_t steps, int64_t batch, int64_t hi
 
 void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
                  const float* b_hh, const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
-                 float* c_n, float* workspace) {
+                 float* c_n, float* workspace, const RnnPacked& prepacked) {
   const Rnn r = make_rnn(shape);
   const bool keep = workspace != nullptr;
-  ScratchFrame scratch;  // the workspace of an inference pass, the packed recurrent weights
+  ScratchFrame scratch;  // the workspace of an inference pass, the recurrent weights packed for this call
   float* ws = keep ? workspace : scratch.take<float>(Workspace::floats(r));
-  const float* packed = pack_recurrent(r.batch, r.steps, r.gates(), r.hidden, w_hh, false, scratch);
-  forward(r, float_products(r, x, w_ih, w_hh, b_ih, b_hh, packed), h0, c0, y, y_stride, h_n, c_n, ws, keep);
+  const float* packed_hh = prepacked.w_hh != nullptr
+                               ? prepacked.w_hh
+                               : pack_recurrent(r.batch, r.steps, r.gates(), r.hidden, w_hh, false, scratch);
+  forward(r, float_products(r, x, w_ih, w_hh, b_ih, b_hh, prepacked.w_ih, packed_hh), h0, c0, y, y_stride, h_n, c_n,
+          ws, keep);
 }
 
 void rnn_forward(const RnnShape& shape, const RnnProducts& products, const float* h0, const float* c0, float* y,

@@ -24,10 +24,17 @@ struct RnnProducts {
   std::function<void(int64_t active, const float* h, float* hh)> recurrent;
 };
 
+// Weights the caller packed once (cpu/nn_packed.h, B = w^T), either null: w_hh's serves every step's
+// recurrent product (at batches where packed_beats_matvec), w_ih's the input projections of few frames.
+struct RnnPacked {
+  const float* w_ih = nullptr;
+  const float* w_hh = nullptr;
+};
+
 // workspace null: inference (per-thread scratch instead).
 void rnn_forward(const RnnShape& shape, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
                  const float* b_hh, const float* h0, const float* c0, float* y, int64_t y_stride, float* h_n,
-                 float* c_n, float* workspace);
+                 float* c_n, float* workspace, const RnnPacked& prepacked = {});
 // An inference pass over these products: the same schedule, states and cells as the one above.
 void rnn_forward(const RnnShape& shape, const RnnProducts& products, const float* h0, const float* c0, float* y,
                  int64_t y_stride, float* h_n, float* c_n);

@@ -127,6 +127,14 @@ CTC4J_API int ctc4j_nn_log_softmax_forward(int device, const float* x, int64_t r
 CTC4J_API int ctc4j_nn_log_softmax_backward(int device, const float* y, const float* dy, int64_t rows,
                                             int64_t cols, float* dx);
 
+/* Float32 weights w[rows, cols] (host) packed once for the products x w^T of CPU inference passes
+ * that run on them call after call (a recurrent layer's steps; short inputs' projections), where a
+ * BLAS would pack them again on every call. Immutable and shareable across threads once made: a
+ * copy, so a caller that changes w packs it again. */
+typedef struct ctc4j_nn_packed_weights ctc4j_nn_packed_weights;
+CTC4J_API int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, ctc4j_nn_packed_weights** out);
+CTC4J_API int ctc4j_nn_packed_weights_destroy(ctc4j_nn_packed_weights* p);
+
 /* One direction of one recurrent layer over time-major x[steps, batch, input] (PyTorch gate order:
  * LSTM i, f, g, o; GRU r, z, n). Utterance b is lengths[b] (host) frames long: later frames never
  * touch its state, and its outputs there are zero (packed-sequence semantics); a reverse pass starts
@@ -134,7 +142,9 @@ CTC4J_API int ctc4j_nn_log_softmax_backward(int device, const float* y, const fl
  * can share one [steps, batch, 2 * hidden] buffer); dy follows dy_stride likewise. h0/c0/h_n/c_n are
  * [batch, hidden]; c0/c_n only for LSTM. workspace (ctc4j_nn_rnn_workspace_size floats) keeps what
  * backward needs; NULL for inference. one_thread nonzero: the call runs on the calling thread alone,
- * not the pool (for a caller running the two directions side by side). */
+ * not the pool (for a caller running the two directions side by side). w_ih_packed/w_hh_packed
+ * (ctc4j_nn_pack_weights of w_ih/w_hh, or NULL): the same weights packed once for inference passes,
+ * CPU forward only; the caller keeps them equal to w_ih/w_hh. */
 enum ctc4j_rnn_cell { CTC4J_LSTM = 0, CTC4J_GRU = 1 };
 typedef struct ctc4j_nn_rnn {
   int cell; /* enum ctc4j_rnn_cell */
@@ -151,6 +161,8 @@ typedef struct ctc4j_nn_rnn {
   float* db_hh;
   int64_t y_stride, dy_stride;
   float* workspace;
+  const struct ctc4j_nn_packed_weights* w_ih_packed;
+  const struct ctc4j_nn_packed_weights* w_hh_packed;
 } ctc4j_nn_rnn;
 
 /* LSTM, forward in time, on the pool, no sizes, no arrays. */

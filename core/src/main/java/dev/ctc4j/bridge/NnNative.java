@@ -4,11 +4,13 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.ByVal;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Opaque;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
@@ -229,7 +231,25 @@ public final class NnNative {
     public native Rnn dy_stride(long setter);
     public native FloatPointer workspace();
     public native Rnn workspace(FloatPointer setter);
+    public native @Const PackedWeightsHandle w_ih_packed();
+    public native Rnn w_ih_packed(PackedWeightsHandle setter);
+    public native @Const PackedWeightsHandle w_hh_packed();
+    public native Rnn w_hh_packed(PackedWeightsHandle setter);
   }
+
+  /** Opaque {@code ctc4j_nn_packed_weights*}: float32 weights packed once for inference, immutable. */
+  @Opaque
+  @Name("ctc4j_nn_packed_weights")
+  public static final class PackedWeightsHandle extends Pointer {
+    public PackedWeightsHandle() {
+      super((Pointer) null);
+    }
+  }
+
+  public static native int ctc4j_nn_pack_weights(@Cast("const float*") FloatPointer w, @Cast("int64_t") long rows,
+      @Cast("int64_t") long cols, @ByPtrPtr PackedWeightsHandle out);
+
+  public static native int ctc4j_nn_packed_weights_destroy(PackedWeightsHandle p);
 
   public static native @ByVal Linear ctc4j_nn_default_linear();
 

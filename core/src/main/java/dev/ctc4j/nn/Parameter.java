@@ -59,6 +59,7 @@ public final class Parameter implements Trainable, AutoCloseable {
         dev.ctc4j.bridge.CoreNative.ctc4j_copy(
             value.data(), Ops.dev(value), source.data(), Ops.dev(source), value.byteSize()),
         "copy parameter");
+    value.markWritten();
   }
 
   @Override

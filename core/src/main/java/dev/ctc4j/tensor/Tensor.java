@@ -21,6 +21,7 @@ public final class Tensor implements AutoCloseable {
   private final long[] shape;
   private final long numel;
   private Pointer data;
+  private volatile long version; // see version()
 
   private Tensor(Device device, DType dtype, long[] shape) {
     this.device = device.requireAvailable();
@@ -112,6 +113,24 @@ public final class Tensor implements AutoCloseable {
   }
 
   /**
+   * A count of the writes to this tensor's values: {@link #write} and every {@link #markWritten()}.
+   * What is derived from the values and kept (packed weights for inference) is made again when it
+   * moves on, as PyTorch's tensor version counter.
+   */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * Records a write made through {@link #data()} (an optimiser step, a parameter copy), so that what
+   * was derived from the old values is made again. Code that writes a parameter's values natively
+   * must call it.
+   */
+  public void markWritten() {
+    version++;
+  }
+
+  /**
    * This tensor's memory, uncopied, as a new tensor of {@code shape} (as many elements), which owns
    * it from now on: this one is left closed. For a step that consumes its input anyway; never for a
    * tensor someone else still reads (a parameter's value, one kept on a tape).
@@ -141,6 +160,7 @@ public final class Tensor implements AutoCloseable {
     try (FloatPointer host = new FloatPointer(values)) {
       copyFromHost(host);
     }
+    markWritten();
   }
 
   public float[] toFloatArray() {

@@ -36,7 +36,10 @@ public abstract class Optimizer implements AutoCloseable {
   /** Applies one update with learning rate {@code lr} using the parameters' current gradients. */
   public final void step(double lr) {
     steps++;
-    for (int i = 0; i < params.size(); i++) update(params.get(i), state.get(i), (float) lr, steps);
+    for (int i = 0; i < params.size(); i++) {
+      update(params.get(i), state.get(i), (float) lr, steps);
+      params.get(i).value().markWritten();
+    }
   }
 
   protected abstract void update(Trainable p, Map<String, Tensor> buffers, float lr, long step);

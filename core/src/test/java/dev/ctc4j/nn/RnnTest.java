@@ -4,9 +4,14 @@ import static dev.ctc4j.nn.TorchCheck.assertClose;
 import static dev.ctc4j.nn.TorchCheck.leaf;
 import static dev.ctc4j.nn.TorchCheck.toDoubles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ctc4j.InvalidInputException;
+import dev.ctc4j.bridge.CoreNative;
+import dev.ctc4j.bridge.NativeStatus;
+import dev.ctc4j.bridge.NnNative;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
 import dev.ctc4j.testing.NativeThreads;
@@ -15,6 +20,8 @@ import dev.ctc4j.testing.Torch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -37,6 +44,8 @@ class RnnTest {
   // Threads: 1 runs the directions in turn, 2 side by side (Rnn.directionsSideBySide), 3 side by side
   // for batches up to 4 and in turn, each step split over the pool, above. With AVX-512 the packed
   // product serves every batch of a call of 32 steps or more (the last three rows: partial panels).
+  // Each case also runs in inference, on weights packed once: every step's product packed from batch 1
+  // with AVX-512, the input projection too below 512 frames (above it, the 600-frame rows: sgemm).
   @ParameterizedTest
   @CsvSource({
     "LSTM, 1, false, false, 9 3 6 1, 6, 2", "LSTM, 2, true, false, 9 3 6 1, 6, 1",
@@ -45,7 +54,8 @@ class RnnTest {
     "LSTM, 2, true, false, 5 9 3 9 6 1 7, 6, 1", "LSTM, 2, true, false, 5 9 3 9 6 1 7, 6, 2",
     "LSTM, 2, true, false, 5 9 3 9 6 1 7, 6, 3", "GRU, 2, true, true, 5 9 3 9 6 1 7, 6, 2",
     "GRU, 2, true, true, 5 9 3 9 6 1 7, 6, 3", "GRU, 1, true, false, 40 33, 20, 1",
-    "LSTM, 2, false, false, 35 12 3, 20, 2", "GRU, 1, false, false, 34 9 9 2 1 40, 20, 1"
+    "LSTM, 2, false, false, 35 12 3, 20, 2", "GRU, 1, false, false, 34 9 9 2 1 40, 20, 1",
+    "GRU, 1, true, false, 600, 20, 1", "LSTM, 1, false, false, 600 450, 70, 2"
   })
   void matchesLibtorchPerUtterance(Rnn.Cell cell, int layers, boolean bidirectional, boolean sum, String lengthList,
       int hidden, int threads) throws Exception {
@@ -122,6 +132,12 @@ class RnnTest {
         for (var e : rnn.namedParameters().entrySet()) {
           assertClose(Torch.toDoubles(params.get(i++).grad()), e.getValue().grad().toFloatArray(), TOL,
               e.getKey() + " gradient");
+        }
+        rnn.train(false); // inference: the weights packed once (PackedWeights)
+        try (Rnn.Output inference = rnn.forward(x, lengths, initial)) {
+          assertClose(y, inference.y().toFloatArray(), TOL, "inference output");
+          assertClose(hN, inference.state().h().toFloatArray(), TOL, "inference h_n");
+          if (lstm) assertClose(cN, inference.state().c().toFloatArray(), TOL, "inference c_n");
         }
       }
     }
@@ -240,6 +256,71 @@ class RnnTest {
       });
     } finally {
       callers.shutdown();
+    }
+  }
+
+  /**
+   * Inference runs on weights packed once; every way of changing them (Parameter.set, a write to the
+   * value tensor, an optimiser step, a training interlude) must be seen by the next pass. Each pass is
+   * compared with a twin that holds the same values and never packs (training mode, which packs
+   * nothing it keeps); a stale packing would run on the old weights, far outside the tolerance.
+   */
+  @Test
+  void inferenceSeesEveryChangeOfTheWeights() {
+    SplittableRandom rng = Seeds.random("RnnTest.weightChanges");
+    try (Rnn rnn = new Rnn(Device.CPU, Rnn.Cell.GRU, 5, 16, 2, true, false, true, rng);
+        Rnn twin = new Rnn(Device.CPU, Rnn.Cell.GRU, 5, 16, 2, true, false, true, rng);
+        Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, 12 * 5, 1), 12, 1, 5)) {
+      int[] lengths = {12};
+      rnn.train(false);
+      Parameter ih = rnn.namedParameters().get("weight_ih_l0"), hh = rnn.namedParameters().get("weight_hh_l1_reverse");
+      List<Runnable> changes = List.of(
+          () -> ih.set(Seeds.gaussian(rng, (int) ih.numel(), 0.5)),
+          () -> hh.value().write(Seeds.gaussian(rng, (int) hh.numel(), 0.5)),
+          () -> {
+            rnn.namedParameters().values().forEach(p -> p.grad().write(Seeds.gaussian(rng, (int) p.numel(), 1)));
+            try (dev.ctc4j.train.Sgd sgd = new dev.ctc4j.train.Sgd(List.copyOf(rnn.namedParameters().values()), 0, 0, false)) {
+              sgd.step(0.5);
+            }
+          },
+          () -> {
+            rnn.train(true);
+            hh.set(Seeds.gaussian(rng, (int) hh.numel(), 0.5));
+            rnn.train(false);
+          });
+      for (int i = 0; i <= changes.size(); i++) {
+        if (i > 0) changes.get(i - 1).run();
+        rnn.namedParameters().forEach((name, p) -> twin.namedParameters().get(name).set(p.value().toFloatArray()));
+        try (Rnn.Output packed = rnn.forward(x, lengths, null); Rnn.Trace unpacked = twin.trace(x, lengths, null)) {
+          assertClose(toDoubles(unpacked.output().y().toFloatArray()), packed.y().toFloatArray(), 1e-5,
+              "after change " + i);
+        }
+      }
+    }
+  }
+
+  /** The C API refuses weights it cannot pack and a packing of the wrong shape for the layer. */
+  @Test
+  void packedWeightsOfTheWrongShapeAreRefused() {
+    float[] w = new float[3 * 4 * 5];
+    try (FloatPointer wp = new FloatPointer(w); FloatPointer x = new FloatPointer(2 * 5);
+        FloatPointer y = new FloatPointer(2 * 4); IntPointer len = new IntPointer(new int[] {2})) {
+      NnNative.PackedWeightsHandle bad = new NnNative.PackedWeightsHandle();
+      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(wp, 0, 5, bad), "zero rows");
+      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(null, 12, 5, bad), "null weights");
+      NnNative.PackedWeightsHandle ih = new NnNative.PackedWeightsHandle();
+      NativeStatus.check(NnNative.ctc4j_nn_pack_weights(wp, 12, 5, ih), "pack");
+      try (NnNative.Rnn rnn = NnNative.ctc4j_nn_default_rnn().cell(NnNative.GRU).steps(2).batch(1).input(5).hidden(4)
+          .lengths(len).w_ih(wp).w_hh(wp).y_stride(4)) {
+        rnn.w_hh_packed(ih); // w_hh is [12, 4]: a [12, 5] packing does not fit
+        assertEquals(NativeStatus.INVALID_ARGUMENT,
+            NnNative.ctc4j_nn_rnn_forward(CoreNative.CPU, rnn, x, null, null, y, null, null));
+        assertTrue(CoreNative.ctc4j_last_error().getString().contains("packed w_hh is 12 x 5"));
+        rnn.w_hh_packed(null).w_ih_packed(ih);
+        NativeStatus.check(NnNative.ctc4j_nn_rnn_forward(CoreNative.CPU, rnn, x, null, null, y, null, null), "fits");
+      } finally {
+        NativeStatus.check(NnNative.ctc4j_nn_packed_weights_destroy(ih), "free");
+      }
     }
   }
 

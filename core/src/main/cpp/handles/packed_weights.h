@@ -1,0 +1,18 @@
+// The object behind ctc4j_nn_packed_weights (include/ctc4j/nn.h): float32 weights w [rows, cols] packed
+// once as the B = w^T of the packed products (cpu/nn_packed.h), for inference passes that run on the
+// same weights call after call.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+struct ctc4j_nn_packed_weights {
+  int64_t rows = 0, cols = 0;
+  std::unique_ptr<float, void (*)(float*)> panels{nullptr, nullptr};  // a 64-byte aligned host block
+};
+
+namespace ctc4j::packed_weights {
+
+// Packs w [rows, cols] (host memory).
+std::unique_ptr<ctc4j_nn_packed_weights> create(const float* w, int64_t rows, int64_t cols);
+
+}  // namespace ctc4j::packed_weights
