@@ -5,6 +5,7 @@
 
 #include "cpu/transformer.h"
 #include "ctc4j/transformer.h"
+#include "handles/packed_weights.h"
 #include "cuda_bridge/exports/transformer.h"
 #include "cuda_bridge/loader.h"
 #include "support/error.h"
@@ -14,7 +15,7 @@ using namespace ctc4j;
 extern "C" {
 
 ctc4j_transformer_conv1d ctc4j_transformer_default_conv1d(void) {
-  return ctc4j_transformer_conv1d{0, 0, 0, 0, 1, 0, 1, 0, nullptr, nullptr};
+  return ctc4j_transformer_conv1d{0, 0, 0, 0, 1, 0, 1, 0, nullptr, nullptr, nullptr};
 }
 
 ctc4j_transformer_group_norm ctc4j_transformer_default_group_norm(void) {
@@ -43,8 +44,14 @@ int ctc4j_transformer_conv1d_forward(int device, const ctc4j_transformer_conv1d*
     const int64_t full = cpu::conv1d_steps(steps, kernel, stride, padding);
     require(out_steps >= 0 && out_steps <= full,
             "conv1d out_steps " + std::to_string(out_steps) + " outside [0, " + std::to_string(full) + "]");
+    const ctc4j_nn_packed_weights* packed = conv->w_packed;
+    if (packed != nullptr) {
+      require(groups == 1 && padding == 0, "packed conv1d weights serve one group without padding, got " +
+                                               std::to_string(groups) + " groups, padding " + std::to_string(padding));
+      packed_weights::require_shape(*packed, out_channels, in_channels * kernel, kernel, "conv1d weights");
+    }
     cpu::conv1d(cpu::Conv1d{steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps}, x, conv->w,
-                conv->bias, y);
+                packed == nullptr ? nullptr : packed->panels.get(), conv->bias, y);
   });
 }
 

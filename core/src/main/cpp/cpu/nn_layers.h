@@ -27,8 +27,9 @@ void multiply(const float* a, const float* b, float* out, int64_t n);
 void sum_halves(const float* x, int64_t rows, int64_t half, float* out);
 void mask_frames(float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths);
 void permute(const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y);
-void linear_forward(const float* x, int64_t rows, int64_t in, const float* w, const float* bias,
-                            int64_t out, float* y);
+// w_packed: w packed once (cpu/nn_packed.h), or null.
+void linear_forward(const float* x, int64_t rows, int64_t in, const float* w, const float* w_packed, const float* bias,
+                    int64_t out, float* y);
 void linear_backward(const float* x, int64_t rows, int64_t in, const float* w, int64_t out,
                              const float* dy, float* dx, float* dw, float* dbias);
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,

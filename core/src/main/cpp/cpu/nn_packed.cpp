@@ -17,7 +17,8 @@ int64_t packed_floats(int64_t k, int64_t n) {
   return (n + width - 1) / width * k * width;
 }
 
-void pack_panels(const float* w, int64_t k, int64_t n, bool transposed, float* packed) {
+void pack_panels(const float* w, int64_t k, int64_t n, bool transposed, int64_t kernel, float* packed) {
+  const int64_t channels = k / kernel;
   const int64_t width = layout().panel, panels = (n + width - 1) / width;
   parallel_for(panels, [&](int64_t p) {
     const int64_t j0 = p * width, cols = std::min(width, n - j0);
@@ -40,8 +41,15 @@ void pack_panels(const float* w, int64_t k, int64_t n, bool transposed, float* p
           for (int64_t d = 0; d < depth; ++d) column[d * width] = 0.0f;
           continue;
         }
-        const float* row = w + (j0 + l) * k + k0;
-        for (int64_t d = 0; d < depth; ++d) column[d * width] = row[d];
+        const float* row = w + (j0 + l) * k;
+        if (kernel == 1) {
+          for (int64_t d = 0; d < depth; ++d) column[d * width] = row[k0 + d];
+        } else {
+          for (int64_t d = 0; d < depth; ++d) {
+            const int64_t kk = k0 + d;
+            column[d * width] = row[kk % channels * kernel + kk / channels];
+          }
+        }
       }
     }
   });
@@ -50,13 +58,17 @@ void pack_panels(const float* w, int64_t k, int64_t n, bool transposed, float* p
 void packed_product(int64_t m, int64_t k, int64_t n, const float* a, int64_t lda, const float* packed, float* c,
                     int64_t ldc) {
   const int64_t width = layout().panel, panels = (n + width - 1) / width;
-  const int64_t per_task = (96 + width - 1) / width;
-  parallel_for((panels + per_task - 1) / per_task, [&](int64_t task) {
-    CTC4J_SIMD_DISPATCH(gemm_packed_add)(m, n, k, a, lda, packed, task * per_task,
-                                         std::min(panels, (task + 1) * per_task), c, ldc);
+  const int64_t per_task = (96 + width - 1) / width, groups = (panels + per_task - 1) / per_task;
+  const int64_t rows = 240, row_blocks = (m + rows - 1) / rows;  // 240: whole tiles of 4, 5 and 6 rows
+  parallel_for(row_blocks * groups, [&](int64_t task) {
+    const int64_t r0 = task / groups * rows, g = task % groups;
+    CTC4J_SIMD_DISPATCH(gemm_packed_add)(std::min(rows, m - r0), n, k, a + r0 * lda, lda, packed, g * per_task,
+                                         std::min(panels, (g + 1) * per_task), c + r0 * ldc, ldc);
   });
 }
 
 bool packed_beats_matvec(int64_t m) { return m >= layout().min_batch; }
+
+bool prepacked_serves(int64_t k, int64_t n) { return n >= layout().panel && k >= 64; }
 
 }  // namespace ctc4j::cpu

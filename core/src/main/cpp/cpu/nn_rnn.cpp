@@ -34,12 +34,6 @@ namespace {
 // much as a few steps, so a call of fewer steps at a batch the matrix-vector pass serves does without it.
 constexpr int64_t kMatvecBatch = 4;
 constexpr int64_t kPackSteps = 32;
-// Below this many frames (of all utterances) the input projection runs over w_ih packed once per model
-// rather than through sgemm, which packs it again on every call: at input 512, hidden 256 and 512, batch
-// 1, the packed product was ahead from 16 to 256 frames (16 frames of hidden 256: 248 -> 144 us for the
-// whole pass, with w_hh packed too); at 500 frames 13% ahead at hidden 256, 2% behind at 512; at 3,200
-// (batch 16) 3% behind.
-constexpr int64_t kPackedInputRows = 512;
 
 // w_hh [G, H] as gemm_packed_add's B operand: w_hh^T [H, G] for the forward product, w_hh [G, H]
 // for the transposed (backward) one. Null when no step will use it.
@@ -48,7 +42,7 @@ const float* pack_recurrent(int64_t batch, int64_t steps, int64_t G, int64_t H, 
   if (!packed_beats_matvec(batch) || (batch <= kMatvecBatch && steps < kPackSteps)) return nullptr;
   const int64_t k = transposed ? G : H, n = transposed ? H : G;
   float* packed = scratch.take<float>(packed_floats(k, n));
-  pack_panels(w_hh, k, n, !transposed, packed);
+  pack_panels(w_hh, k, n, !transposed, 1, packed);
   return packed;
 }
 
@@ -149,8 +143,8 @@ void gru_step(const Rnn& r, int64_t t, int64_t active, const float* hh, const fl
   });
 }
 
-// The float32 products: the input projection of all frames is one sgemm, or below kPackedInputRows
-// frames a product over w_ih packed once per model; each step's recurrent product runs over w_hh,
+// The float32 products: the input projection of all frames is one product, over w_ih packed once per
+// model where given (prepacked_serves) or through sgemm; each step's recurrent product runs over w_hh,
 // packed (null where the matrix-vector pass serves every step).
 RnnProducts float_products(const Rnn& r, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
                            const float* b_hh, const float* packed_ih, const float* packed_hh) {
@@ -160,7 +154,7 @@ RnnProducts float_products(const Rnn& r, const float* x, const float* w_ih, cons
                          if (b_ih != nullptr) std::copy(b_ih, b_ih + G, gates + row * 4 * H);
                          else std::fill(gates + row * 4 * H, gates + row * 4 * H + G, 0.0f);
                        }
-                       if (packed_ih != nullptr && r.rows() < kPackedInputRows) {
+                       if (packed_ih != nullptr && prepacked_serves(r.input, G)) {
                          packed_product(r.rows(), r.input, G, x, r.input, packed_ih, gates, 4 * H);
                        } else {
                          gemm(false, true, r.rows(), G, r.input, 1.0f, x, r.input, w_ih, r.input, 1.0f, gates, 4 * H);

@@ -1,5 +1,6 @@
-// CPU transformer blocks over time-major activations: conv1d (blocked im2col + sgemm), group norm,
-// GELU and fused multi-head attention. See ctc4j/transformer.h.
+// CPU transformer blocks over time-major activations: conv1d (blocked im2col + sgemm, or patches read
+// in place against weights packed once), group norm, GELU and fused multi-head attention. See
+// ctc4j/transformer.h.
 #include "cpu/transformer.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "common/transformer_math.h"
 #include "cpu/nn_blas.h"
+#include "cpu/nn_packed.h"
 #include "cpu/transformer_kernel.h"
 #include "support/error.h"
 #include "support/parallel.h"
@@ -95,13 +97,16 @@ int64_t conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padd
   return (steps + 2 * padding - kernel) / stride + 1;
 }
 
-void conv1d(const Conv1d& c, const float* x, const float* w, const float* bias, float* y) {
+void conv1d(const Conv1d& c, const float* x, const float* w, const float* w_packed, const float* bias, float* y) {
   for_row_blocks(c.out_steps, c.out, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       if (bias != nullptr) std::copy(bias, bias + c.out, y + t * c.out);
       else std::fill(y + t * c.out, y + (t + 1) * c.out, 0.0f);
     }
   });
+  if (w_packed != nullptr && prepacked_serves(c.patch(), c.out)) {  // frame t's patch: kernel rows of x from t * stride
+    return packed_product(c.out_steps, c.patch(), c.out, x, c.stride * c.in, w_packed, y, c.out);
+  }
   const int64_t block = std::clamp<int64_t>(kColumnBudget / c.patch(), 1, std::max<int64_t>(1, c.out_steps));
   ScratchFrame scratch;
   float* col = scratch.take<float>(block * c.patch());

@@ -6,13 +6,15 @@
 #include <memory>
 
 struct ctc4j_nn_packed_weights {
-  int64_t rows = 0, cols = 0;
+  int64_t rows = 0, cols = 0, kernel = 1;  // kernel > 1: conv1d patches, packed kernel-major
   std::unique_ptr<float, void (*)(float*)> panels{nullptr, nullptr};  // a 64-byte aligned host block
 };
 
 namespace ctc4j::packed_weights {
 
-// Packs w [rows, cols] (host memory).
-std::unique_ptr<ctc4j_nn_packed_weights> create(const float* w, int64_t rows, int64_t cols);
+// Packs w [rows, cols] (host memory); kernel > 1: w is [rows, cols / kernel, kernel] (cpu::pack_panels).
+std::unique_ptr<ctc4j_nn_packed_weights> create(const float* w, int64_t rows, int64_t cols, int64_t kernel);
+// Throws Error naming `what` unless p is rows x cols of kernel.
+void require_shape(const ctc4j_nn_packed_weights& p, int64_t rows, int64_t cols, int64_t kernel, const char* what);
 
 }  // namespace ctc4j::packed_weights

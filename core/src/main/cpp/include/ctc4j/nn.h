@@ -30,13 +30,25 @@ CTC4J_API int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t 
 CTC4J_API int ctc4j_nn_permute(int device, const float* x, int rank, const int64_t* shape, const int32_t* perm,
                                float* y);
 
-/* Linear: y[rows, out] = x[rows, in] w[out, in]^T + bias[out]. */
+/* Float32 weights w[rows, cols] (host) packed once for the products x w^T of CPU inference passes
+ * that run on them call after call (a recurrent layer's steps, linear layers, convolutions), where
+ * a BLAS would pack them again on every call. kernel: 1 for a matrix; a conv1d's kernel for its
+ * weights [rows, cols / kernel, kernel], packed so that input patches are read in place. Immutable
+ * and shareable across threads once made: a copy, so a caller that changes w packs it again. */
+typedef struct ctc4j_nn_packed_weights ctc4j_nn_packed_weights;
+CTC4J_API int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, int64_t kernel,
+                                    ctc4j_nn_packed_weights** out);
+CTC4J_API int ctc4j_nn_packed_weights_destroy(ctc4j_nn_packed_weights* p);
+
+/* Linear: y[rows, out] = x[rows, in] w[out, in]^T + bias[out]. w_packed (or NULL): w packed once,
+ * forward only; the caller keeps it equal to w. */
 typedef struct ctc4j_nn_linear {
   int64_t rows, in, out;
   const float* w;
   const float* bias; /* or NULL */
   float* dw;         /* backward: accumulated when not NULL */
   float* dbias;
+  const ctc4j_nn_packed_weights* w_packed;
 } ctc4j_nn_linear;
 
 CTC4J_API ctc4j_nn_linear ctc4j_nn_default_linear(void); /* no sizes, no arrays */
@@ -127,14 +139,6 @@ CTC4J_API int ctc4j_nn_log_softmax_forward(int device, const float* x, int64_t r
 CTC4J_API int ctc4j_nn_log_softmax_backward(int device, const float* y, const float* dy, int64_t rows,
                                             int64_t cols, float* dx);
 
-/* Float32 weights w[rows, cols] (host) packed once for the products x w^T of CPU inference passes
- * that run on them call after call (a recurrent layer's steps; short inputs' projections), where a
- * BLAS would pack them again on every call. Immutable and shareable across threads once made: a
- * copy, so a caller that changes w packs it again. */
-typedef struct ctc4j_nn_packed_weights ctc4j_nn_packed_weights;
-CTC4J_API int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, ctc4j_nn_packed_weights** out);
-CTC4J_API int ctc4j_nn_packed_weights_destroy(ctc4j_nn_packed_weights* p);
-
 /* One direction of one recurrent layer over time-major x[steps, batch, input] (PyTorch gate order:
  * LSTM i, f, g, o; GRU r, z, n). Utterance b is lengths[b] (host) frames long: later frames never
  * touch its state, and its outputs there are zero (packed-sequence semantics); a reverse pass starts
@@ -161,8 +165,8 @@ typedef struct ctc4j_nn_rnn {
   float* db_hh;
   int64_t y_stride, dy_stride;
   float* workspace;
-  const struct ctc4j_nn_packed_weights* w_ih_packed;
-  const struct ctc4j_nn_packed_weights* w_hh_packed;
+  const ctc4j_nn_packed_weights* w_ih_packed;
+  const ctc4j_nn_packed_weights* w_hh_packed;
 } ctc4j_nn_rnn;
 
 /* LSTM, forward in time, on the pool, no sizes, no arrays. */

@@ -7,6 +7,7 @@
 #define CTC4J_TRANSFORMER_H
 
 #include "ctc4j/core.h"
+#include "ctc4j/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +26,9 @@ typedef struct ctc4j_transformer_conv1d {
   int64_t steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps;
   const float* w;
   const float* bias; /* [out_channels] or NULL */
+  /* w packed once (ctc4j_nn_pack_weights with this kernel), or NULL; for one group without padding,
+   * whose patches it reads in place. The caller keeps it equal to w. */
+  const ctc4j_nn_packed_weights* w_packed;
 } ctc4j_transformer_conv1d;
 
 /* torch.nn.GroupNorm on x as [1, channels, steps]: a mean and variance per group of channels /

@@ -57,6 +57,8 @@ public final class NnNative {
     public native Linear dw(FloatPointer setter);
     public native FloatPointer dbias();
     public native Linear dbias(FloatPointer setter);
+    public native @Const PackedWeightsHandle w_packed();
+    public native Linear w_packed(PackedWeightsHandle setter);
   }
 
   /** {@code ctc4j_nn_conv2d}: geometry, weights and their gradient accumulators of a convolution. */
@@ -247,7 +249,7 @@ public final class NnNative {
   }
 
   public static native int ctc4j_nn_pack_weights(@Cast("const float*") FloatPointer w, @Cast("int64_t") long rows,
-      @Cast("int64_t") long cols, @ByPtrPtr PackedWeightsHandle out);
+      @Cast("int64_t") long cols, @Cast("int64_t") long kernel, @ByPtrPtr PackedWeightsHandle out);
 
   public static native int ctc4j_nn_packed_weights_destroy(PackedWeightsHandle p);
 

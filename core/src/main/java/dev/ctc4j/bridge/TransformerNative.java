@@ -53,6 +53,8 @@ public final class TransformerNative {
     public native Conv1d w(FloatPointer setter);
     public native @Cast("const float*") FloatPointer bias();
     public native Conv1d bias(FloatPointer setter);
+    public native @Const NnNative.PackedWeightsHandle w_packed();
+    public native Conv1d w_packed(NnNative.PackedWeightsHandle setter);
   }
 
   /** {@code ctc4j_transformer_group_norm}: sizes, affine parameters and options of a group norm. */

@@ -21,6 +21,7 @@ public abstract class Module implements AutoCloseable {
   private final Map<String, Parameter> buffers = new LinkedHashMap<>();
   private final Map<String, Module> children = new LinkedHashMap<>();
   private boolean training = true;
+  private final PackedWeights packed = new PackedWeights();
 
   protected final Parameter parameter(String name, Device device, float[] values, long... shape) {
     Parameter p = new Parameter(Tensor.of(device, values, shape));
@@ -43,7 +44,16 @@ public abstract class Module implements AutoCloseable {
   /** Training mode (batch statistics, dropout) or inference mode (running statistics, no dropout). */
   public void train(boolean on) {
     training = on;
+    if (on) packed.clear();
     children.values().forEach(c -> c.train(on));
+  }
+
+  /**
+   * This module's weights packed once for its float32 inference passes on the CPU (as much memory
+   * again as the weights packed; freed when it goes back to training).
+   */
+  protected final PackedWeights packedWeights() {
+    return packed;
   }
 
   public boolean isTraining() {
@@ -105,6 +115,7 @@ public abstract class Module implements AutoCloseable {
 
   @Override
   public void close() {
+    packed.close();
     List<AutoCloseable> all = new ArrayList<>(parameters.values());
     all.addAll(buffers.values());
     all.addAll(children.values());

@@ -9,15 +9,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A layer's float32 weights packed once for its CPU inference passes ({@code ctc4j_nn_pack_weights}),
+ * A module's float32 weights packed once for its CPU inference passes ({@code ctc4j_nn_pack_weights}),
  * where a BLAS would pack them again on every call, by the tensor they copy: a packing is made again
  * when its tensor's {@link Tensor#version()} has moved on (a write, an optimiser step). Thread-safe:
  * concurrent passes share one packing, and one that a change left stale is freed when the last pass
- * holding it ends. {@link #clear()} frees them all (a layer going back to training), as does close.
+ * holding it ends. The module frees them all when it goes back to training, and when it closes.
  */
-final class PackedWeights implements AutoCloseable {
+public final class PackedWeights implements AutoCloseable {
   /** A packing held by one pass; close hands it back. */
-  final class Lease implements AutoCloseable {
+  public final class Lease implements AutoCloseable {
     private final Packing packing;
     private boolean closed;
 
@@ -25,7 +25,7 @@ final class PackedWeights implements AutoCloseable {
       this.packing = packing;
     }
 
-    PackedWeightsHandle handle() {
+    public PackedWeightsHandle handle() {
       return packing.handle;
     }
 
@@ -51,12 +51,22 @@ final class PackedWeights implements AutoCloseable {
 
   private final Map<Tensor, Packing> current = new IdentityHashMap<>();
 
-  /** The packing of weights w [rows, ...] (CPU, float32) as they are now; the caller closes the lease. */
-  synchronized Lease acquire(Tensor w) {
+  PackedWeights() {}
+
+  /** The packing of a weight matrix w [rows, ...] (CPU, float32) as it is now; the caller closes the lease. */
+  public Lease acquire(Tensor w) {
+    return acquire(w, 1);
+  }
+
+  /**
+   * The packing of conv1d weights w [rows, channels, kernel] (kernel 1: a matrix), kernel-major so
+   * that patches of time-major input are read in place.
+   */
+  public synchronized Lease acquire(Tensor w, long kernel) {
     Packing p = current.get(w);
     if (p == null || p.version != w.version()) {
       if (p != null) retire(p);
-      p = pack(w);
+      p = pack(w, kernel);
       current.put(w, p);
     }
     p.users++;
@@ -64,7 +74,7 @@ final class PackedWeights implements AutoCloseable {
   }
 
   /** Leases on the packings of each of weights (in order); on a failure none is left held. */
-  List<Lease> acquireAll(List<Tensor> weights) {
+  public List<Lease> acquireAll(List<Tensor> weights) {
     List<Lease> leases = new ArrayList<>(weights.size());
     try {
       for (Tensor w : weights) leases.add(acquire(w));
@@ -86,10 +96,10 @@ final class PackedWeights implements AutoCloseable {
     clear();
   }
 
-  private static Packing pack(Tensor w) {
+  private static Packing pack(Tensor w, long kernel) {
     long version = w.version(); // before reading: a write during packing leaves this packing stale
     PackedWeightsHandle handle = new PackedWeightsHandle();
-    Ops.check(NnNative.ctc4j_nn_pack_weights(Ops.ptr(w), w.dim(0), w.numel() / w.dim(0), handle),
+    Ops.check(NnNative.ctc4j_nn_pack_weights(Ops.ptr(w), w.dim(0), w.numel() / w.dim(0), kernel, handle),
         "pack weights " + w);
     return new Packing(handle, version);
   }

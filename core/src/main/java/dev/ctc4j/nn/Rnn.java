@@ -84,10 +84,6 @@ public final class Rnn extends Module implements Quantizable {
   private final boolean sumDirections;
   private final Parameter[][] wIh, wHh, bIh, bHh; // [layer][direction]
   private final Int8Weights int8;
-  // Inference on the CPU runs on the weights packed once (until they change), not on sgemm and the
-  // matrix-vector pass: at batch 1 over 16 frames a GRU direction of hidden 256 took 144 against 248 us.
-  // They cost as much memory again as w_ih and w_hh; training frees them.
-  private final PackedWeights packed = new PackedWeights();
 
   // Workspaces of finished training passes, reused by the next: fresh ones are ~100 MB each (16 x
   // 500 frames, hidden 512) of pages the kernel must zero, 7% of an LSTM training step at one thread.
@@ -370,7 +366,9 @@ public final class Rnn extends Module implements Quantizable {
 
   /**
    * Leases on the packed w_ih, w_hh of each direction of a layer (at 2d, 2d + 1) for a float32
-   * inference pass on the CPU; none for training, the GPU, or a layer with int8 directions.
+   * inference pass on the CPU; none for training, the GPU, or a layer with int8 directions. (At batch
+   * 1 over 16 frames a GRU direction of hidden 256 took 144 us on them, 248 us on sgemm and the
+   * matrix-vector pass.)
    */
   private List<PackedWeights.Lease> packings(int layer, boolean inference, Int8Matrix[][] int8, Tensor x) {
     if (!inference || !x.device().equals(Device.CPU) || Arrays.stream(int8).anyMatch(w8 -> w8 != null)) return List.of();
@@ -379,7 +377,7 @@ public final class Rnn extends Module implements Quantizable {
       weights.add(wIh[layer][d].value());
       weights.add(wHh[layer][d].value());
     }
-    return packed.acquireAll(weights);
+    return packedWeights().acquireAll(weights);
   }
 
   /**
@@ -464,16 +462,9 @@ public final class Rnn extends Module implements Quantizable {
   }
 
   @Override
-  public void train(boolean on) {
-    super.train(on);
-    if (on) packed.clear();
-  }
-
-  @Override
   public void close() {
     super.close();
     closeSpareWorkspaces();
     int8.close();
-    packed.close();
   }
 }

@@ -7,6 +7,7 @@ import dev.ctc4j.bridge.TransformerNative;
 import dev.ctc4j.nn.Init;
 import dev.ctc4j.nn.Module;
 import dev.ctc4j.nn.Ops;
+import dev.ctc4j.nn.PackedWeights;
 import dev.ctc4j.nn.Parameter;
 import dev.ctc4j.nn.Quantizable;
 import dev.ctc4j.quant.Int8Matrix;
@@ -87,10 +88,14 @@ final class Conv1d extends Module implements Quantizable {
     }
   }
 
+  /** Inference on the CPU reads a single group's unpadded patches in place, against weights packed once. */
   private void forwardFloat(Tensor x, long outSteps, Tensor y) {
-    try (TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(x.dim(0))
-        .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)
-        .out_steps(outSteps).w(TimeMajor.ptr(weight.value())).bias(bias == null ? null : TimeMajor.ptr(bias.value()))) {
+    boolean inPlace = !isTraining() && groups == 1 && padding == 0 && x.device().equals(Device.CPU);
+    try (PackedWeights.Lease packed = inPlace ? packedWeights().acquire(weight.value(), kernel) : null;
+        TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(x.dim(0))
+            .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)
+            .out_steps(outSteps).w(TimeMajor.ptr(weight.value())).bias(bias == null ? null : TimeMajor.ptr(bias.value()))
+            .w_packed(packed == null ? null : packed.handle())) {
       NativeStatus.check(TransformerNative.ctc4j_transformer_conv1d_forward(TimeMajor.device(x), conv, TimeMajor.ptr(x),
           TimeMajor.ptr(y)), "conv1d");
     }

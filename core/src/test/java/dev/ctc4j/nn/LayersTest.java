@@ -56,6 +56,28 @@ class LayersTest {
     }
   }
 
+  /**
+   * Inference runs on the weights packed once (from 64 output columns and a depth of 64; sgemm below:
+   * the last two shapes); each shape is checked, then checked again after the weight changes, which a
+   * stale packing would miss. 600 rows span three row blocks of the packed product.
+   */
+  @Test
+  void linearInferenceOnPackedWeights() {
+    SplittableRandom rng = Seeds.random("LayersTest.linearPacked");
+    for (int[] dims : new int[][] {{70, 130}, {64, 64}, {96, 200}, {63, 200}, {200, 63}}) {
+      int in = dims[0], out = dims[1];
+      try (Linear layer = new Linear(CPU, in, out, true, rng)) {
+        layer.train(false);
+        for (long[] shape : new long[][] {{1, 5, in}, {600, in}}) {
+          for (int round = 0; round < 2; round++) {
+            if (round == 1) layer.namedParameters().get("weight").set(Seeds.gaussian(rng, in * out, 0.2));
+            check(layer, shape, rng, false, TOL, (x, p) -> torch.linear(x, p.get("weight"), opt(p.get("bias"))));
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void conv2dWithStridePaddingDilationGroups() {
     SplittableRandom rng = Seeds.random("LayersTest.conv2d");

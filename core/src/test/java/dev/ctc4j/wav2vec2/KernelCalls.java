@@ -1,6 +1,7 @@
 package dev.ctc4j.wav2vec2;
 
 import dev.ctc4j.bridge.NativeStatus;
+import dev.ctc4j.bridge.NnNative;
 import dev.ctc4j.bridge.TransformerNative;
 import dev.ctc4j.tensor.Device;
 import dev.ctc4j.tensor.Tensor;
@@ -11,15 +12,28 @@ final class KernelCalls {
 
   static float[] conv1d(Device device, float[] x, long steps, int in, float[] w, float[] bias, int out, int kernel,
       int stride, int padding, int groups, long outSteps) {
+    return conv1d(device, x, steps, in, w, bias, out, kernel, stride, padding, groups, outSteps, false);
+  }
+
+  /** packed: with the weights also packed once (ctc4j_nn_pack_weights), as an inference pass runs them. */
+  static float[] conv1d(Device device, float[] x, long steps, int in, float[] w, float[] bias, int out, int kernel,
+      int stride, int padding, int groups, long outSteps, boolean packed) {
+    NnNative.PackedWeightsHandle handle = new NnNative.PackedWeightsHandle();
     try (Tensor tx = on(device, x); Tensor tw = on(device, w); Tensor tb = bias == null ? null : on(device, bias);
         Tensor y = Tensor.zeros(device, dev.ctc4j.tensor.DType.F32, Math.max(1, outSteps * out))) {
+      if (packed) {
+        NativeStatus.check(NnNative.ctc4j_nn_pack_weights(TimeMajor.ptr(tw), out, (long) in / groups * kernel, kernel,
+            handle), "pack conv1d weights");
+      }
       try (TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(steps)
           .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)
-          .out_steps(outSteps).w(TimeMajor.ptr(tw)).bias(TimeMajor.ptr(tb))) {
+          .out_steps(outSteps).w(TimeMajor.ptr(tw)).bias(TimeMajor.ptr(tb)).w_packed(packed ? handle : null)) {
         NativeStatus.check(TransformerNative.ctc4j_transformer_conv1d_forward(device.nativeId(), conv, TimeMajor.ptr(tx),
             TimeMajor.ptr(y)), "conv1d");
       }
       return prefix(y.toFloatArray(), outSteps * out);
+    } finally {
+      if (packed && !handle.isNull()) NnNative.ctc4j_nn_packed_weights_destroy(handle);
     }
   }
 
