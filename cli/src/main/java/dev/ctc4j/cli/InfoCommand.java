@@ -1,6 +1,7 @@
 package dev.ctc4j.cli;
 
 import dev.ctc4j.Ctc4j;
+import dev.ctc4j.bridge.JavaCppSettings;
 import dev.ctc4j.nn.Blas;
 import dev.ctc4j.tensor.Device;
 import java.util.List;
@@ -18,6 +19,7 @@ final class InfoCommand implements Callable<Integer> {
     System.out.println("cpu features used: " + Ctc4j.cpuFeatures());
     System.out.println("cpu threads: " + Ctc4j.threads());
     System.out.println("blas: " + Blas.describe());
+    System.out.println("javacpp memory check: " + JavaCppSettings.physicalMemoryCheck());
     List<String> gpus = Device.cudaDeviceNames();
     if (gpus.isEmpty()) {
       System.out.println("cuda: none (" + Device.cudaStatus() + ")");

@@ -45,6 +45,7 @@ class MainTest {
     assertTrue(text.contains("ctc4j "), text);
     assertTrue(text.contains("cpu features used: "), text);
     assertTrue(text.contains("blas: OpenBLAS 0."), text);
+    assertTrue(text.contains("javacpp memory check: "), text);
     assertTrue(text.contains("cuda"), text);
   }
 

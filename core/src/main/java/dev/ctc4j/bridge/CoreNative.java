@@ -18,6 +18,7 @@ import org.bytedeco.javacpp.annotation.Properties;
 @Properties(value = @Platform(include = "ctc4j/core.h", link = "ctc4j_cpu", library = "jnictc4j"))
 public final class CoreNative {
   static {
+    JavaCppSettings.apply(); // before JavaCPP's Pointer class reads them
     Loader.load();
     extractCudaBackend();
   }

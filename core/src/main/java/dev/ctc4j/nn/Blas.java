@@ -1,5 +1,6 @@
 package dev.ctc4j.nn;
 
+import dev.ctc4j.bridge.JavaCppSettings;
 import dev.ctc4j.bridge.NativeStatus;
 import dev.ctc4j.bridge.NnNative;
 import org.bytedeco.javacpp.Loader;
@@ -26,6 +27,7 @@ public final class Blas {
     if (ready) return;
     synchronized (Blas.class) {
       if (ready) return;
+      JavaCppSettings.apply();
       Loader.load(openblas.class);
       openblas.blas_set_num_threads(1);
       Pointer sgemm = Loader.addressof("cblas_sgemm");

@@ -2,6 +2,7 @@ package dev.ctc4j.tensor;
 
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.bridge.CoreNative;
+import dev.ctc4j.bridge.JavaCppSettings;
 import dev.ctc4j.bridge.NativeStatus;
 import java.util.Arrays;
 import java.util.function.Supplier;
@@ -16,6 +17,10 @@ import org.bytedeco.javacpp.PointerPointer;
  * never by the garbage collector; use try-with-resources. Not thread-safe: one owner at a time.
  */
 public final class Tensor implements AutoCloseable {
+  static {
+    JavaCppSettings.apply(); // a tensor's allocation is most programs' first JavaCPP pointer
+  }
+
   private final Device device;
   private final DType dtype;
   private final long[] shape;
