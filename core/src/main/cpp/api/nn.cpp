@@ -34,7 +34,7 @@ cpu::RnnPacked prepacked(const ctc4j_nn_rnn& r, const cpu::RnnShape& shape) {
   const int64_t gates = (shape.lstm ? 4 : 3) * shape.hidden;
   const auto panels = [&](const ctc4j_nn_packed_weights* p, int64_t cols, const char* name) -> const float* {
     if (p == nullptr) return nullptr;
-    packed_weights::require_shape(*p, gates, cols, 1, name);
+    packed_weights::require_shape(*p, gates, cols, 1, 1, name);
     return p->panels.get();
   };
   return {panels(r.w_ih_packed, shape.input, "w_ih"), panels(r.w_hh_packed, shape.hidden, "w_hh")};
@@ -118,7 +118,7 @@ int ctc4j_nn_linear_forward(int device, const ctc4j_nn_linear* l, const float* x
     nn::require_cpu(device);
     require(l != nullptr, "null linear layer");
     require_sizes({l->rows, l->in, l->out});
-    if (l->w_packed != nullptr) packed_weights::require_shape(*l->w_packed, l->out, l->in, 1, "linear weights");
+    if (l->w_packed != nullptr) packed_weights::require_shape(*l->w_packed, l->out, l->in, 1, 1, "linear weights");
     cpu::linear_forward(x, l->rows, l->in, l->w, l->w_packed == nullptr ? nullptr : l->w_packed->panels.get(), l->bias,
                         l->out, y);
   });
@@ -257,11 +257,12 @@ int ctc4j_nn_log_softmax_backward(int device, const float* y, const float* dy, i
   });
 }
 
-int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, int64_t kernel, ctc4j_nn_packed_weights** out) {
+int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, int64_t kernel, int64_t groups,
+                          ctc4j_nn_packed_weights** out) {
   return guarded([&] {
     require(out != nullptr, "null output handle");
     *out = nullptr;
-    *out = packed_weights::create(w, rows, cols, kernel).release();
+    *out = packed_weights::create(w, rows, cols, kernel, groups).release();
   });
 }
 

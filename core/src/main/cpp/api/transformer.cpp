@@ -46,9 +46,8 @@ int ctc4j_transformer_conv1d_forward(int device, const ctc4j_transformer_conv1d*
             "conv1d out_steps " + std::to_string(out_steps) + " outside [0, " + std::to_string(full) + "]");
     const ctc4j_nn_packed_weights* packed = conv->w_packed;
     if (packed != nullptr) {
-      require(groups == 1 && padding == 0, "packed conv1d weights serve one group without padding, got " +
-                                               std::to_string(groups) + " groups, padding " + std::to_string(padding));
-      packed_weights::require_shape(*packed, out_channels, in_channels * kernel, kernel, "conv1d weights");
+      packed_weights::require_shape(*packed, out_channels, in_channels / groups * kernel, kernel, groups,
+                                    "conv1d weights");
     }
     cpu::conv1d(cpu::Conv1d{steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps}, x, conv->w,
                 packed == nullptr ? nullptr : packed->panels.get(), conv->bias, y);

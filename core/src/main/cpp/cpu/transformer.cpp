@@ -23,6 +23,9 @@ constexpr int64_t kColumnBudget = 1 << 21;  // floats of im2col per block (8 MB)
 constexpr int64_t kQueryBlock = 48;          // query rows per attention task (eight register tiles)
 constexpr int64_t kKeyBlock = 128;           // keys per online-softmax step (a multiple of the column group)
 constexpr int64_t kStatRows = 512;           // rows per partial sum of the group-norm statistics
+// Patches from this depth run on weights packed once, where given (cpu/nn_packed.h prepacked_serves's
+// depth; no width bound, since im2col's copy is saved too: see conv1d_packed).
+constexpr int64_t kPackedPatch = 64;
 
 
 // body(begin, end) over [0, rows) in blocks of about `work` elements of `row_size` each, on the pool.
@@ -86,6 +89,30 @@ GroupNormAffines group_norm_affines(const float* x, int64_t steps, int64_t chann
   return out;
 }
 
+// conv1d over weights packed once: frame t's patch of group g is the rows t * stride .. + kernel of the
+// group's channels, kernel-major as the packing, read in place from x for one group without padding,
+// otherwise from a zero-padded copy of x with the groups one after another [groups][padded steps]
+// [group_in] (wav2vec2's positional conv: 1.6 MB, where im2col writes 196 MB).
+void conv1d_packed(const Conv1d& c, const float* x, const float* w_packed, float* y) {
+  if (c.groups == 1 && c.padding == 0) {
+    return packed_product(c.out_steps, c.patch(), c.out, x, c.stride * c.in, w_packed, y, c.out);
+  }
+  const int64_t padded = c.steps + 2 * c.padding, gin = c.group_in();
+  ScratchFrame scratch;
+  float* xg = scratch.take<float>(c.groups * padded * gin);
+  parallel_for(c.groups, [&](int64_t g) {
+    float* dst = xg + g * padded * gin;
+    std::fill(dst, dst + c.padding * gin, 0.0f);
+    for (int64_t t = 0; t < c.steps; ++t) std::copy_n(x + t * c.in + g * gin, gin, dst + (c.padding + t) * gin);
+    std::fill(dst + (c.padding + c.steps) * gin, dst + padded * gin, 0.0f);
+  });
+  const int64_t group_floats = packed_floats(c.patch(), c.group_out());
+  for (int64_t g = 0; g < c.groups; ++g) {
+    packed_product(c.out_steps, c.patch(), c.group_out(), xg + g * padded * gin, c.stride * gin,
+                   w_packed + g * group_floats, y + g * c.group_out(), c.out);
+  }
+}
+
 }  // namespace
 
 int64_t conv1d_steps(int64_t steps, int64_t kernel, int64_t stride, int64_t padding) {
@@ -104,9 +131,7 @@ void conv1d(const Conv1d& c, const float* x, const float* w, const float* w_pack
       else std::fill(y + t * c.out, y + (t + 1) * c.out, 0.0f);
     }
   });
-  if (w_packed != nullptr && prepacked_serves(c.patch(), c.out)) {  // frame t's patch: kernel rows of x from t * stride
-    return packed_product(c.out_steps, c.patch(), c.out, x, c.stride * c.in, w_packed, y, c.out);
-  }
+  if (w_packed != nullptr && c.patch() >= kPackedPatch) return conv1d_packed(c, x, w_packed, y);
   const int64_t block = std::clamp<int64_t>(kColumnBudget / c.patch(), 1, std::max<int64_t>(1, c.out_steps));
   ScratchFrame scratch;
   float* col = scratch.take<float>(block * c.patch());

@@ -15,7 +15,7 @@ struct Conv1d {
   int64_t patch() const { return group_in() * kernel; }  // one group's weight row: (channel, tap) pairs
 };
 
-// w_packed: w packed kernel-major once (cpu/nn_packed.h) for one group without padding, or null.
+// w_packed: w packed kernel-major once (handles/packed_weights.h: each group's panels in turn), or null.
 void conv1d(const Conv1d& c, const float* x, const float* w, const float* w_packed, const float* bias, float* y);
 void group_norm(const float* x, int64_t steps, int64_t channels, int64_t groups, const float* gamma,
                 const float* beta, float eps, bool gelu, float* y);

@@ -33,10 +33,11 @@ CTC4J_API int ctc4j_nn_permute(int device, const float* x, int rank, const int64
 /* Float32 weights w[rows, cols] (host) packed once for the products x w^T of CPU inference passes
  * that run on them call after call (a recurrent layer's steps, linear layers, convolutions), where
  * a BLAS would pack them again on every call. kernel: 1 for a matrix; a conv1d's kernel for its
- * weights [rows, cols / kernel, kernel], packed so that input patches are read in place. Immutable
- * and shareable across threads once made: a copy, so a caller that changes w packs it again. */
+ * weights [rows, cols / kernel, kernel], packed so that input patches are read in place. groups: 1,
+ * or a grouped conv1d's groups (rows / groups rows each). Immutable and shareable across threads once
+ * made: a copy, so a caller that changes w packs it again. */
 typedef struct ctc4j_nn_packed_weights ctc4j_nn_packed_weights;
-CTC4J_API int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, int64_t kernel,
+CTC4J_API int ctc4j_nn_pack_weights(const float* w, int64_t rows, int64_t cols, int64_t kernel, int64_t groups,
                                     ctc4j_nn_packed_weights** out);
 CTC4J_API int ctc4j_nn_packed_weights_destroy(ctc4j_nn_packed_weights* p);
 

@@ -26,8 +26,9 @@ typedef struct ctc4j_transformer_conv1d {
   int64_t steps, in_channels, out_channels, kernel, stride, padding, groups, out_steps;
   const float* w;
   const float* bias; /* [out_channels] or NULL */
-  /* w packed once (ctc4j_nn_pack_weights with this kernel), or NULL; for one group without padding,
-   * whose patches it reads in place. The caller keeps it equal to w. */
+  /* w packed once (ctc4j_nn_pack_weights with this kernel and groups), or NULL: patches are then read
+   * in place (one group without padding) or from a padded copy of x, not im2col's. The caller keeps it
+   * equal to w. */
   const ctc4j_nn_packed_weights* w_packed;
 } ctc4j_transformer_conv1d;
 

@@ -249,7 +249,8 @@ public final class NnNative {
   }
 
   public static native int ctc4j_nn_pack_weights(@Cast("const float*") FloatPointer w, @Cast("int64_t") long rows,
-      @Cast("int64_t") long cols, @Cast("int64_t") long kernel, @ByPtrPtr PackedWeightsHandle out);
+      @Cast("int64_t") long cols, @Cast("int64_t") long kernel, @Cast("int64_t") long groups,
+      @ByPtrPtr PackedWeightsHandle out);
 
   public static native int ctc4j_nn_packed_weights_destroy(PackedWeightsHandle p);
 

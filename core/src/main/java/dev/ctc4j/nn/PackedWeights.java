@@ -55,18 +55,18 @@ public final class PackedWeights implements AutoCloseable {
 
   /** The packing of a weight matrix w [rows, ...] (CPU, float32) as it is now; the caller closes the lease. */
   public Lease acquire(Tensor w) {
-    return acquire(w, 1);
+    return acquire(w, 1, 1);
   }
 
   /**
-   * The packing of conv1d weights w [rows, channels, kernel] (kernel 1: a matrix), kernel-major so
-   * that patches of time-major input are read in place.
+   * The packing of conv1d weights w [rows, channels / groups, kernel] (kernel and groups 1: a
+   * matrix), kernel-major so that patches of time-major input are read in place.
    */
-  public synchronized Lease acquire(Tensor w, long kernel) {
+  public synchronized Lease acquire(Tensor w, long kernel, long groups) {
     Packing p = current.get(w);
     if (p == null || p.version != w.version()) {
       if (p != null) retire(p);
-      p = pack(w, kernel);
+      p = pack(w, kernel, groups);
       current.put(w, p);
     }
     p.users++;
@@ -96,10 +96,10 @@ public final class PackedWeights implements AutoCloseable {
     clear();
   }
 
-  private static Packing pack(Tensor w, long kernel) {
+  private static Packing pack(Tensor w, long kernel, long groups) {
     long version = w.version(); // before reading: a write during packing leaves this packing stale
     PackedWeightsHandle handle = new PackedWeightsHandle();
-    Ops.check(NnNative.ctc4j_nn_pack_weights(Ops.ptr(w), w.dim(0), w.numel() / w.dim(0), kernel, handle),
+    Ops.check(NnNative.ctc4j_nn_pack_weights(Ops.ptr(w), w.dim(0), w.numel() / w.dim(0), kernel, groups, handle),
         "pack weights " + w);
     return new Packing(handle, version);
   }

@@ -309,11 +309,12 @@ class RnnTest {
     try (FloatPointer wp = new FloatPointer(w); FloatPointer x = new FloatPointer(2 * 5);
         FloatPointer y = new FloatPointer(2 * 4); IntPointer len = new IntPointer(new int[] {2})) {
       NnNative.PackedWeightsHandle bad = new NnNative.PackedWeightsHandle();
-      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(wp, 0, 5, 1, bad), "zero rows");
-      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(null, 12, 5, 1, bad), "null weights");
-      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(wp, 12, 5, 2, bad), "kernel 2, 5 cols");
+      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(wp, 0, 5, 1, 1, bad), "zero rows");
+      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(null, 12, 5, 1, 1, bad), "null weights");
+      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(wp, 12, 5, 2, 1, bad), "kernel 2, 5 cols");
+      assertEquals(NativeStatus.INVALID_ARGUMENT, NnNative.ctc4j_nn_pack_weights(wp, 12, 5, 1, 5, bad), "5 groups, 12 rows");
       NnNative.PackedWeightsHandle ih = new NnNative.PackedWeightsHandle();
-      NativeStatus.check(NnNative.ctc4j_nn_pack_weights(wp, 12, 5, 1, ih), "pack");
+      NativeStatus.check(NnNative.ctc4j_nn_pack_weights(wp, 12, 5, 1, 1, ih), "pack");
       try (NnNative.Rnn rnn = NnNative.ctc4j_nn_default_rnn().cell(NnNative.GRU).steps(2).batch(1).input(5).hidden(4)
           .lengths(len).w_ih(wp).w_hh(wp).y_stride(4)) {
         rnn.w_hh_packed(ih); // w_hh is [12, 4]: a [12, 5] packing does not fit

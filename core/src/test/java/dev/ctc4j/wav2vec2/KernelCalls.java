@@ -18,12 +18,18 @@ final class KernelCalls {
   /** packed: with the weights also packed once (ctc4j_nn_pack_weights), as an inference pass runs them. */
   static float[] conv1d(Device device, float[] x, long steps, int in, float[] w, float[] bias, int out, int kernel,
       int stride, int padding, int groups, long outSteps, boolean packed) {
+    return conv1d(device, x, steps, in, w, bias, out, kernel, stride, padding, groups, outSteps, packed, groups);
+  }
+
+  /** The weights packed as packedGroups groups (a mismatch with groups is refused). */
+  static float[] conv1d(Device device, float[] x, long steps, int in, float[] w, float[] bias, int out, int kernel,
+      int stride, int padding, int groups, long outSteps, boolean packed, int packedGroups) {
     NnNative.PackedWeightsHandle handle = new NnNative.PackedWeightsHandle();
     try (Tensor tx = on(device, x); Tensor tw = on(device, w); Tensor tb = bias == null ? null : on(device, bias);
         Tensor y = Tensor.zeros(device, dev.ctc4j.tensor.DType.F32, Math.max(1, outSteps * out))) {
       if (packed) {
         NativeStatus.check(NnNative.ctc4j_nn_pack_weights(TimeMajor.ptr(tw), out, (long) in / groups * kernel, kernel,
-            handle), "pack conv1d weights");
+            packedGroups, handle), "pack conv1d weights");
       }
       try (TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(steps)
           .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)

@@ -30,7 +30,8 @@ class TransformerKernelsTest {
     int[][] cases = { // steps, in, out, kernel, stride, padding, groups
       {101, 1, 8, 10, 5, 0, 1}, {57, 8, 12, 3, 2, 0, 1}, {40, 12, 12, 2, 2, 0, 1}, {33, 16, 16, 8, 1, 4, 4},
       {29, 12, 12, 7, 1, 3, 3}, {10, 4, 6, 3, 1, 1, 2}, {1100, 64, 16, 32, 1, 16, 1}, // spans several blocks
-      {300, 40, 70, 3, 2, 0, 1}, {1100, 64, 128, 2, 2, 0, 1} // packed: patches read in place (a partial panel)
+      {300, 40, 70, 3, 2, 0, 1}, {1100, 64, 128, 2, 2, 0, 1}, // packed: patches read in place (a partial panel)
+      {200, 96, 96, 16, 1, 8, 2}, {120, 64, 64, 3, 2, 1, 1} // packed: from a padded copy, by groups
     };
     for (int[] c : cases) {
       int steps = c[0], in = c[1], out = c[2], kernel = c[3], stride = c[4], padding = c[5], groups = c[6];
@@ -39,11 +40,9 @@ class TransformerKernelsTest {
       float[] bias = rng.nextBoolean() ? Seeds.gaussian(rng, out, 1) : null;
       long full = (steps + 2L * padding - kernel) / stride + 1;
       for (long outSteps : new long[] {full, full - 1}) {
-        // one group without padding: also on the weights packed once, as inference runs them
-        boolean packable = groups == 1 && padding == 0;
+        // also on the weights packed once, as inference runs them (im2col below a patch of 64)
         float[] ours = KernelCalls.conv1d(CPU, x, steps, in, w, bias, out, kernel, stride, padding, groups, outSteps);
-        float[] packed = packable
-            ? KernelCalls.conv1d(CPU, x, steps, in, w, bias, out, kernel, stride, padding, groups, outSteps, true) : null;
+        float[] packed = KernelCalls.conv1d(CPU, x, steps, in, w, bias, out, kernel, stride, padding, groups, outSteps, true);
         try (PointerScope scope = new PointerScope()) {
           Tensor tx = Torch.doubles(TorchCheck.toDoubles(x), 1, steps, in).transpose(1, 2);
           Tensor tw = Torch.doubles(TorchCheck.toDoubles(w), out, in / groups, kernel);
@@ -54,7 +53,7 @@ class TransformerKernelsTest {
           // float32 accumulation noise grows with the square root of the dot product's length
           double tol = TOL * Math.max(1, Math.sqrt(in / groups * kernel) / 8);
           TorchCheck.assertClose(Torch.toDoubles(y), ours, tol, "conv1d " + java.util.Arrays.toString(c));
-          if (packable) TorchCheck.assertClose(Torch.toDoubles(y), packed, tol, "packed conv1d " + java.util.Arrays.toString(c));
+          TorchCheck.assertClose(Torch.toDoubles(y), packed, tol, "packed conv1d " + java.util.Arrays.toString(c));
         }
       }
     }
@@ -70,9 +69,10 @@ class TransformerKernelsTest {
         shortInput.getMessage());
     assertThrows(InvalidInputException.class, () -> KernelCalls.conv1d(CPU, x, 9, 2, w, null, 4, 3, 1, 0, 3, 7));
     assertThrows(InvalidInputException.class, () -> KernelCalls.conv1d(CPU, x, 9, 2, w, null, 4, 3, 1, 0, 1, 8));
-    InvalidInputException padded = assertThrows(InvalidInputException.class,
-        () -> KernelCalls.conv1d(CPU, x, 9, 2, w, null, 4, 3, 1, 1, 1, 9, true));
-    org.junit.jupiter.api.Assertions.assertTrue(padded.getMessage().contains("without padding"), padded.getMessage());
+    float[] wg = new float[4 * 1 * 3];
+    InvalidInputException grouped = assertThrows(InvalidInputException.class, // packed as one group, run as two
+        () -> KernelCalls.conv1d(CPU, x, 9, 2, wg, null, 4, 3, 1, 0, 2, 7, true, 1));
+    org.junit.jupiter.api.Assertions.assertTrue(grouped.getMessage().contains("in 2 groups"), grouped.getMessage());
   }
 
   @Test
