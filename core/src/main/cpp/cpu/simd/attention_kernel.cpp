@@ -1,7 +1,7 @@
 // Fused-attention kernels (cpu/transformer_kernel.h). The register tiles are written with GCC
 // vector types of the build's register width, so each tile's accumulators stay in registers: plain
 // loops over lane arrays got vectorised across the tile's rows with shuffles, at a tenth of the speed.
-// The two products have 512-bit paths chosen at run time.
+// The two products and the softmax have 512-bit paths chosen at run time.
 #include <cmath>
 #include <cstring>
 
@@ -175,37 +175,59 @@ void attention_scores(const float* q, int64_t rows, int64_t dim, const float* kt
   }
 }
 
-void attention_softmax_block(float* s, int64_t rows, int64_t cols, int64_t stride, float* max, float* sum, float* o,
-                             int64_t dim) {
+namespace {
+
+// attention_softmax_block's rows over lane arrays of Lanes floats, which the caller's build vectorises.
+template <int Lanes>
+__attribute__((always_inline)) inline void softmax_rows(float* s, int64_t rows, int64_t cols, int64_t stride,
+                                                        float* max, float* sum, float* o, int64_t dim) {
   for (int64_t i = 0; i < rows; ++i) {
     float* row = s + i * stride;
-    float lane_max[kLanes];
-    for (int l = 0; l < kLanes; ++l) lane_max[l] = -INFINITY;
+    float lane_max[Lanes];
+    for (int l = 0; l < Lanes; ++l) lane_max[l] = -INFINITY;
     int64_t j = 0;
-    for (; j + kLanes <= cols; j += kLanes)
-      for (int l = 0; l < kLanes; ++l) lane_max[l] = row[j + l] > lane_max[l] ? row[j + l] : lane_max[l];
+    for (; j + Lanes <= cols; j += Lanes)
+      for (int l = 0; l < Lanes; ++l) lane_max[l] = row[j + l] > lane_max[l] ? row[j + l] : lane_max[l];
     float block_max = -INFINITY;
     for (; j < cols; ++j) block_max = row[j] > block_max ? row[j] : block_max;
-    for (int l = 0; l < kLanes; ++l) block_max = lane_max[l] > block_max ? lane_max[l] : block_max;
-
+    for (int l = 0; l < Lanes; ++l) block_max = lane_max[l] > block_max ? lane_max[l] : block_max;
     const float rescale = online_softmax_rescale(max[i], block_max);
     const float m = max[i] > block_max ? max[i] : block_max;
-    float lane_sum[kLanes] = {};
+    float lane_sum[Lanes] = {};
     j = 0;
-    for (; j + kLanes <= cols; j += kLanes) {
-      for (int l = 0; l < kLanes; ++l) {
+    for (; j + Lanes <= cols; j += Lanes) {
+      for (int l = 0; l < Lanes; ++l) {
         row[j + l] = fast_exp(row[j + l] - m);
         lane_sum[l] += row[j + l];
       }
     }
     float total = 0.0f;
     for (; j < cols; ++j) total += row[j] = fast_exp(row[j] - m);
-    for (int l = 0; l < kLanes; ++l) total += lane_sum[l];
+    for (int l = 0; l < Lanes; ++l) total += lane_sum[l];
     sum[i] = sum[i] * rescale + total;
     max[i] = m;
     if (rescale != 1.0f)
       for (int64_t d = 0; d < dim; ++d) o[i * dim + d] *= rescale;
   }
+}
+
+#if defined(__AVX2__)
+// 16 lanes where the CPU has AVX-512F (GCC's default width is 256 bits even then): wav2vec2's attention
+// over 499 frames, 12 heads, 7.4 against 7.9 ms a layer (runs interleaved with the 8-lane build).
+__attribute__((target("avx2,fma,avx512f,prefer-vector-width=512"))) void softmax_rows_avx512(
+    float* s, int64_t rows, int64_t cols, int64_t stride, float* max, float* sum, float* o, int64_t dim) {
+  softmax_rows<16>(s, rows, cols, stride, max, sum, o, dim);
+}
+#endif
+
+}  // namespace
+
+void attention_softmax_block(float* s, int64_t rows, int64_t cols, int64_t stride, float* max, float* sum, float* o,
+                             int64_t dim) {
+#if defined(__AVX2__)
+  if (has_avx512f()) return softmax_rows_avx512(s, rows, cols, stride, max, sum, o, dim);
+#endif
+  softmax_rows<kLanes>(s, rows, cols, stride, max, sum, o, dim);
 }
 
 void attention_accumulate(const float* p, int64_t rows, int64_t cols, int64_t stride, const float* v, int64_t ld_v,
