@@ -424,12 +424,15 @@ void permute(const float* x, int rank, const int64_t* shape, const int32_t* perm
 
 void linear_forward(const float* x, int64_t rows, int64_t in, const float* w, const float* w_packed, const float* bias,
                     int64_t out, float* y) {
-  for (int64_t r = 0; r < rows; ++r) {
-    if (bias != nullptr) std::copy(bias, bias + out, y + r * out);
-    else std::fill(y + r * out, y + (r + 1) * out, 0.0f);
+  const bool packed = w_packed != nullptr && prepacked_serves(in, out);
+  if (bias != nullptr || packed) {  // the packed product adds into y; sgemm sets it where there is no bias
+    for (int64_t r = 0; r < rows; ++r) {
+      if (bias != nullptr) std::copy(bias, bias + out, y + r * out);
+      else std::fill(y + r * out, y + (r + 1) * out, 0.0f);
+    }
   }
-  if (w_packed != nullptr && prepacked_serves(in, out)) return packed_product(rows, in, out, x, in, w_packed, y, out);
-  gemm(false, true, rows, out, in, 1.0f, x, in, w, in, 1.0f, y, out);
+  if (packed) return packed_product(rows, in, out, x, in, w_packed, y, out);
+  gemm(false, true, rows, out, in, 1.0f, x, in, w, in, bias != nullptr ? 1.0f : 0.0f, y, out);
 }
 
 void linear_backward(const float* x, int64_t rows, int64_t in, const float* w, int64_t out,
