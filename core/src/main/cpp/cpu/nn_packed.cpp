@@ -69,6 +69,6 @@ void packed_product(int64_t m, int64_t k, int64_t n, const float* a, int64_t lda
 
 bool packed_beats_matvec(int64_t m) { return m >= layout().min_batch; }
 
-bool prepacked_serves(int64_t k, int64_t n) { return n >= layout().panel && k >= 64; }
+bool prepacked_serves(int64_t k, int64_t n) { return n >= layout().panel && k >= kPrepackedDepth; }
 
 }  // namespace ctc4j::cpu

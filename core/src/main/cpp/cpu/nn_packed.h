@@ -27,5 +27,6 @@ bool packed_beats_matvec(int64_t m);
 // Narrower (n 29, 48) or shallower (k 16, 32 at 499 rows; wav2vec2's first conv, k 10: 12.8 vs 7.0
 // ms), sgemm was level or ahead.
 bool prepacked_serves(int64_t k, int64_t n);
+constexpr int64_t kPrepackedDepth = 64;  // prepacked_serves's depth
 
 }  // namespace ctc4j::cpu

@@ -23,9 +23,6 @@ constexpr int64_t kColumnBudget = 1 << 21;  // floats of im2col per block (8 MB)
 constexpr int64_t kQueryBlock = 48;          // query rows per attention task (eight register tiles)
 constexpr int64_t kKeyBlock = 128;           // keys per online-softmax step (a multiple of the column group)
 constexpr int64_t kStatRows = 512;           // rows per partial sum of the group-norm statistics
-// Patches from this depth run on weights packed once, where given (cpu/nn_packed.h prepacked_serves's
-// depth; no width bound, since im2col's copy is saved too: see conv1d_packed).
-constexpr int64_t kPackedPatch = 64;
 
 
 // body(begin, end) over [0, rows) in blocks of about `work` elements of `row_size` each, on the pool.
@@ -131,7 +128,8 @@ void conv1d(const Conv1d& c, const float* x, const float* w, const float* w_pack
       else std::fill(y + t * c.out, y + (t + 1) * c.out, 0.0f);
     }
   });
-  if (w_packed != nullptr && c.patch() >= kPackedPatch) return conv1d_packed(c, x, w_packed, y);
+  // prepacked_serves's depth, without its width bound: im2col's copy is saved too (see conv1d_packed)
+  if (w_packed != nullptr && c.patch() >= kPrepackedDepth) return conv1d_packed(c, x, w_packed, y);
   const int64_t block = std::clamp<int64_t>(kColumnBudget / c.patch(), 1, std::max<int64_t>(1, c.out_steps));
   ScratchFrame scratch;
   float* col = scratch.take<float>(block * c.patch());

@@ -122,43 +122,45 @@ void by_row_tiles(int64_t rows, Tile&& tile, Single&& single) {
 }  // namespace
 
 #if defined(__AVX2__)
+namespace {
+
+// The row tiles of the scores' G column groups from column j, and of the output's V vectors from c.
+template <int G>
+CTC4J_AVX512 void scores_columns_avx512(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t ld_kt,
+                                        int64_t cols, float* s, int64_t j) {
+  by_row_tiles(
+      rows, [&](int64_t i) { scores_tile_avx512<kTileRows, G>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); },
+      [&](int64_t i) { scores_tile_avx512<1, G>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); });
+}
+
+template <int V>
+CTC4J_AVX512 void accumulate_columns_avx512(const float* p, int64_t rows, int64_t cols, int64_t stride,
+                                            const float* v, int64_t ld_v, int64_t dim, float* o, int64_t c) {
+  by_row_tiles(
+      rows,
+      [&](int64_t i) {
+        accumulate_tile_avx512<kTileRows, V>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim);
+      },
+      [&](int64_t i) { accumulate_tile_avx512<1, V>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim); });
+}
+
+}  // namespace
+
 // 32 columns at a time (12 accumulators for six rows; one group of 16 gave six, each FMA waiting on the
 // one before), then a last group of 16.
 CTC4J_AVX512 void attention_scores_avx512(const float* q, int64_t rows, int64_t dim, const float* kt, int64_t ld_kt,
                                           int64_t cols, float* s) {
   int64_t j = 0;
-  for (; j + 32 <= cols; j += 32) {
-    by_row_tiles(
-        rows, [&](int64_t i) { scores_tile_avx512<kTileRows, 2>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); },
-        [&](int64_t i) { scores_tile_avx512<1, 2>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); });
-  }
-  if (j < cols) {
-    by_row_tiles(
-        rows, [&](int64_t i) { scores_tile_avx512<kTileRows, 1>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); },
-        [&](int64_t i) { scores_tile_avx512<1, 1>(q + i * dim, dim, kt + j, ld_kt, cols, s + i * cols + j); });
-  }
+  for (; j + 32 <= cols; j += 32) scores_columns_avx512<2>(q, rows, dim, kt, ld_kt, cols, s, j);
+  if (j < cols) scores_columns_avx512<1>(q, rows, dim, kt, ld_kt, cols, s, j);
 }
 
 // Output columns 64 at a time (24 accumulators for six rows), then 16 at a time; the rest as below.
 CTC4J_AVX512 int64_t attention_accumulate_avx512(const float* p, int64_t rows, int64_t cols, int64_t stride,
                                                  const float* v, int64_t ld_v, int64_t dim, float* o) {
   int64_t c = 0;
-  for (; c + 64 <= dim; c += 64) {
-    by_row_tiles(
-        rows,
-        [&](int64_t i) {
-          accumulate_tile_avx512<kTileRows, 4>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim);
-        },
-        [&](int64_t i) { accumulate_tile_avx512<1, 4>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim); });
-  }
-  for (; c + 16 <= dim; c += 16) {
-    by_row_tiles(
-        rows,
-        [&](int64_t i) {
-          accumulate_tile_avx512<kTileRows, 1>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim);
-        },
-        [&](int64_t i) { accumulate_tile_avx512<1, 1>(p + i * stride, cols, stride, v + c, ld_v, o + i * dim + c, dim); });
-  }
+  for (; c + 64 <= dim; c += 64) accumulate_columns_avx512<4>(p, rows, cols, stride, v, ld_v, dim, o, c);
+  for (; c + 16 <= dim; c += 16) accumulate_columns_avx512<1>(p, rows, cols, stride, v, ld_v, dim, o, c);
   return c;
 }
 #endif

@@ -55,8 +55,7 @@ public final class Linear extends Layer implements Quantizable {
           Ops.ptr(x), x.numel() / in, in, Ops.ptr(y)), "int8 Linear forward");
       return y;
     }
-    try (PackedWeights.Lease packed = isTraining() || !x.device().equals(Device.CPU) ? null
-            : packedWeights().acquire(weight.value());
+    try (PackedWeights.Lease packed = runsOnPackedWeights(x) ? packedWeights().acquire(weight.value()) : null;
         NnNative.Linear layer = NnNative.ctc4j_nn_default_linear().rows(x.numel() / in).in(in).out(out)
             .w(Ops.ptr(weight.value())).bias(bias == null ? null : Ops.ptr(bias.value()))
             .w_packed(packed == null ? null : packed.handle())) {

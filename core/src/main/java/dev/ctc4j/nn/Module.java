@@ -56,6 +56,11 @@ public abstract class Module implements AutoCloseable {
     return packed;
   }
 
+  /** Whether a forward pass over x runs on {@link #packedWeights()}: in inference mode, on the CPU. */
+  protected final boolean runsOnPackedWeights(Tensor x) {
+    return !training && x.device().equals(Device.CPU);
+  }
+
   public boolean isTraining() {
     return training;
   }

@@ -256,7 +256,7 @@ public final class Rnn extends Module implements Quantizable {
         int layer = l;
         Tensor in = layerInput;
         boolean concurrent = directionsSideBySide(batch);
-        List<PackedWeights.Lease> packings = packings(layer, !train && !isTraining(), int8ByDirection[layer], x);
+        List<PackedWeights.Lease> packings = packings(layer, !train, int8ByDirection[layer], x);
         try {
           forEachDirection(concurrent, d -> {
             long at = (long) (layer * directions + d) * batch * hidden;
@@ -366,12 +366,13 @@ public final class Rnn extends Module implements Quantizable {
 
   /**
    * Leases on the packed w_ih, w_hh of each direction of a layer (at 2d, 2d + 1) for a float32
-   * inference pass on the CPU; none for training, the GPU, or a layer with int8 directions. (At batch
+   * inference pass on the CPU (untraced: no backward to follow); none for training, a traced pass, the
+   * GPU, or a layer with int8 directions. (At batch
    * 1 over 16 frames a GRU direction of hidden 256 took 144 us on them, 248 us on sgemm and the
    * matrix-vector pass.)
    */
-  private List<PackedWeights.Lease> packings(int layer, boolean inference, Int8Matrix[][] int8, Tensor x) {
-    if (!inference || !x.device().equals(Device.CPU) || Arrays.stream(int8).anyMatch(w8 -> w8 != null)) return List.of();
+  private List<PackedWeights.Lease> packings(int layer, boolean untraced, Int8Matrix[][] int8, Tensor x) {
+    if (!untraced || !runsOnPackedWeights(x) || Arrays.stream(int8).anyMatch(w8 -> w8 != null)) return List.of();
     List<Tensor> weights = new ArrayList<>();
     for (int d = 0; d < directions; d++) {
       weights.add(wIh[layer][d].value());

@@ -90,8 +90,8 @@ final class Conv1d extends Module implements Quantizable {
 
   /** Inference on the CPU reads its patches in place (or from a padded copy), against weights packed once. */
   private void forwardFloat(Tensor x, long outSteps, Tensor y) {
-    boolean packable = !isTraining() && x.device().equals(Device.CPU);
-    try (PackedWeights.Lease packed = packable ? packedWeights().acquire(weight.value(), kernel, groups) : null;
+    try (PackedWeights.Lease packed = runsOnPackedWeights(x) ? packedWeights().acquire(weight.value(), kernel, groups)
+            : null;
         TransformerNative.Conv1d conv = TransformerNative.ctc4j_transformer_default_conv1d().steps(x.dim(0))
             .in_channels(in).out_channels(out).kernel(kernel).stride(stride).padding(padding).groups(groups)
             .out_steps(outSteps).w(TimeMajor.ptr(weight.value())).bias(bias == null ? null : TimeMajor.ptr(bias.value()))
