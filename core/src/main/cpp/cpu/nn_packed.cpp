@@ -56,12 +56,12 @@ void pack_panels(const float* w, int64_t k, int64_t n, bool transposed, int64_t 
 }
 
 void packed_product(int64_t m, int64_t k, int64_t n, const float* a, int64_t lda, const float* packed, float* c,
-                    int64_t ldc) {
+                    int64_t ldc, bool descending) {
   const int64_t width = layout().panel, panels = (n + width - 1) / width;
   const int64_t per_task = (96 + width - 1) / width, groups = (panels + per_task - 1) / per_task;
   const int64_t rows = 240, row_blocks = (m + rows - 1) / rows;  // 240: whole tiles of 4, 5 and 6 rows
   parallel_for(row_blocks * groups, [&](int64_t task) {
-    const int64_t r0 = task / groups * rows, g = task % groups;
+    const int64_t r0 = task / groups * rows, g = descending ? groups - 1 - task % groups : task % groups;
     CTC4J_SIMD_DISPATCH(gemm_packed_add)(std::min(rows, m - r0), n, k, a + r0 * lda, lda, packed, g * per_task,
                                          std::min(panels, (g + 1) * per_task), c + r0 * ldc, ldc);
   });

@@ -14,9 +14,9 @@ int64_t packed_floats(int64_t k, int64_t n);
 // input (kernel frames of all channels) is one contiguous row. Parallel over panels.
 void pack_panels(const float* w, int64_t k, int64_t n, bool transposed, int64_t kernel, float* packed);
 // c[i, :n] += a[i, :k] B for i < m (row strides lda, ldc), B packed; parallel over blocks of rows and
-// of about 96 columns.
+// of about 96 columns, taken from the last columns first where descending (the sums are the same).
 void packed_product(int64_t m, int64_t k, int64_t n, const float* a, int64_t lda, const float* packed, float* c,
-                    int64_t ldc);
+                    int64_t ldc, bool descending = false);
 // Whether packed_product beats gemm_nt_add at m rows (batch 1 with AVX-512; 5 rows on AVX2).
 bool packed_beats_matvec(int64_t m);
 // Whether a product of depth k and n columns against weights packed once beats sgemm, which packs
