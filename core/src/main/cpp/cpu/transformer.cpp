@@ -167,9 +167,12 @@ void attention(int64_t steps, int64_t heads, int64_t dim, float scale, const flo
   float* kt_all = shared.take<float>(heads * dim * ld_kt);
   parallel_for(heads, [&](int64_t h) {
     float* kt = kt_all + h * dim * ld_kt;
-    for (int64_t j = 0; j < steps; ++j) {
-      const float* src = k + j * ld_k + h * dim;
-      for (int64_t d = 0; d < dim; ++d) kt[d * ld_kt + j] = src[d];
+    // 16 keys at a time, so that each row of kt gets a whole line at once (key by key, every float went
+    // to a line of its own: 2.8 % of a wav2vec2 pass)
+    for (int64_t j0 = 0; j0 < steps; j0 += 16) {
+      const int64_t j1 = std::min(steps, j0 + 16);
+      for (int64_t d = 0; d < dim; ++d)
+        for (int64_t j = j0; j < j1; ++j) kt[d * ld_kt + j] = k[j * ld_k + h * dim + d];
     }
     for (int64_t d = 0; d < dim; ++d) std::fill(kt + d * ld_kt + steps, kt + (d + 1) * ld_kt, 0.0f);
   });
