@@ -5,14 +5,31 @@
 
 #include "cpu/simd.h"
 
-// Column blocks of this width are computed whole; callers split [0, n) at its multiples.
-constexpr int64_t kConvTile = 64;
+namespace ctc4j {
+// The product's columns: `runs` runs of `width` columns, `stride` apart, in segments of 16 (a run's
+// last may be narrower), computed four at a time. One run of n columns is all of [0, n); runs of
+// one output row each skip the positions a shifted-column convolution computes past its rows' ends.
+struct ConvColumns {
+  int64_t runs, stride, width;
 
-// c[i, j] = sum_kk a[i, kk] * b[offsets[kk] + j] for i < m and j in [col_begin, col_end): a [m, k]
-// row-major (stride lda), row kk of the column matrix the n floats from b + offsets[kk], c [m, n]
-// with row stride ldc. Each c[i, j] sums over kk in order, whatever the split of the columns.
-// pack_tiles (AVX-512): copy each tile's rows into an aligned buffer first, prefetching ahead, for a
-// column matrix far out of cache; in place, loads split cache lines but nothing is copied.
+  int64_t per_run() const { return (width + 15) / 16; }
+  int64_t segments() const { return runs * per_run(); }
+  int64_t start(int64_t segment) const { return segment / per_run() * stride + segment % per_run() * 16; }
+  int64_t count(int64_t segment) const {
+    const int64_t left = width - segment % per_run() * 16;
+    return left < 16 ? left : 16;
+  }
+};
+}  // namespace ctc4j
+
+// Segments per tile; callers split [0, segments) at its multiples.
+constexpr int64_t kConvTileSegments = 4;
+
+// c[i, j] = sum_kk a[i, kk] * b[offsets[kk] + j] for i < m and the columns j of segments [begin, end)
+// of `columns`: a [m, k] row-major (stride lda), row kk of the column matrix read from b + offsets[kk],
+// c with row stride ldc (columns indexed as in b's rows). Each c[i, j] sums over kk in order, whatever
+// the split. pack_tiles (AVX-512): copy each tile's rows into an aligned buffer first, prefetching
+// ahead, for a column matrix far out of cache; in place, loads split cache lines but nothing is copied.
 CTC4J_SIMD_DECLARE(void gemm_row_offsets(int64_t m, int64_t k, const float* a, int64_t lda, const float* b,
-                                         const int64_t* offsets, int64_t col_begin, int64_t col_end, float* c,
-                                         int64_t ldc, bool pack_tiles))
+                                         const int64_t* offsets, const ctc4j::ConvColumns& columns, int64_t begin,
+                                         int64_t end, float* c, int64_t ldc, bool pack_tiles))
