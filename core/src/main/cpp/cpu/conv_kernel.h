@@ -6,18 +6,23 @@
 #include "cpu/simd.h"
 
 namespace ctc4j {
-// The product's columns: `runs` runs of `width` columns, `stride` apart, in segments of 16 (a run's
-// last may be narrower), computed four at a time. One run of n columns is all of [0, n); runs of
-// one output row each skip the positions a shifted-column convolution computes past its rows' ends.
+// Columns per segment: without AVX-512, 6 rows x two 8-lane vectors fit 16 ymm.
+constexpr int64_t kConvSegmentWidth = 16;
+
+// The product's columns: `runs` runs of `width` columns, `stride` apart, in segments of kConvSegmentWidth
+// (a run's last may be narrower), computed four at a time. One run of n columns is all of [0, n); runs
+// of one output row each skip the positions a shifted-column convolution computes past its rows' ends.
 struct ConvColumns {
   int64_t runs, stride, width;
 
-  int64_t per_run() const { return (width + 15) / 16; }
+  int64_t per_run() const { return (width + kConvSegmentWidth - 1) / kConvSegmentWidth; }
   int64_t segments() const { return runs * per_run(); }
-  int64_t start(int64_t segment) const { return segment / per_run() * stride + segment % per_run() * 16; }
+  int64_t start(int64_t segment) const {
+    return segment / per_run() * stride + segment % per_run() * kConvSegmentWidth;
+  }
   int64_t count(int64_t segment) const {
-    const int64_t left = width - segment % per_run() * 16;
-    return left < 16 ? left : 16;
+    const int64_t left = width - segment % per_run() * kConvSegmentWidth;
+    return left < kConvSegmentWidth ? left : kConvSegmentWidth;
   }
 };
 }  // namespace ctc4j

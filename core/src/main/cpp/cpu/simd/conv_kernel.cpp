@@ -15,7 +15,7 @@ namespace {
 
 // kk per pass over a tile: 1024 rows of 64 columns (256 KB) and 32 weight rows of them (128 KB) fit L2.
 constexpr int64_t kDepth = 1024;
-constexpr int kLanes = 16;  // columns per segment: without AVX-512, 6 rows x two 8-lane vectors fit 16 ymm
+constexpr int kLanes = kConvSegmentWidth;
 constexpr int64_t kTileWidth = kConvTileSegments * kLanes;
 
 // Up to four segments of the product's columns: where each starts and how many columns it has (0
