@@ -74,7 +74,9 @@ CTC4J_HD float gelu_derivative(float x) {
   return cdf + x * pdf;
 }
 
-// Hardtanh's gradient is zero at and beyond the bounds, as in PyTorch.
+// ReLU's gradient is zero at 0, as in PyTorch; so is Hardtanh's at and beyond its bounds.
+CTC4J_HD float relu(float x) { return x > 0.0f ? x : 0.0f; }
+CTC4J_HD float relu_gradient(float x, float dy) { return x > 0.0f ? dy : 0.0f; }
 CTC4J_HD float hardtanh(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 CTC4J_HD float hardtanh_derivative(float x, float lo, float hi) { return x > lo && x < hi ? 1.0f : 0.0f; }
 

@@ -675,7 +675,7 @@ void activation_forward(int kind, float lo, float hi, const float* x, float* y, 
   if (kind == CTC4J_GELU) return gelu(x, nullptr, y, n);  // the vectorised kernel the transformer uses
   for_chunks(n, [&](int64_t s, int64_t e) {
     switch (kind) {
-      case CTC4J_RELU: for (int64_t i = s; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
+      case CTC4J_RELU: for (int64_t i = s; i < e; ++i) y[i] = relu(x[i]); break;
       default: for (int64_t i = s; i < e; ++i) y[i] = hardtanh(x[i], lo, hi);
     }
   });
@@ -685,7 +685,7 @@ void activation_backward(int kind, float lo, float hi, const float* x, const flo
                                  int64_t n) {
   for_chunks(n, [&](int64_t s, int64_t e) {
     switch (kind) {
-      case CTC4J_RELU: for (int64_t i = s; i < e; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; break;
+      case CTC4J_RELU: for (int64_t i = s; i < e; ++i) dx[i] = relu_gradient(x[i], dy[i]); break;
       case CTC4J_HARDTANH: for (int64_t i = s; i < e; ++i) dx[i] = dy[i] * hardtanh_derivative(x[i], lo, hi); break;
       default: for (int64_t i = s; i < e; ++i) dx[i] = dy[i] * gelu_derivative(x[i]);
     }

@@ -34,8 +34,12 @@ void matvec_transposed_add(const float* __restrict w, int64_t rows, int64_t cols
   }
 }
 
-void lstm_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec, const float* __restrict c_prev,
-               float* __restrict c, float* __restrict h, float* __restrict y) {
+namespace {
+
+// The forward gate passes' loops, inlined into a build for each vector width below.
+[[gnu::always_inline]] inline void lstm_rows(int64_t hidden, float* __restrict pre, const float* __restrict rec,
+                                             const float* __restrict c_prev, float* __restrict c,
+                                             float* __restrict h, float* __restrict y) {
   const int64_t H = hidden;
   for (int64_t j = 0; j < H; ++j) {
     const float i = fast_sigmoid(pre[j] + rec[j]), f = fast_sigmoid(pre[H + j] + rec[H + j]);
@@ -47,8 +51,9 @@ void lstm_cell(int64_t hidden, float* __restrict pre, const float* __restrict re
   }
 }
 
-void gru_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec, const float* __restrict h_prev,
-              float* __restrict h, float* __restrict y) {
+[[gnu::always_inline]] inline void gru_rows(int64_t hidden, float* __restrict pre, const float* __restrict rec,
+                                            const float* __restrict h_prev, float* __restrict h,
+                                            float* __restrict y) {
   const int64_t H = hidden;
   for (int64_t j = 0; j < H; ++j) {
     const float r = fast_sigmoid(pre[j] + rec[j]), z = fast_sigmoid(pre[H + j] + rec[H + j]);
@@ -56,6 +61,38 @@ void gru_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec
     pre[j] = r, pre[H + j] = z, pre[2 * H + j] = n, pre[3 * H + j] = rec[2 * H + j];
     h[j] = y[j] = (1.0f - z) * n + z * h_prev[j];
   }
+}
+
+#if defined(__AVX2__)
+// The same loops vectorised 16 lanes wide where the CPU has AVX-512F (chosen at run time): at batch 16
+// the GRU gates were 11 % of the embedded model's time at 8 lanes. Elementwise, so the same results.
+#define CTC4J_AVX512_LOOPS __attribute__((target("avx512f,prefer-vector-width=512")))
+CTC4J_AVX512_LOOPS void lstm_rows_avx512(int64_t hidden, float* pre, const float* rec, const float* c_prev, float* c,
+                                         float* h, float* y) {
+  lstm_rows(hidden, pre, rec, c_prev, c, h, y);
+}
+CTC4J_AVX512_LOOPS void gru_rows_avx512(int64_t hidden, float* pre, const float* rec, const float* h_prev, float* h,
+                                        float* y) {
+  gru_rows(hidden, pre, rec, h_prev, h, y);
+}
+#endif
+
+}  // namespace
+
+void lstm_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec, const float* __restrict c_prev,
+               float* __restrict c, float* __restrict h, float* __restrict y) {
+#if defined(__AVX2__)
+  if (has_avx512f()) return lstm_rows_avx512(hidden, pre, rec, c_prev, c, h, y);
+#endif
+  lstm_rows(hidden, pre, rec, c_prev, c, h, y);
+}
+
+void gru_cell(int64_t hidden, float* __restrict pre, const float* __restrict rec, const float* __restrict h_prev,
+              float* __restrict h, float* __restrict y) {
+#if defined(__AVX2__)
+  if (has_avx512f()) return gru_rows_avx512(hidden, pre, rec, h_prev, h, y);
+#endif
+  gru_rows(hidden, pre, rec, h_prev, h, y);
 }
 
 void lstm_cell_backward(int64_t hidden, const float* __restrict gates, const float* __restrict c_prev,
