@@ -168,6 +168,14 @@ class DeviceArena {
 
 constexpr int64_t kMaxGridY = 65535;
 
+// Grid-stride loops over n elements: blocks of `threads`, at most 65,535 of them, each thread taking
+// elements grid_first(), grid_first() + grid_step(), ...
+inline unsigned grid_stride_blocks(int64_t n, int threads) {
+  return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((n + threads - 1) / threads, 65535)));
+}
+__device__ inline int64_t grid_first() { return blockIdx.x * int64_t{blockDim.x} + threadIdx.x; }
+__device__ inline int64_t grid_step() { return int64_t{gridDim.x} * blockDim.x; }
+
 // Blocks along x, checked against the grid's limit.
 inline unsigned grid_x(int64_t blocks) {
   require(blocks <= INT_MAX, "a CUDA launch needs " + std::to_string(blocks) + " blocks along x, more than the " +

@@ -8,6 +8,7 @@
 
 #include "check.cuh"
 #include "cuda_bridge/exports/runtime.h"
+#include "libraries.h"
 #include "library_search.h"
 
 #if __has_include(<cublas_api.h>)
@@ -68,7 +69,18 @@ std::string cudnn_text(const FoundLibrary& f) {
          " (" + f.path + ")";
 }
 
+void* symbol_of(const FoundLibrary& found, const LibrarySpec& spec, const char* name) {
+  if (found.handle == nullptr) throw Error(CTC4J_UNAVAILABLE, found.describe(spec.name));
+  void* symbol = dlsym(found.handle, name);
+  if (symbol == nullptr) throw Error(CTC4J_UNAVAILABLE, spec.name + " at " + found.path + " has no " + name);
+  return symbol;
+}
+
 }  // namespace
+
+void* cublas_symbol(const char* name) { return symbol_of(libraries().cublas, kCublas, name); }
+void* cudnn_symbol(const char* name) { return symbol_of(libraries().cudnn, kCudnn, name); }
+
 }  // namespace ctc4j
 
 extern "C" int ctc4jcu_library_status(char* out, int capacity) {

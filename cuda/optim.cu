@@ -10,23 +10,21 @@ namespace {
 
 constexpr int kThreads = 256;
 
-unsigned blocks_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65535)); }
-
 __global__ void sgd_kernel(float* p, const float* g, float* buf, int64_t n, SgdSettings s) {
   float unused = 0.0f;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
     sgd_update(p[i], g[i], buf ? buf[i] : unused, s);
   }
 }
 
 __global__ void adam_kernel(float* p, const float* g, float* m, float* v, int64_t n, AdamSettings s) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
     adam_update(p[i], g[i], m[i], v[i], s);
   }
 }
 
 __global__ void scale_kernel(float* x, int64_t n, float factor) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
     x[i] *= factor;
   }
 }
@@ -34,7 +32,7 @@ __global__ void scale_kernel(float* x, int64_t n, float factor) {
 __global__ void sum_squares_kernel(const float* x, int64_t n, double* partial) {
   __shared__ double s[kThreads];
   double acc = 0.0;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
     acc += double(x[i]) * x[i];
   }
   s[threadIdx.x] = acc;
@@ -50,7 +48,7 @@ template <class Launch>
 void run(int device, int64_t n, Launch launch) {
   CTC4J_CUDA_CHECK(cudaSetDevice(device));
   if (n == 0) return;
-  launch(blocks_for(n));
+  launch(grid_stride_blocks(n, kThreads));
   CTC4J_CUDA_CHECK_LAUNCH();
   CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
 }
@@ -85,7 +83,7 @@ int ctc4jcu_sum_squares(int device, const float* x, int64_t n, double* out) {
     *out = 0.0;
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     if (n == 0) return;
-    const unsigned blocks = blocks_for(n);
+    const unsigned blocks = grid_stride_blocks(n, kThreads);
     const DeviceBuffer<double> partial(blocks);
     sum_squares_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, n, partial.get());
     CTC4J_CUDA_CHECK_LAUNCH();

@@ -17,10 +17,8 @@ constexpr int kKeyTile = 32;              // keys per online-softmax step: one p
 constexpr int kAttentionThreads = 128;    // four warps, four query rows each
 constexpr int64_t kMaxHeadDim = 128;
 
-unsigned blocks_for(int64_t n) { return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65535)); }
-
 __global__ void gelu_kernel(const float* x, const float* residual, float* y, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
     y[i] = (residual != nullptr ? residual[i] : 0.0f) + gelu(x[i]);
   }
 }
@@ -52,7 +50,7 @@ __global__ void group_stats_kernel(const float* x, int64_t steps, int64_t channe
 
 __global__ void group_norm_kernel(const float* x, int64_t n, int64_t channels, const float* centre,
                                   const float* scale, const float* shift, int apply_gelu, float* y) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
     const int64_t c = i % channels;
     const float v = group_norm_value(x[i], {centre[c], scale[c], shift[c]});
     y[i] = apply_gelu ? gelu(v) : v;
@@ -151,7 +149,7 @@ int ctc4jcu_gelu(int device, const float* x, const float* residual, float* y, in
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     if (n == 0) return;
-    gelu_kernel<<<blocks_for(n), kThreads, 0, cudaStreamPerThread>>>(x, residual, y, n);
+    gelu_kernel<<<grid_stride_blocks(n, kThreads), kThreads, 0, cudaStreamPerThread>>>(x, residual, y, n);
     CTC4J_CUDA_CHECK_LAUNCH();
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
   });
@@ -169,8 +167,8 @@ int ctc4jcu_group_norm_time_major(int device, const float* x, int64_t steps, int
     CTC4J_CUDA_CHECK_LAUNCH();
     const int64_t n = steps * channels;
     if (n > 0) {
-      group_norm_kernel<<<blocks_for(n), kThreads, 0, stream>>>(x, n, channels, centre, centre + channels,
-                                                                centre + 2 * channels, gelu, y);
+      group_norm_kernel<<<grid_stride_blocks(n, kThreads), kThreads, 0, stream>>>(
+          x, n, channels, centre, centre + channels, centre + 2 * channels, gelu, y);
       CTC4J_CUDA_CHECK_LAUNCH();
     }
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(stream));

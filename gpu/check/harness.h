@@ -142,6 +142,7 @@ void add_feature_checks(std::vector<Check>& out);
 void add_decode_checks(std::vector<Check>& out);
 void add_optim_checks(std::vector<Check>& out);
 void add_transformer_checks(std::vector<Check>& out);
+void add_nn_checks(std::vector<Check>& out);
 void add_library_checks(std::vector<Check>& out);
 
 }  // namespace harness

@@ -119,6 +119,7 @@ int run(const Options& o) {
   add_decode_checks(checks);
   add_optim_checks(checks);
   add_transformer_checks(checks);
+  add_nn_checks(checks);
   add_library_checks(checks);
   int failed = 0;
   for (size_t i = 0; i < checks.size(); ++i) {

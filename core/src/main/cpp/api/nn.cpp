@@ -1,13 +1,18 @@
 // The neural-network C API (ctc4j/nn.h): validates, then runs the CPU layers (cpu/nn_layers.h,
-// cpu/nn_rnn.h) and makes the packed-weight handles (handles/packed_weights.h). CUDA devices are
-// answered CTC4J_UNAVAILABLE until the GPU layers land.
+// cpu/nn_rnn.h) or hands the layers built for CUDA (sum, product, linear, activations, dropout, log-softmax) to the
+// CUDA library, and makes the packed-weight handles (handles/packed_weights.h). The other layers answer
+// CUDA devices CTC4J_UNAVAILABLE until theirs land.
 #include <string>
+#include <vector>
 
 #include "api/nn_structs.h"
 #include "cpu/nn_blas.h"
 #include "cpu/nn_layers.h"
 #include "cpu/nn_rnn.h"
 #include "ctc4j/nn.h"
+#include "cuda_bridge/exports/nn.h"
+#include "cuda_bridge/exports/rnn.h"
+#include "cuda_bridge/loader.h"
 #include "handles/packed_weights.h"
 #include "support/error.h"
 #include "support/parallel.h"
@@ -66,16 +71,24 @@ int ctc4j_nn_set_sgemm(void* cblas_sgemm) {
 
 int ctc4j_nn_add(int device, const float* a, const float* b, float* out, int64_t n) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({n});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_add, device, a, b, out, n);
+      return;
+    }
     cpu::add(a, b, out, n);
   });
 }
 
 int ctc4j_nn_multiply(int device, const float* a, const float* b, float* out, int64_t n) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({n});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_multiply, device, a, b, out, n);
+      return;
+    }
     cpu::multiply(a, b, out, n);
   });
 }
@@ -115,9 +128,14 @@ ctc4j_nn_linear ctc4j_nn_default_linear(void) {
 
 int ctc4j_nn_linear_forward(int device, const ctc4j_nn_linear* l, const float* x, float* y) {
   return guarded([&] {
-    nn::require_cpu(device);
     require(l != nullptr, "null linear layer");
     require_sizes({l->rows, l->in, l->out});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      require(l->w_packed == nullptr, "packed weights are for the CPU: a CUDA linear layer takes w alone");
+      CTC4J_CUDA_CALL(ctc4jcu_linear_forward, device, l->rows, l->in, l->out, l->w, l->bias, x, y);
+      return;
+    }
     if (l->w_packed != nullptr) packed_weights::require_shape(*l->w_packed, l->out, l->in, 1, 1, "linear weights");
     cpu::linear_forward(x, l->rows, l->in, l->w, l->w_packed == nullptr ? nullptr : l->w_packed->panels.get(), l->bias,
                         l->out, y);
@@ -126,9 +144,13 @@ int ctc4j_nn_linear_forward(int device, const ctc4j_nn_linear* l, const float* x
 
 int ctc4j_nn_linear_backward(int device, const ctc4j_nn_linear* l, const float* x, const float* dy, float* dx) {
   return guarded([&] {
-    nn::require_cpu(device);
     require(l != nullptr, "null linear layer");
     require_sizes({l->rows, l->in, l->out});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_linear_backward, device, l->rows, l->in, l->out, l->w, x, dy, dx, l->dw, l->dbias);
+      return;
+    }
     cpu::linear_backward(x, l->rows, l->in, l->w, l->out, dy, dx, l->dw, l->dbias);
   });
 }
@@ -214,9 +236,13 @@ int ctc4j_nn_layer_norm_backward(int device, const ctc4j_nn_layer_norm* ln, cons
 
 int ctc4j_nn_activation_forward(int device, int kind, float lo, float hi, const float* x, float* y, int64_t n) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({n});
     require(kind >= CTC4J_RELU && kind <= CTC4J_GELU, "unknown activation " + std::to_string(kind));
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_activation_forward, device, kind, lo, hi, x, y, n);
+      return;
+    }
     cpu::activation_forward(kind, lo, hi, x, y, n);
   });
 }
@@ -224,35 +250,51 @@ int ctc4j_nn_activation_forward(int device, int kind, float lo, float hi, const 
 int ctc4j_nn_activation_backward(int device, int kind, float lo, float hi, const float* x, const float* dy, float* dx,
                                  int64_t n) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({n});
     require(kind >= CTC4J_RELU && kind <= CTC4J_GELU, "unknown activation " + std::to_string(kind));
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_activation_backward, device, kind, lo, hi, x, dy, dx, n);
+      return;
+    }
     cpu::activation_backward(kind, lo, hi, x, dy, dx, n);
   });
 }
 
 int ctc4j_nn_dropout_forward(int device, float p, uint64_t seed, const float* x, float* y, float* mask, int64_t n) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({n});
     require(p >= 0.0f && p < 1.0f, "dropout probability must be in [0, 1), got " + std::to_string(p));
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_dropout_forward, device, p, seed, x, y, mask, n);
+      return;
+    }
     cpu::dropout_forward(p, seed, x, y, mask, n);
   });
 }
 
 int ctc4j_nn_log_softmax_forward(int device, const float* x, int64_t rows, int64_t cols, float* y) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({rows, cols});
     require(cols > 0 || rows == 0, "log-softmax over zero classes");
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_log_softmax_forward, device, x, rows, cols, y);
+      return;
+    }
     cpu::log_softmax_forward(x, rows, cols, y);
   });
 }
 
 int ctc4j_nn_log_softmax_backward(int device, const float* y, const float* dy, int64_t rows, int64_t cols, float* dx) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({rows, cols});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_log_softmax_backward, device, y, dy, rows, cols, dx);
+      return;
+    }
     cpu::log_softmax_backward(y, dy, rows, cols, dx);
   });
 }
@@ -293,6 +335,51 @@ int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* r, const float* x, cons
     const OneThreadScope scope(r->one_thread != 0);
     cpu::rnn_forward(shape, x, r->w_ih, r->w_hh, r->b_ih, r->b_hh, h0, c0, y, r->y_stride, h_n, c_n, r->workspace,
                      prepacked(*r, shape));
+  });
+}
+
+int ctc4j_nn_rnn_layer_forward(int device, const ctc4j_nn_rnn* directions, int count, const float* x,
+                               const float* h0, const float* c0, float* y, float* h_n, float* c_n) {
+  return guarded([&] {
+    require(directions != nullptr && (count == 1 || count == 2), "a recurrent layer has 1 or 2 directions, got " +
+                                                                      std::to_string(count));
+    const ctc4j_nn_rnn& first = directions[0];
+    api::rnn_shape(&first);  // validates the sizes and lengths the directions share
+    for (int d = 0; d < count; ++d) {
+      const ctc4j_nn_rnn& r = directions[d];
+      require(r.reverse == d, "direction " + std::to_string(d) + " of a recurrent layer must have reverse " +
+                                  std::to_string(d));
+      require(r.cell == first.cell && r.steps == first.steps && r.batch == first.batch && r.input == first.input &&
+                  r.hidden == first.hidden && r.lengths == first.lengths,
+              "the directions of a recurrent layer differ in cell, sizes or lengths");
+      require(r.y_stride == count * r.hidden, "direction " + std::to_string(d) + ": output row stride " +
+                                                  std::to_string(r.y_stride) + ", not " +
+                                                  std::to_string(count * r.hidden));
+    }
+    const int64_t state = first.batch * first.hidden;  // one direction's h0 / h_n
+    auto at = [&](auto* p, int d) { return p == nullptr ? nullptr : p + d * state; };
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      std::vector<const float*> weights;
+      for (int d = 0; d < count; ++d) {
+        const ctc4j_nn_rnn& r = directions[d];
+        require(r.workspace == nullptr && r.w_ih_packed == nullptr && r.w_hh_packed == nullptr,
+                "a CUDA recurrent layer runs inference on w_ih/w_hh alone: no workspace, no packed weights");
+        weights.insert(weights.end(), {r.w_ih, r.w_hh, r.b_ih, r.b_hh});
+      }
+      const RnnLayerShape cuda_shape{first.cell == CTC4J_LSTM, count, first.steps, first.batch, first.input,
+                                     first.hidden};
+      CTC4J_CUDA_CALL(ctc4jcu_rnn_layer_forward, device, &cuda_shape, first.lengths, weights.data(), x, h0, c0, y,
+                      h_n, c_n);
+      return;
+    }
+    for (int d = 0; d < count; ++d) {
+      const ctc4j_nn_rnn& r = directions[d];
+      const cpu::RnnShape direction = api::rnn_shape(&r);
+      const OneThreadScope scope(r.one_thread != 0);
+      cpu::rnn_forward(direction, x, r.w_ih, r.w_hh, r.b_ih, r.b_hh, at(h0, d), at(c0, d), y + d * r.hidden,
+                       r.y_stride, at(h_n, d), at(c_n, d), r.workspace, prepacked(r, direction));
+    }
   });
 }
 

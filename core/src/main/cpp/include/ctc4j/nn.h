@@ -4,7 +4,9 @@
  * Gradients of parameters (dw, dbias, dgamma, ...) are ACCUMULATED (+=), as in PyTorch, when set;
  * input gradients are overwritten unless stated. Optional pointers may be NULL. Matrix products go
  * through a BLAS sgemm handed over once with ctc4j_nn_set_sgemm (no link-time BLAS dependency).
- * device: CTC4J_CPU; CUDA devices are answered CTC4J_UNAVAILABLE until the GPU layers land. */
+ * device: CTC4J_CPU, or a CUDA device (arrays in its memory; host arrays stay host arrays) for add,
+ * multiply, the linear layer (products through cuBLAS, opened at run time), activations, dropout and
+ * log-softmax; the other layers answer CUDA devices CTC4J_UNAVAILABLE until their GPU versions land. */
 #ifndef CTC4J_NN_H
 #define CTC4J_NN_H
 
@@ -175,6 +177,15 @@ CTC4J_API ctc4j_nn_rnn ctc4j_nn_default_rnn(void);
 CTC4J_API int ctc4j_nn_rnn_workspace_size(int cell, int64_t steps, int64_t batch, int64_t hidden, int64_t* floats);
 CTC4J_API int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* rnn, const float* x, const float* h0,
                                    const float* c0, float* y, float* h_n, float* c_n);
+/* A whole recurrent layer: directions[0] forward in time and, when count is 2, directions[1] reverse
+ * (their reverse flags 0 and 1), of one cell and one size, over one x and one lengths array. y is
+ * [steps, batch, count * hidden] (each direction's y_stride count * hidden, the forward half first, as
+ * PyTorch's bidirectional output); h0/c0/h_n/c_n are [count, batch, hidden] or NULL. On the CPU each
+ * direction runs as in ctc4j_nn_rnn_forward (workspace and packed weights as there); on a CUDA device
+ * the layer runs through cuDNN (opened at run time), inference only (workspace and packed weights NULL),
+ * every utterance at least one frame long. */
+CTC4J_API int ctc4j_nn_rnn_layer_forward(int device, const ctc4j_nn_rnn* directions, int count, const float* x,
+                                         const float* h0, const float* c0, float* y, float* h_n, float* c_n);
 /* dx is ACCUMULATED (both directions add into one input gradient). */
 CTC4J_API int ctc4j_nn_rnn_backward(int device, const ctc4j_nn_rnn* rnn, const float* x, const float* dy,
                                     const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0);
