@@ -7,6 +7,7 @@ made by `lib.struct("ctc_batch", inputs=ptr(x), ...)`: the C defaults function's
 given fields set; the struct keeps what it was given alive.
 """
 import ctypes
+import ctypes.util
 import os
 import re
 from ctypes import POINTER, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_void_p
@@ -40,6 +41,7 @@ MEL_HTK = _C["CTC4J_MEL_HTK"]
 FILTER_NORM_NONE = _C["CTC4J_FILTER_NORM_NONE"]
 NORMALIZE_NONE = _C["CTC4J_NORMALIZE_NONE"]
 LM_WORD = _C["CTC4J_LM_WORD"]
+LSTM, GRU = _C["CTC4J_LSTM"], _C["CTC4J_GRU"]
 
 F32, F64, I32, I64 = POINTER(c_float), POINTER(c_double), POINTER(c_int32), POINTER(c_int64)
 HANDLE = c_void_p
@@ -89,12 +91,20 @@ STRUCTS = {
     "optim_adam_options": _struct("OptimAdamOptions", [("lr", c_float), ("beta1", c_float), ("beta2", c_float),
                                                        ("eps", c_float), ("weight_decay", c_float),
                                                        ("decoupled", c_int)]),
+    "nn_linear": _struct("NnLinear", [("rows", c_int64), ("in_", c_int64), ("out", c_int64), ("w", F32),
+                                      ("bias", F32), ("dw", F32), ("dbias", F32), ("w_packed", c_void_p)]),
+    "nn_rnn": _struct("NnRnn", [("cell", c_int), ("reverse", c_int), ("one_thread", c_int), ("steps", c_int64),
+                                ("batch", c_int64), ("input", c_int64), ("hidden", c_int64), ("lengths", I32),
+                                ("w_ih", F32), ("w_hh", F32), ("b_ih", F32), ("b_hh", F32), ("dw_ih", F32),
+                                ("dw_hh", F32), ("db_ih", F32), ("db_hh", F32), ("y_stride", c_int64),
+                                ("dy_stride", c_int64), ("workspace", F32), ("w_ih_packed", c_void_p),
+                                ("w_hh_packed", c_void_p)]),
 }
 
 
 def _default_name(name):
     """ctc4j_<area>_default_<rest>(): the defaults function of STRUCTS[name]."""
-    for area in ("ctc", "mel", "features", "decode", "beam_decoder", "transformer", "optim"):
+    for area in ("ctc", "mel", "features", "decode", "beam_decoder", "transformer", "optim", "nn"):
         if name.startswith(area + "_"):
             return "%s_default_%s" % (area, name[len(area) + 1:])
     raise KeyError(name)
@@ -132,6 +142,10 @@ SIGNATURES = {
     "optim_adam_step": (c_int, [c_int, _p("optim_adam_options"), F32, F32, F32, F32, c_int64, c_int64]),
     "optim_sum_squares": (c_int, [c_int, F32, c_int64, F64]),
     "optim_scale": (c_int, [c_int, F32, c_int64, c_float]),
+    "nn_set_sgemm": (c_int, [c_void_p]),
+    "nn_linear_forward": (c_int, [c_int, _p("nn_linear"), F32, F32]),
+    "nn_linear_backward": (c_int, [c_int, _p("nn_linear"), F32, F32, F32]),
+    "nn_rnn_layer_forward": (c_int, [c_int, _p("nn_rnn"), c_int, F32, F32, F32, F32, F32, F32]),
 }
 SIGNATURES.update({_default_name(name): (struct, []) for name, struct in STRUCTS.items()})
 
@@ -200,3 +214,17 @@ class Ctc4j:
         buffer = ctypes.create_string_buffer(256)
         self.cuda_device_name(device, buffer, len(buffer))
         return buffer.value.decode("utf-8", "replace")
+
+
+def system_sgemm():
+    """(library, address) of cblas_sgemm in the system's BLAS (OpenBLAS or the reference BLAS), for the
+    CPU side's matrix products in a dry run; None when there is none."""
+    for name in ("openblas", "blas", "cblas"):
+        path = ctypes.util.find_library(name)
+        if path:
+            try:
+                blas = ctypes.CDLL(path)
+                return blas, ctypes.cast(blas.cblas_sgemm, c_void_p).value
+            except (OSError, AttributeError):
+                continue
+    return None

@@ -11,7 +11,11 @@ device unless said otherwise):
   peer.gelu, peer.group_norm.*, peer.attention.*   transformer blocks vs torch functional ops
   peer.sgd.*, peer.adam, peer.adamw, peer.sum_squares, peer.scale   vs torch.optim / torch ops
   beam.gpu_equals_cpu  ctc4j_decode_beam on the device vs on the CPU (same tokens, close scores)
-Benchmarks: CTC loss + gradient, log-mel, greedy (vs torch) and beam search (device vs our CPU).
+  peer.linear.*        ctc4j_nn_linear_forward/backward (cuBLAS) vs x w^T + b and its gradients
+  peer.rnn_layer.*     ctc4j_nn_rnn_layer_forward (cuDNN), bidirectional LSTM/GRU over uneven lengths, vs
+                       torch.nn.LSTM/GRU on a packed sequence
+Benchmarks: CTC loss + gradient, log-mel, greedy, Linear, LSTM/GRU layers (vs torch) and beam search
+(device vs our CPU).
 A value passes when |ours - ref| <= abs + rel * |ref|; max_rel_err is over |ref| >= abs / rel.
 
 Output: one JSON object per line,
@@ -64,6 +68,10 @@ class Context:
         self.device = 0 if self.cuda else native.CPU
         self.torch_device = torch.device("cuda:0" if self.cuda else "cpu")
         self.lib = native.Ctc4j(args.lib)
+        # The CPU side's matrix products (dry run) go through the system BLAS, when there is one.
+        self.blas = None if self.cuda else native.system_sgemm()
+        if self.blas is not None:
+            self.lib.nn_set_sgemm(self.blas[1])
         self._cache = {}
 
     def sync(self):
@@ -91,6 +99,10 @@ def compare(ours, ref, atol, rtol):
     big = ref.abs() >= atol / rtol
     rel = (diff[big] / ref.abs()[big]).max().item() if bool(big.any()) else 0.0
     return ok, diff.max().item(), rel
+
+
+class Skip(Exception):
+    """Raised by an item that cannot run here; its message becomes the record's "skipped"."""
 
 
 def check(ok, max_abs, max_rel, tolerance, detail=""):
@@ -679,6 +691,127 @@ def bench_beam(batch, frames):
     return run
 
 
+# ---- layers: Linear (cuBLAS), recurrent layers (cuDNN) -------------------------------------------
+
+def need_products(ctx):
+    if not ctx.cuda and ctx.blas is None:
+        raise Skip("no system cblas_sgemm for the CPU side's matrix products")
+
+
+def linear_struct(ctx, x, w, bias, dw=None, dbias=None):
+    return ctx.lib.struct("nn_linear", rows=x.shape[0], in_=x.shape[1], out=w.shape[0], w=ptr(w), bias=ptr(bias),
+                          dw=ptr(dw) if dw is not None else None, dbias=ptr(dbias) if dbias is not None else None)
+
+
+def check_linear(rows, n_in, n_out):
+    """Forward and backward (dx, and dw/dbias accumulated onto nonzero values) vs torch float64."""
+    def run(ctx):
+        need_products(ctx)
+        d = ctx.torch_device
+        x, w, bias = torch.randn(rows, n_in, device=d), torch.randn(n_out, n_in, device=d), torch.randn(n_out, device=d)
+        dy, dw0 = torch.randn(rows, n_out, device=d), torch.randn(n_out, n_in, device=d)
+        db0 = torch.randn(n_out, device=d)
+        y, dx, dw, dbias = torch.empty(rows, n_out, device=d), torch.empty_like(x), dw0.clone(), db0.clone()
+        layer = linear_struct(ctx, x, w, bias, dw, dbias)
+        ctx.sync()
+        ctx.lib.nn_linear_forward(ctx.device, layer, ptr(x), ptr(y))
+        ctx.lib.nn_linear_backward(ctx.device, layer, ptr(x), ptr(dy), ptr(dx))
+        ctx.sync()
+        x64, w64, dy64 = x.double(), w.double(), dy.double()
+        depth = lambda k: 2e-6 * k
+        return combine([("y", compare(y, x64 @ w64.T + bias.double(), depth(n_in), 1e-4)),
+                        ("dx", compare(dx, dy64 @ w64, depth(n_out), 1e-4)),
+                        ("dw", compare(dw, dw0.double() + dy64.T @ x64, depth(rows), 1e-4)),
+                        ("dbias", compare(dbias, db0.double() + dy64.sum(0), depth(rows), 1e-4))],
+                       "abs 2e-6 x depth + rel 1e-4 vs torch float64 (float32 sums of unit normals)")
+    return run
+
+
+def bench_linear(rows, n_in, n_out):
+    def run(ctx):
+        need_products(ctx)
+        d = ctx.torch_device
+        x, w, bias = torch.randn(rows, n_in, device=d), torch.randn(n_out, n_in, device=d), torch.randn(n_out, device=d)
+        y = torch.empty(rows, n_out, device=d)
+        layer = linear_struct(ctx, x, w, bias)
+        torch.backends.cuda.matmul.allow_tf32 = False  # both sides float32 arithmetic (ours: no TF32)
+        return benchmark(ctx, lambda: ctx.lib.nn_linear_forward(ctx.device, layer, ptr(x), ptr(y)),
+                         lambda: F.linear(x, w, bias, out=None), "torch F.linear float32, no TF32 (%s)" % d.type)
+    return run
+
+
+def rnn_module(ctx, cell, n_in, hidden):
+    kind = torch.nn.LSTM if cell == native.LSTM else torch.nn.GRU
+    return kind(n_in, hidden, bidirectional=True).to(ctx.torch_device).eval()
+
+
+def rnn_ours(ctx, module, cell, x, lengths):
+    """ctc4j_nn_rnn_layer_forward over both directions of `module`'s weights: (y, h_n, c_n or None)."""
+    steps, batch, n_in = x.shape
+    hidden = module.hidden_size
+    lengths32 = lengths.to(torch.int32).cpu().contiguous()
+    params = [[getattr(module, "%s_l0%s" % (name, suffix)).detach().contiguous()
+               for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")] for suffix in ("", "_reverse")]
+    directions = (native.STRUCTS["nn_rnn"] * 2)(*[
+        ctx.lib.struct("nn_rnn", cell=cell, reverse=d, steps=steps, batch=batch, input=n_in, hidden=hidden,
+                       lengths=ptr(lengths32), w_ih=ptr(p[0]), w_hh=ptr(p[1]), b_ih=ptr(p[2]), b_hh=ptr(p[3]),
+                       y_stride=2 * hidden) for d, p in enumerate(params)])
+    y = torch.empty(steps, batch, 2 * hidden, device=x.device)
+    h_n = torch.empty(2, batch, hidden, device=x.device)
+    c_n = torch.empty_like(h_n) if cell == native.LSTM else None
+
+    def call():
+        ctx.lib.nn_rnn_layer_forward(ctx.device, directions, 2, ptr(x), None, None, ptr(y), ptr(h_n),
+                                     ptr(c_n) if c_n is not None else None)
+    directions.kept = (params, lengths32)  # the array holds raw pointers: keep what they point at
+    return call, (y, h_n, c_n)
+
+
+def rnn_torch(module, x, lengths):
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False)
+    out, state = module(packed)
+    y, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
+    return (y,) + (state if isinstance(state, tuple) else (state,))
+
+
+def check_rnn_layer(cell, steps, batch, n_in, hidden):
+    """A bidirectional layer over uneven lengths (one utterance a single frame) vs torch's packed
+    sequence in float64: outputs (zero past each end), final states."""
+    def run(ctx):
+        need_products(ctx)
+        module = rnn_module(ctx, cell, n_in, hidden)
+        x = torch.randn(steps, batch, n_in, device=ctx.torch_device)
+        lengths = torch.randint(1, steps + 1, (batch,))
+        lengths[0], lengths[-1] = steps, 1
+        call, ours = rnn_ours(ctx, module, cell, x, lengths)
+        ctx.sync()
+        call()
+        ctx.sync()
+        with torch.no_grad():
+            ref = rnn_torch(module.double(), x.double(), lengths)
+        names = ["y", "h_n", "c_n"] if cell == native.LSTM else ["y", "h_n"]
+        return combine([(n, compare(o, r, 2e-4, 2e-4)) for n, o, r in zip(names, ours, ref)],
+                       "abs 2e-4 + rel 2e-4 vs torch float64 packed sequence", "lengths %s" % lengths.tolist())
+    return run
+
+
+def bench_rnn_layer(cell, steps, batch, n_in, hidden):
+    """Full-length batch: ours (cuDNN through ctc4j, weights copied into cuDNN's space on every call)
+    vs torch's module (cuDNN, weights flattened once) on a padded tensor."""
+    def run(ctx):
+        need_products(ctx)
+        module = rnn_module(ctx, cell, n_in, hidden)
+        x = torch.randn(steps, batch, n_in, device=ctx.torch_device)
+        call, _ = rnn_ours(ctx, module, cell, x, torch.full((batch,), steps))
+
+        def peer():
+            with torch.no_grad():
+                module(x)
+        return benchmark(ctx, call, peer, "torch.nn.%s bidirectional, float32 (%s)"
+                         % ("LSTM" if cell == native.LSTM else "GRU", ctx.torch_device.type))
+    return run
+
+
 # ---- the table -----------------------------------------------------------------------------------
 
 def items(dry_run):
@@ -691,6 +824,9 @@ def items(dry_run):
     gelu_n, opt_n = (100_000, 100_000) if dry_run else (1500 * 768 * 4, 10_000_000)
     steps = 200 if dry_run else 1500
     beam = (4, 100) if dry_run else (32, 500)
+    linear = (64, 96, 80) if dry_run else (4096, 1024, 1024)
+    rnn_check = (30, 5, 24, 16) if dry_run else (200, 16, 256, 256)
+    rnn_bench = (40, 4, 32, 32) if dry_run else (500, 32, 1024, 1024)
     size = lambda *dims: "x".join(str(d) for d in dims)
     table = [("check", "peer.ctc_loss." + size(*s), check_ctc(*s), False) for s in ctc_sizes]
     table += [
@@ -712,13 +848,21 @@ def items(dry_run):
         ("check", "peer.sum_squares.%d" % opt_n, check_sum_squares(opt_n), False),
         ("check", "peer.scale.%d" % opt_n, check_scale(opt_n), False),
         ("check", "beam.gpu_equals_cpu." + size(*beam, 29), check_beam(*beam), False),
+        ("check", "peer.linear." + size(*linear), check_linear(*linear), False),
     ]
+    for cell, cell_name in ((native.LSTM, "lstm"), (native.GRU, "gru")):
+        table.append(("check", "peer.rnn_layer.%s.bidirectional.%s" % (cell_name, size(*rnn_check)),
+                      check_rnn_layer(cell, *rnn_check), False))
     table += [("benchmark", "ctc_loss_grad." + size(*s), bench_ctc(*s), False) for s in ctc_sizes]
     table += [
         ("benchmark", "log_mel.%dx%gs" % mel_batch, bench_log_mel(*mel_batch), False),
         ("benchmark", "greedy." + size(*greedy), bench_greedy(*greedy), False),
         ("benchmark", "beam_search." + size(*beam, 29), bench_beam(*beam), False),
+        ("benchmark", "linear." + size(*linear), bench_linear(*linear), False),
     ]
+    for cell, cell_name in ((native.LSTM, "lstm"), (native.GRU, "gru")):
+        table.append(("benchmark", "rnn_layer.%s.bidirectional.%s" % (cell_name, size(*rnn_bench)),
+                      bench_rnn_layer(cell, *rnn_bench), False))
     # The two largest float64 references last: should they run long, the step's time limit costs them,
     # not the benchmarks before them (each record is written as it completes).
     table += [
@@ -750,6 +894,8 @@ def run_item(ctx, args, kind, name, fn, cuda_only, seed, skip_reason):
     torch.manual_seed(seed)
     try:
         record.update(fn(ctx))
+    except Skip as e:
+        record["skipped"] = str(e)
     except Exception as e:
         error = "%s: %s" % (type(e).__name__, e)
         if kind == "check":

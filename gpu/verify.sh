@@ -132,6 +132,18 @@ python_for_peers() {
   echo python3
 }
 
+# The lib folders of the cuBLAS and cuDNN wheels beside torch, ':'-joined: on the loader path, the driver
+# and peers.py open them (and cuDNN its sub-libraries, and cuBLAS its cublasLt) without CTC4J_*_PATH.
+nvidia_library_path() {
+  "$(python_for_peers)" - <<'PY' 2>/dev/null
+import glob, os, site
+roots = site.getsitepackages() + [site.getusersitepackages()]
+patterns = ("nvidia/*/lib/libcublas.so*", "nvidia/cudnn/lib/libcudnn.so*")
+dirs = {os.path.dirname(f) for root in roots for p in patterns for f in glob.glob(os.path.join(root, p))}
+print(":".join(sorted(dirs)))
+PY
+}
+
 language_model() {  # a plain ARPA file for the beam benchmark: --lm, a carried en-us 3-gram, or AN4's
   local src=${lm:-}
   [ -z "$src" ] && [ -f "$root/.gpu-carry/en-us-3gram.arpa.gz" ] && src=$root/.gpu-carry/en-us-3gram.arpa.gz
@@ -153,6 +165,9 @@ peers() {
 mkdir -p "$build"
 deadline=$(( started + ${CTC4J_VERIFY_SECONDS:-540} ))  # the whole run, under the device tool's 10 minutes
 device=$(device_name)
+nvidia_libs=$(nvidia_library_path)
+[ -n "$nvidia_libs" ] && export LD_LIBRARY_PATH=$nvidia_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+echo "cuBLAS/cuDNN wheel folders on the loader path: ${nvidia_libs:-none found}"
 export root dry lm build seed out
 export -f build_native nvidia_headers checks sanitize peers python_for_peers language_model
 # The sanitizers last: they are the slowest steps, and the deadline trims what comes last.
