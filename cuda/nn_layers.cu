@@ -8,6 +8,7 @@
 #include "ctc4j/nn.h"
 #include "cuda_bridge/exports/nn.h"
 #include "nn_blas.h"
+#include "nn_layers.h"
 
 using namespace ctc4j;
 
@@ -47,6 +48,10 @@ __global__ void add_column_sums_kernel(const float* __restrict x, int64_t rows, 
 template <bool kProduct>
 __global__ void binary_kernel(const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n) {
   for (int64_t i = grid_first(); i < n; i += grid_step()) out[i] = kProduct ? a[i] * b[i] : a[i] + b[i];
+}
+
+__global__ void accumulate_kernel(float* __restrict y, const float* __restrict x, int64_t n) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) y[i] += x[i];
 }
 
 __global__ void activation_forward_kernel(int kind, float lo, float hi, const float* __restrict x, float* __restrict y,
@@ -136,6 +141,12 @@ void run_rows(int device, int64_t rows, Launch launch) {
 }
 
 }  // namespace
+
+void nn::accumulate(float* y, const float* x, int64_t n) {
+  if (n == 0) return;
+  accumulate_kernel<<<grid_stride_blocks(n, kThreads), kThreads, 0, cudaStreamPerThread>>>(y, x, n);
+  CTC4J_CUDA_CHECK_LAUNCH();
+}
 
 extern "C" {
 

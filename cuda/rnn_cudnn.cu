@@ -1,11 +1,14 @@
 // Recurrent layers on the GPU through cuDNN's RNN API (v8 entry points, cuDNN 9): a whole layer, one
 // or both directions, over time-major x[steps, batch, input] with per-utterance lengths (the padded,
 // sequence-major layout, CUDNN_RNN_PADDED_IO_ENABLED, outputs past an utterance's end zero), weights in
-// PyTorch's layout copied into cuDNN's weight space. cuDNN is opened at run time (cuda/libraries.h);
-// the functions called are declared here in its C ABI, checked against cudnn.h by static assertions
-// wherever that header is on the include path (CI extracts it from the wheel; the GPU harness passes it).
+// PyTorch's layout copied into cuDNN's weight space on every call. Inference forward, and training:
+// forward filling the caller's reserve space, backward data, backward weights (added into the caller's
+// PyTorch-layout gradients). cuDNN is opened at run time (cuda/libraries.h); the functions called are
+// declared here in its C ABI, checked against cudnn.h by static assertions wherever that header is on
+// the include path (CI extracts it from the wheel; the GPU harness passes it).
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "check.cuh"
 #include "cuda_bridge/exports/rnn.h"
 #include "libraries.h"
+#include "nn_layers.h"
 
 #if __has_include(<cudnn.h>)
 #include <cudnn.h>
@@ -36,7 +40,8 @@ enum : int {
   kLinearInput = 0,           // cudnnRNNInputMode_t
   kFmaMath = 3,               // cudnnMathType_t: float32 arithmetic, no TF32
   kSeqMajorUnpacked = 0,      // cudnnRNNDataLayout_t
-  kInference = 0,             // cudnnForwardMode_t
+  kInference = 0, kTraining = 1,  // cudnnForwardMode_t
+  kWgradAdd = 0,              // cudnnWgradMode_t
 };
 constexpr unsigned kPaddedIo = 1u;  // CUDNN_RNN_PADDED_IO_ENABLED
 
@@ -58,6 +63,11 @@ using TempSpaceSizes = int (*)(Handle, Descriptor, int, Descriptor, size_t*, siz
 using Forward = int (*)(Handle, Descriptor, int, const int32_t*, Descriptor, const void*, Descriptor, void*,
                         Descriptor, const void*, void*, Descriptor, const void*, void*, size_t, const void*, size_t,
                         void*, size_t, void*);
+using BackwardData = int (*)(Handle, Descriptor, const int32_t*, Descriptor, const void*, const void*, Descriptor,
+                             void*, Descriptor, const void*, const void*, void*, Descriptor, const void*, const void*,
+                             void*, size_t, const void*, size_t, void*, size_t, void*);
+using BackwardWeights = int (*)(Handle, Descriptor, int, const int32_t*, Descriptor, const void*, Descriptor,
+                                const void*, Descriptor, const void*, size_t, void*, size_t, void*, size_t, void*);
 
 #ifdef CTC4J_CUDNN_HEADER
 static_assert(std::is_same_v<decltype(&::cudnnCreate), cudnnStatus_t (*)(cudnnHandle_t*)>);
@@ -95,6 +105,17 @@ static_assert(std::is_same_v<decltype(&::cudnnRNNForward),
                                                cudnnTensorDescriptor_t, const void*, void*, cudnnTensorDescriptor_t,
                                                const void*, void*, size_t, const void*, size_t, void*, size_t,
                                                void*)>);
+static_assert(std::is_same_v<decltype(&::cudnnRNNBackwardData_v8),
+                             cudnnStatus_t (*)(cudnnHandle_t, cudnnRNNDescriptor_t, const int32_t*,
+                                               cudnnRNNDataDescriptor_t, const void*, const void*,
+                                               cudnnRNNDataDescriptor_t, void*, cudnnTensorDescriptor_t, const void*,
+                                               const void*, void*, cudnnTensorDescriptor_t, const void*, const void*,
+                                               void*, size_t, const void*, size_t, void*, size_t, void*)>);
+static_assert(std::is_same_v<decltype(&::cudnnRNNBackwardWeights_v8),
+                             cudnnStatus_t (*)(cudnnHandle_t, cudnnRNNDescriptor_t, cudnnWgradMode_t, const int32_t*,
+                                               cudnnRNNDataDescriptor_t, const void*, cudnnTensorDescriptor_t,
+                                               const void*, cudnnRNNDataDescriptor_t, const void*, size_t, void*,
+                                               size_t, void*, size_t, void*)>);
 static_assert(sizeof(cudnnStatus_t) == sizeof(int) && sizeof(cudnnDataType_t) == sizeof(int) &&
               sizeof(cudnnRNNMode_t) == sizeof(int) && sizeof(cudnnForwardMode_t) == sizeof(int));
 static_assert(int{CUDNN_STATUS_SUCCESS} == kSuccess &&
@@ -105,7 +126,9 @@ static_assert(int{CUDNN_LSTM} == kLstm && int{CUDNN_GRU} == kGru && int{CUDNN_RN
 static_assert(int{CUDNN_UNIDIRECTIONAL} == kUnidirectional && int{CUDNN_BIDIRECTIONAL} == kBidirectional);
 static_assert(int{CUDNN_LINEAR_INPUT} == kLinearInput && int{CUDNN_FMA_MATH} == kFmaMath);
 static_assert(int{CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED} == kSeqMajorUnpacked &&
-              int{CUDNN_FWD_MODE_INFERENCE} == kInference && CUDNN_RNN_PADDED_IO_ENABLED == kPaddedIo);
+              int{CUDNN_FWD_MODE_INFERENCE} == kInference && int{CUDNN_FWD_MODE_TRAINING} == kTraining &&
+              int{CUDNN_WGRAD_MODE_ADD} == kWgradAdd && CUDNN_RNN_PADDED_IO_ENABLED == kPaddedIo);
+static_assert(sizeof(cudnnWgradMode_t) == sizeof(int));
 #endif
 
 struct Cudnn {
@@ -123,6 +146,8 @@ struct Cudnn {
   WeightParams weight_params;
   TempSpaceSizes temp_space_sizes;
   Forward forward;
+  BackwardData backward_data;
+  BackwardWeights backward_weights;
 };
 
 template <class F>
@@ -151,7 +176,9 @@ const Cudnn& cudnn() {
                          symbol<WeightSpaceSize>("cudnnGetRNNWeightSpaceSize"),
                          symbol<WeightParams>("cudnnGetRNNWeightParams"),
                          symbol<TempSpaceSizes>("cudnnGetRNNTempSpaceSizes"),
-                         symbol<Forward>("cudnnRNNForward")};
+                         symbol<Forward>("cudnnRNNForward"),
+                         symbol<BackwardData>("cudnnRNNBackwardData_v8"),
+                         symbol<BackwardWeights>("cudnnRNNBackwardWeights_v8")};
   return api;
 }
 
@@ -195,7 +222,8 @@ int as_int(int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-// The layer's descriptors, weight space (the caller's weights copied in) and sequence lengths.
+// The layer's descriptors for one call's shape and lengths, its weight space (the caller's weights
+// copied in) and the lengths on the device.
 struct Layer {
   const Cudnn& api = cudnn();
   Handle handle;
@@ -206,85 +234,160 @@ struct Layer {
   size_t weight_bytes = 0;
   DeviceBuffer<unsigned char> weights;
   DeviceBuffer<int32_t> lengths;
+
+  Layer(int device, const RnnLayerShape& s, const int32_t* host_lengths);
+  struct TempSizes {
+    size_t work, reserve;
+  };
+  TempSizes temp_sizes(int mode);
 };
 
-// Copies each direction's w_ih, w_hh, b_ih, b_hh (PyTorch's layout: gate g's rows g * hidden on, the
-// same gate order as cuDNN's linear layers) into the matrices and biases cuDNN places in its weight
-// space: linear layers 0 .. gates-1 take w_ih's gates and b_ih's, gates .. 2 gates-1 w_hh's and b_hh's.
-// Missing biases stay zero.
-void copy_weights(Layer& l, const RnnLayerShape& s, const float* const* weights) {
+// Calls visit(direction, w_or_b, gate, piece_in_space, floats) for every matrix and bias cuDNN places in
+// `space` (the weight space or a gradient of it): linear layers 0 .. gates-1 hold w_ih's gates and b_ih's,
+// gates .. 2 gates-1 w_hh's and b_hh's, in PyTorch's gate order (w_or_b: 0 w_ih, 1 w_hh, 2 b_ih, 3 b_hh).
+template <class Visit>
+void for_each_piece(Layer& l, const RnnLayerShape& s, const void* space, Visit visit) {
   const int gates = s.lstm ? 4 : 3;
-  CTC4J_CUDA_CHECK(cudaMemsetAsync(l.weights.get(), 0, l.weight_bytes, cudaStreamPerThread));
   for (int d = 0; d < s.directions; ++d) {
-    const float* const* w = weights + 4 * d;  // w_ih, w_hh, b_ih, b_hh
     for (int id = 0; id < 2 * gates; ++id) {
       const bool recurrent = id >= gates;
       const int64_t gate = id % gates, cols = recurrent ? s.hidden : s.input;
       void* matrix = nullptr;
       void* bias = nullptr;
-      CTC4J_CUDNN_CHECK(l.api.weight_params(l.handle, l.rnn.get(), d, l.weight_bytes, l.weights.get(), id,
-                                            l.matrix_desc.get(), &matrix, l.bias_desc.get(), &bias));
+      CTC4J_CUDNN_CHECK(l.api.weight_params(l.handle, l.rnn.get(), d, l.weight_bytes, space, id, l.matrix_desc.get(),
+                                            &matrix, l.bias_desc.get(), &bias));
       require(matrix != nullptr && bias != nullptr, "cuDNN placed no weights for linear layer " + std::to_string(id));
-      const float* src = w[recurrent ? 1 : 0] + gate * s.hidden * cols;
-      CTC4J_CUDA_CHECK(cudaMemcpyAsync(matrix, src, sizeof(float) * s.hidden * cols, cudaMemcpyDeviceToDevice,
-                                       cudaStreamPerThread));
-      if (const float* b = w[recurrent ? 3 : 2]) {
-        CTC4J_CUDA_CHECK(cudaMemcpyAsync(bias, b + gate * s.hidden, sizeof(float) * s.hidden,
-                                         cudaMemcpyDeviceToDevice, cudaStreamPerThread));
-      }
+      visit(d, recurrent ? 1 : 0, gate, static_cast<float*>(matrix), s.hidden * cols);
+      visit(d, recurrent ? 3 : 2, gate, static_cast<float*>(bias), s.hidden);
     }
   }
 }
 
-void describe(Layer& l, const RnnLayerShape& s, const int32_t* host_lengths) {
-  CTC4J_CUDNN_CHECK(l.api.set_dropout(l.dropout.get(), l.handle, 0.0f, nullptr, 0, 0));  // one layer: no dropout
+// Gate g of a PyTorch-layout array: its rows g * hidden on (a matrix) or its entries (a bias).
+template <class T>
+T* gate_slice(T* array, int64_t gate, int64_t floats) {
+  return array + gate * floats;
+}
+
+// Each direction's w_ih, w_hh, b_ih, b_hh into cuDNN's weight space; missing biases stay zero.
+void copy_weights(Layer& l, const RnnLayerShape& s, const float* const* weights) {
+  CTC4J_CUDA_CHECK(cudaMemsetAsync(l.weights.get(), 0, l.weight_bytes, cudaStreamPerThread));
+  for_each_piece(l, s, l.weights.get(), [&](int d, int which, int64_t gate, float* piece, int64_t floats) {
+    if (const float* src = weights[4 * d + which]) {
+      CTC4J_CUDA_CHECK(cudaMemcpyAsync(piece, gate_slice(src, gate, floats), sizeof(float) * floats,
+                                       cudaMemcpyDeviceToDevice, cudaStreamPerThread));
+    }
+  });
+}
+
+// cuDNN's weight-space gradient added into the caller's PyTorch-layout gradients (those not NULL).
+void add_gradients(Layer& l, const RnnLayerShape& s, const void* dweights, float* const* grads) {
+  for_each_piece(l, s, dweights, [&](int d, int which, int64_t gate, float* piece, int64_t floats) {
+    if (float* dst = grads[4 * d + which]) nn::accumulate(gate_slice(dst, gate, floats), piece, floats);
+  });
+}
+
+Layer::Layer(int device, const RnnLayerShape& s, const int32_t* host_lengths) {
+  for (int64_t b = 0; b < s.batch; ++b) {
+    require(host_lengths[b] >= 1, "cuDNN recurrent layers need every utterance at least one frame long; utterance " +
+                                      std::to_string(b) + " has " + std::to_string(host_lengths[b]));
+  }
+  handle = t_handles.get(device, new_handle, api.destroy);
+  CTC4J_CUDNN_CHECK(api.set_dropout(dropout.get(), handle, 0.0f, nullptr, 0, 0));  // one layer: no dropout
   const int hidden = as_int(s.hidden, "hidden");
-  CTC4J_CUDNN_CHECK(l.api.set_rnn(l.rnn.get(), kAlgoStandard, s.lstm ? kLstm : kGru, kDoubleBias,
-                                  s.directions == 2 ? kBidirectional : kUnidirectional, kLinearInput, kFloat, kFloat,
-                                  kFmaMath, as_int(s.input, "input"), hidden, hidden, 1, l.dropout.get(), kPaddedIo));
-  std::vector<int> lengths(host_lengths, host_lengths + s.batch);
+  CTC4J_CUDNN_CHECK(api.set_rnn(rnn.get(), kAlgoStandard, s.lstm ? kLstm : kGru, kDoubleBias,
+                                s.directions == 2 ? kBidirectional : kUnidirectional, kLinearInput, kFloat, kFloat,
+                                kFmaMath, as_int(s.input, "input"), hidden, hidden, 1, dropout.get(), kPaddedIo));
+  std::vector<int> host(host_lengths, host_lengths + s.batch);
   float zero = 0.0f;  // the padding fill of y
   const int steps = as_int(s.steps, "steps"), batch = as_int(s.batch, "batch");
-  CTC4J_CUDNN_CHECK(l.api.set_rnn_data(l.x_desc.get(), kFloat, kSeqMajorUnpacked, steps, batch,
-                                       as_int(s.input, "input"), lengths.data(), &zero));
-  CTC4J_CUDNN_CHECK(l.api.set_rnn_data(l.y_desc.get(), kFloat, kSeqMajorUnpacked, steps, batch,
-                                       as_int(s.directions * s.hidden, "output width"), lengths.data(), &zero));
+  CTC4J_CUDNN_CHECK(api.set_rnn_data(x_desc.get(), kFloat, kSeqMajorUnpacked, steps, batch, as_int(s.input, "input"),
+                                     host.data(), &zero));
+  CTC4J_CUDNN_CHECK(api.set_rnn_data(y_desc.get(), kFloat, kSeqMajorUnpacked, steps, batch,
+                                     as_int(s.directions * s.hidden, "output width"), host.data(), &zero));
   const int dims[3] = {s.directions, batch, hidden}, strides[3] = {batch * hidden, hidden, 1};
-  CTC4J_CUDNN_CHECK(l.api.set_tensor(l.h_desc.get(), kFloat, 3, dims, strides));
-  CTC4J_CUDNN_CHECK(l.api.weight_space_size(l.handle, l.rnn.get(), &l.weight_bytes));
-  l.weights = DeviceBuffer<unsigned char>(l.weight_bytes);
-  l.lengths = DeviceBuffer<int32_t>(host_lengths, s.batch);
+  CTC4J_CUDNN_CHECK(api.set_tensor(h_desc.get(), kFloat, 3, dims, strides));
+  CTC4J_CUDNN_CHECK(api.weight_space_size(handle, rnn.get(), &weight_bytes));
+  weights = DeviceBuffer<unsigned char>(weight_bytes);
+  lengths = DeviceBuffer<int32_t>(host_lengths, s.batch);
 }
+
+Layer::TempSizes Layer::temp_sizes(int mode) {
+  TempSizes sizes{0, 0};
+  CTC4J_CUDNN_CHECK(api.temp_space_sizes(handle, rnn.get(), mode, x_desc.get(), &sizes.work, &sizes.reserve));
+  return sizes;
+}
+
+bool empty(const RnnLayerShape& s) { return s.steps == 0 || s.batch == 0; }
 
 }  // namespace
 }  // namespace ctc4j
 
 using namespace ctc4j;
 
-extern "C" int ctc4jcu_rnn_layer_forward(int device, const RnnLayerShape* shape, const int32_t* lengths,
-                                         const float* const* weights, const float* x, const float* h0,
-                                         const float* c0, float* y, float* h_n, float* c_n) {
+extern "C" {
+
+int ctc4jcu_rnn_layer_reserve_bytes(int device, const RnnLayerShape* shape, const int32_t* lengths, int64_t* bytes) {
+  return guarded([&] {
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    *bytes = 0;
+    if (empty(*shape)) return;
+    Layer l(device, *shape, lengths);
+    *bytes = static_cast<int64_t>(l.temp_sizes(kTraining).reserve);
+  });
+}
+
+int ctc4jcu_rnn_layer_forward(int device, const RnnLayerShape* shape, const RnnLayerData* data) {
   return guarded([&] {
     CTC4J_CUDA_CHECK(cudaSetDevice(device));
     const RnnLayerShape& s = *shape;
-    if (s.steps == 0 || s.batch == 0) return;
-    for (int64_t b = 0; b < s.batch; ++b) {
-      require(lengths[b] >= 1, "cuDNN recurrent layers need every utterance at least one frame long; utterance " +
-                                   std::to_string(b) + " has " + std::to_string(lengths[b]));
-    }
-    Layer l;
-    l.handle = t_handles.get(device, new_handle, l.api.destroy);
-    describe(l, s, lengths);
-    copy_weights(l, s, weights);
-    size_t work_bytes = 0, reserve_bytes = 0;
-    CTC4J_CUDNN_CHECK(l.api.temp_space_sizes(l.handle, l.rnn.get(), kInference, l.x_desc.get(), &work_bytes,
-                                             &reserve_bytes));
-    const DeviceBuffer<unsigned char> work(work_bytes);
+    const RnnLayerData& a = *data;
+    if (empty(s)) return;
+    Layer l(device, s, a.lengths);
+    copy_weights(l, s, a.weights);
+    const int mode = a.reserve != nullptr ? kTraining : kInference;
+    const Layer::TempSizes sizes = l.temp_sizes(mode);
+    const DeviceBuffer<unsigned char> work(sizes.work);
     const bool lstm = s.lstm != 0;
-    CTC4J_CUDNN_CHECK(l.api.forward(l.handle, l.rnn.get(), kInference, l.lengths.get(), l.x_desc.get(), x,
-                                    l.y_desc.get(), y, l.h_desc.get(), h0, h_n, l.h_desc.get(), lstm ? c0 : nullptr,
-                                    lstm ? c_n : nullptr, l.weight_bytes, l.weights.get(), work_bytes, work.get(), 0,
-                                    nullptr));
+    CTC4J_CUDNN_CHECK(l.api.forward(l.handle, l.rnn.get(), mode, l.lengths.get(), l.x_desc.get(), a.x, l.y_desc.get(),
+                                    a.y, l.h_desc.get(), a.h0, a.h_n, l.h_desc.get(), lstm ? a.c0 : nullptr,
+                                    lstm ? a.c_n : nullptr, l.weight_bytes, l.weights.get(), sizes.work, work.get(),
+                                    a.reserve != nullptr ? sizes.reserve : 0, a.reserve));
     CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
   });
 }
+
+// Backward data (dx into a scratch array, then added: the caller's dx accumulates), then backward
+// weights into a zeroed gradient of the weight space, added into the caller's gradients.
+int ctc4jcu_rnn_layer_backward(int device, const RnnLayerShape* shape, const RnnLayerData* data) {
+  return guarded([&] {
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    const RnnLayerShape& s = *shape;
+    const RnnLayerData& a = *data;
+    if (empty(s)) return;
+    require(a.reserve != nullptr, "recurrent backward needs the reserve space its training forward filled");
+    Layer l(device, s, a.lengths);
+    copy_weights(l, s, a.weights);
+    const Layer::TempSizes sizes = l.temp_sizes(kTraining);
+    const DeviceBuffer<unsigned char> work(sizes.work);
+    const DeviceBuffer<float> dx(s.steps * s.batch * s.input);
+    const bool lstm = s.lstm != 0;
+    CTC4J_CUDNN_CHECK(l.api.backward_data(l.handle, l.rnn.get(), l.lengths.get(), l.y_desc.get(), a.y, a.dy,
+                                          l.x_desc.get(), dx.get(), l.h_desc.get(), a.h0, a.dh_n, a.dh0,
+                                          l.h_desc.get(), lstm ? a.c0 : nullptr, lstm ? a.dc_n : nullptr,
+                                          lstm ? a.dc0 : nullptr, l.weight_bytes, l.weights.get(), sizes.work,
+                                          work.get(), sizes.reserve, a.reserve));
+    if (a.dx != nullptr) nn::accumulate(a.dx, dx.get(), s.steps * s.batch * s.input);
+    if (std::any_of(a.grads, a.grads + 4 * s.directions, [](const float* g) { return g != nullptr; })) {
+      const DeviceBuffer<unsigned char> dweights(l.weight_bytes);
+      CTC4J_CUDA_CHECK(cudaMemsetAsync(dweights.get(), 0, l.weight_bytes, cudaStreamPerThread));
+      CTC4J_CUDNN_CHECK(l.api.backward_weights(l.handle, l.rnn.get(), kWgradAdd, l.lengths.get(), l.x_desc.get(),
+                                               a.x, l.h_desc.get(), a.h0, l.y_desc.get(), a.y, l.weight_bytes,
+                                               dweights.get(), sizes.work, work.get(), sizes.reserve, a.reserve));
+      add_gradients(l, s, dweights.get(), a.grads);
+    }
+    CTC4J_CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
+  });
+}
+
+}  // extern "C"

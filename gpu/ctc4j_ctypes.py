@@ -146,6 +146,9 @@ SIGNATURES = {
     "nn_linear_forward": (c_int, [c_int, _p("nn_linear"), F32, F32]),
     "nn_linear_backward": (c_int, [c_int, _p("nn_linear"), F32, F32, F32]),
     "nn_rnn_layer_forward": (c_int, [c_int, _p("nn_rnn"), c_int, F32, F32, F32, F32, F32, F32]),
+    "nn_rnn_layer_workspace_size": (c_int, [c_int, _p("nn_rnn"), c_int, I64]),
+    "nn_rnn_layer_backward": (c_int, [c_int, _p("nn_rnn"), c_int, F32, F32, F32, F32, F32, F32, F32, F32, F32,
+                                      F32]),
 }
 SIGNATURES.update({_default_name(name): (struct, []) for name, struct in STRUCTS.items()})
 

@@ -13,7 +13,8 @@ device unless said otherwise):
   beam.gpu_equals_cpu  ctc4j_decode_beam on the device vs on the CPU (same tokens, close scores)
   peer.linear.*        ctc4j_nn_linear_forward/backward (cuBLAS) vs x w^T + b and its gradients
   peer.rnn_layer.*     ctc4j_nn_rnn_layer_forward (cuDNN), bidirectional LSTM/GRU over uneven lengths, vs
-                       torch.nn.LSTM/GRU on a packed sequence
+                       torch.nn.LSTM/GRU on a packed sequence; _training: forward + ctc4j_nn_rnn_layer_backward
+                       vs torch autograd (input, initial-state and weight gradients)
 Benchmarks: CTC loss + gradient, log-mel, greedy, Linear, LSTM/GRU layers (vs torch) and beam search
 (device vs our CPU).
 A value passes when |ours - ref| <= abs + rel * |ref|; max_rel_err is over |ref| >= abs / rel.
@@ -745,31 +746,41 @@ def rnn_module(ctx, cell, n_in, hidden):
     return kind(n_in, hidden, bidirectional=True).to(ctx.torch_device).eval()
 
 
-def rnn_ours(ctx, module, cell, x, lengths):
-    """ctc4j_nn_rnn_layer_forward over both directions of `module`'s weights: (y, h_n, c_n or None)."""
-    steps, batch, n_in = x.shape
-    hidden = module.hidden_size
+def rnn_directions(ctx, module, cell, steps, batch, lengths, grads=None):
+    """Both directions of `module`'s weights as a ctc4j_nn_rnn[2] (the array keeps what its pointers
+    point at); grads: per direction [dw_ih, dw_hh, db_ih, db_hh] tensors to accumulate into."""
+    hidden, n_in = module.hidden_size, module.input_size
     lengths32 = lengths.to(torch.int32).cpu().contiguous()
-    params = [[getattr(module, "%s_l0%s" % (name, suffix)).detach().contiguous()
+    params = [[getattr(module, "%s_l0%s" % (name, suffix)).detach().float().contiguous()
                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")] for suffix in ("", "_reverse")]
+    gradient = lambda d, i: ptr(grads[d][i]) if grads is not None else None
     directions = (native.STRUCTS["nn_rnn"] * 2)(*[
         ctx.lib.struct("nn_rnn", cell=cell, reverse=d, steps=steps, batch=batch, input=n_in, hidden=hidden,
                        lengths=ptr(lengths32), w_ih=ptr(p[0]), w_hh=ptr(p[1]), b_ih=ptr(p[2]), b_hh=ptr(p[3]),
-                       y_stride=2 * hidden) for d, p in enumerate(params)])
-    y = torch.empty(steps, batch, 2 * hidden, device=x.device)
-    h_n = torch.empty(2, batch, hidden, device=x.device)
+                       dw_ih=gradient(d, 0), dw_hh=gradient(d, 1), db_ih=gradient(d, 2), db_hh=gradient(d, 3),
+                       y_stride=2 * hidden, dy_stride=2 * hidden) for d, p in enumerate(params)])
+    directions.kept = [params, lengths32, grads]
+    return directions
+
+
+def rnn_ours(ctx, module, cell, x, lengths):
+    """A call of ctc4j_nn_rnn_layer_forward (inference) over `module`'s weights, and its outputs
+    (y, h_n, c_n or None)."""
+    steps, batch, _ = x.shape
+    directions = rnn_directions(ctx, module, cell, steps, batch, lengths)
+    y = torch.empty(steps, batch, 2 * module.hidden_size, device=x.device)
+    h_n = torch.empty(2, batch, module.hidden_size, device=x.device)
     c_n = torch.empty_like(h_n) if cell == native.LSTM else None
 
     def call():
         ctx.lib.nn_rnn_layer_forward(ctx.device, directions, 2, ptr(x), None, None, ptr(y), ptr(h_n),
                                      ptr(c_n) if c_n is not None else None)
-    directions.kept = (params, lengths32)  # the array holds raw pointers: keep what they point at
     return call, (y, h_n, c_n)
 
 
-def rnn_torch(module, x, lengths):
+def rnn_torch(module, x, lengths, state=None):
     packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False)
-    out, state = module(packed)
+    out, state = module(packed, state)
     y, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
     return (y,) + (state if isinstance(state, tuple) else (state,))
 
@@ -792,6 +803,55 @@ def check_rnn_layer(cell, steps, batch, n_in, hidden):
         names = ["y", "h_n", "c_n"] if cell == native.LSTM else ["y", "h_n"]
         return combine([(n, compare(o, r, 2e-4, 2e-4)) for n, o, r in zip(names, ours, ref)],
                        "abs 2e-4 + rel 2e-4 vs torch float64 packed sequence", "lengths %s" % lengths.tolist())
+    return run
+
+
+def check_rnn_layer_training(cell, steps, batch, n_in, hidden):
+    """Training forward + ctc4j_nn_rnn_layer_backward over uneven lengths and random initial states vs
+    torch autograd on the packed sequence in float64: the gradients of x, h0, c0 and every weight, for
+    the loss sum(y dy) + sum(h_n dh_n) (+ sum(c_n dc_n)) with random dy, dh_n, dc_n."""
+    def run(ctx):
+        need_products(ctx)
+        d, lstm = ctx.torch_device, cell == native.LSTM
+        module = rnn_module(ctx, cell, n_in, hidden)
+        x = torch.randn(steps, batch, n_in, device=d)
+        h0, c0 = torch.randn(2, batch, hidden, device=d), torch.randn(2, batch, hidden, device=d)
+        lengths = torch.randint(1, steps + 1, (batch,))
+        lengths[0], lengths[-1] = steps, 1
+        frames = (torch.arange(steps)[:, None] < lengths[None, :]).to(d)
+        dy = torch.randn(steps, batch, 2 * hidden, device=d) * frames[..., None]
+        dh_n, dc_n = torch.randn(2, batch, hidden, device=d), torch.randn(2, batch, hidden, device=d)
+        grads = [[torch.zeros_like(getattr(module, "%s_l0%s" % (n, suffix)).detach())
+                  for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")] for suffix in ("", "_reverse")]
+        directions = rnn_directions(ctx, module, cell, steps, batch, lengths, grads)
+        floats = native.c_int64(0)
+        ctx.lib.nn_rnn_layer_workspace_size(ctx.device, directions, 2, native.ctypes.byref(floats))
+        workspaces = [torch.empty(floats.value, device=d) for _ in range(1 if ctx.cuda else 2)]
+        for i, w in enumerate(workspaces):  # CUDA: the layer's one reserve space; the CPU: one per direction
+            directions[i].workspace = ptr(w)
+        directions.kept.append(workspaces)
+        y, dx = torch.empty(steps, batch, 2 * hidden, device=d), torch.zeros_like(x)
+        dh0, dc0 = torch.empty_like(h0), torch.empty_like(c0)
+        c = lambda t: ptr(t) if lstm else None
+        ctx.sync()
+        ctx.lib.nn_rnn_layer_forward(ctx.device, directions, 2, ptr(x), ptr(h0), c(c0), ptr(y), None, None)
+        ctx.lib.nn_rnn_layer_backward(ctx.device, directions, 2, ptr(x), ptr(h0), c(c0), ptr(y), ptr(dy), ptr(dh_n),
+                                      c(dc_n), ptr(dx), ptr(dh0), c(dc0))
+        ctx.sync()
+        ref_module = module.double().train()
+        inputs = [t.double().requires_grad_() for t in (x, h0, c0)]
+        outs = rnn_torch(ref_module, inputs[0], lengths, (inputs[1], inputs[2]) if lstm else inputs[1])
+        loss = sum((o * g.double()).sum() for o, g in zip(outs, (dy, dh_n, dc_n)))
+        loss.backward()
+        parts = [("dx", compare(dx, inputs[0].grad, 1e-4, 1e-4)), ("dh0", compare(dh0, inputs[1].grad, 1e-4, 1e-4))]
+        if lstm:
+            parts.append(("dc0", compare(dc0, inputs[2].grad, 1e-4, 1e-4)))
+        sums = 1e-5 * steps * batch  # the weight gradients sum over every frame
+        for suffix, ours in zip(("", "_reverse"), grads):
+            for name, g in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), ours):
+                parts.append((name + suffix, compare(g, getattr(ref_module, name + "_l0" + suffix).grad, sums, 1e-3)))
+        return combine(parts, "dx, dh0, dc0 abs 1e-4 + rel 1e-4; weights abs 1e-5 x steps x batch + rel 1e-3 "
+                       "vs torch float64 autograd", "lengths %s" % lengths.tolist())
     return run
 
 
@@ -853,6 +913,8 @@ def items(dry_run):
     for cell, cell_name in ((native.LSTM, "lstm"), (native.GRU, "gru")):
         table.append(("check", "peer.rnn_layer.%s.bidirectional.%s" % (cell_name, size(*rnn_check)),
                       check_rnn_layer(cell, *rnn_check), False))
+        table.append(("check", "peer.rnn_layer_training.%s.bidirectional.%s" % (cell_name, size(*rnn_check)),
+                      check_rnn_layer_training(cell, *rnn_check), False))
     table += [("benchmark", "ctc_loss_grad." + size(*s), bench_ctc(*s), False) for s in ctc_sizes]
     table += [
         ("benchmark", "log_mel.%dx%gs" % mel_batch, bench_log_mel(*mel_batch), False),

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -131,40 +132,72 @@ Result check_log_softmax(const Context& c, Random& rng, int64_t rows, int64_t co
   return r;
 }
 
-// A whole recurrent layer (cuDNN on the device, our per-direction kernels on the CPU): random lengths
-// in [1, steps] (one utterance the full length), random initial states, weights uniform in +-1/sqrt(H)
-// (PyTorch's initialisation).
+// A recurrent layer's inputs: random lengths in [1, steps] (the first utterance the full length),
+// random initial states, weights uniform in +-1/sqrt(H) (PyTorch's initialisation).
+struct RnnCase {
+  int cell, count;
+  int64_t steps, batch, input, hidden;
+  std::vector<int32_t> lengths;
+  std::vector<std::vector<float>> weights;  // per direction w_ih, w_hh, b_ih, b_hh
+  std::vector<float> x, h0, c0;
+
+  bool lstm() const { return cell == CTC4J_LSTM; }
+  int64_t state() const { return count * batch * hidden; }
+  int64_t outputs() const { return steps * batch * count * hidden; }
+};
+
+RnnCase rnn_case(Random& rng, int cell, int count, int64_t steps, int64_t batch, int64_t input, int64_t hidden) {
+  RnnCase k{cell, count, steps, batch, input, hidden, std::vector<int32_t>(batch), {}, {}, {}, {}};
+  const int64_t gates = (k.lstm() ? 4 : 3) * hidden;
+  const float bound = 1.0f / std::sqrt(static_cast<float>(hidden));
+  for (int64_t b = 0; b < batch; ++b) k.lengths[b] = b == 0 ? steps : static_cast<int32_t>(rng.integer(1, steps));
+  for (int d = 0; d < count; ++d) {
+    for (int64_t n : {gates * input, gates * hidden, gates, gates}) k.weights.push_back(rng.uniforms(n, -bound, bound));
+  }
+  k.x = rng.normals(steps * batch * input), k.h0 = rng.normals(k.state()), k.c0 = rng.normals(k.state());
+  return k;
+}
+
+using Buffers = std::vector<std::unique_ptr<Buffer<float>>>;
+
+Buffers upload_all(int device, const std::vector<std::vector<float>>& hosts) {
+  Buffers out;
+  for (const auto& host : hosts) out.push_back(std::make_unique<Buffer<float>>(device, host));
+  return out;
+}
+
+// The case's directions over weights w (4 per direction) and, when set, gradients g (likewise).
+std::vector<ctc4j_nn_rnn> directions_of(const RnnCase& k, const Buffers& w, const Buffers* g) {
+  std::vector<ctc4j_nn_rnn> directions(k.count);
+  for (int d = 0; d < k.count; ++d) {
+    ctc4j_nn_rnn& r = directions[d];
+    r = ctc4j_nn_default_rnn();
+    r.cell = k.cell, r.reverse = d, r.steps = k.steps, r.batch = k.batch, r.input = k.input, r.hidden = k.hidden;
+    r.lengths = k.lengths.data(), r.y_stride = r.dy_stride = k.count * k.hidden;
+    r.w_ih = w[4 * d]->get(), r.w_hh = w[4 * d + 1]->get(), r.b_ih = w[4 * d + 2]->get(), r.b_hh = w[4 * d + 3]->get();
+    if (g != nullptr) {
+      r.dw_ih = (*g)[4 * d]->get(), r.dw_hh = (*g)[4 * d + 1]->get();
+      r.db_ih = (*g)[4 * d + 2]->get(), r.db_hh = (*g)[4 * d + 3]->get();
+    }
+  }
+  return directions;
+}
+
+// A whole recurrent layer's inference forward: cuDNN on the device, our per-direction kernels on the CPU.
 Result check_rnn_layer(const Context& c, Random& rng, int cell, int count, int64_t steps, int64_t batch,
                        int64_t input, int64_t hidden) {
   CTC4J_CHECK(ctc4j_nn_set_sgemm(reinterpret_cast<void*>(&reference_sgemm)));
-  const bool lstm = cell == CTC4J_LSTM;
-  const int64_t gates = (lstm ? 4 : 3) * hidden, state = count * batch * hidden;
-  const float bound = 1.0f / std::sqrt(static_cast<float>(hidden));
-  std::vector<int32_t> lengths(batch);
-  for (int64_t b = 0; b < batch; ++b) lengths[b] = b == 0 ? steps : static_cast<int32_t>(rng.integer(1, steps));
-  std::vector<std::vector<float>> weights;  // per direction w_ih, w_hh, b_ih, b_hh
-  for (int d = 0; d < count; ++d) {
-    for (int64_t n : {gates * input, gates * hidden, gates, gates}) weights.push_back(rng.uniforms(n, -bound, bound));
-  }
-  const std::vector<float> x = rng.normals(steps * batch * input), h0 = rng.normals(state), c0 = rng.normals(state);
+  const RnnCase k = rnn_case(rng, cell, count, steps, batch, input, hidden);
   auto run = [&](int device, double* ms) {
-    std::vector<std::unique_ptr<Buffer<float>>> w;
-    for (const auto& host : weights) w.push_back(std::make_unique<Buffer<float>>(device, host));
-    Buffer<float> xs(device, x), h(device, h0), cs(device, c0), y(device, steps * batch * count * hidden),
-        h_n(device, state), c_n(device, state);
+    const Buffers w = upload_all(device, k.weights);
+    Buffer<float> xs(device, k.x), h(device, k.h0), cs(device, k.c0), y(device, k.outputs()), h_n(device, k.state()),
+        c_n(device, k.state());
     y.poison(), h_n.poison(), c_n.poison();
-    ctc4j_nn_rnn directions[2];
-    for (int d = 0; d < count; ++d) {
-      ctc4j_nn_rnn& r = directions[d];
-      r = ctc4j_nn_default_rnn();
-      r.cell = cell, r.reverse = d, r.steps = steps, r.batch = batch, r.input = input, r.hidden = hidden;
-      r.lengths = lengths.data(), r.y_stride = count * hidden;
-      r.w_ih = w[4 * d]->get(), r.w_hh = w[4 * d + 1]->get();
-      r.b_ih = w[4 * d + 2]->get(), r.b_hh = w[4 * d + 3]->get();
-    }
+    const std::vector<ctc4j_nn_rnn> directions = directions_of(k, w, nullptr);
     *ms = time_ms([&] {
-      CTC4J_CHECK(ctc4j_nn_rnn_layer_forward(device, directions, count, xs.get(), h.get(), lstm ? cs.get() : nullptr,
-                                             y.get(), h_n.get(), lstm ? c_n.get() : nullptr));
+      CTC4J_CHECK(ctc4j_nn_rnn_layer_forward(device, directions.data(), count, xs.get(), h.get(),
+                                             k.lstm() ? cs.get() : nullptr, y.get(), h_n.get(),
+                                             k.lstm() ? c_n.get() : nullptr));
     });
     return std::vector<std::vector<float>>{y.download(), h_n.download(), c_n.download()};
   };
@@ -173,7 +206,64 @@ Result check_rnn_layer(const Context& c, Random& rng, int cell, int count, int64
   r.tolerance = "abs 2e-4 + rel 2e-4 (cuDNN's float gates against ours, over every step)";
   r.add("y (zero past each utterance)", compare(got[0], want[0], 2e-4, 2e-4));
   r.add("h_n", compare(got[1], want[1], 2e-4, 2e-4));
-  if (lstm) r.add("c_n", compare(got[2], want[2], 2e-4, 2e-4));
+  if (k.lstm()) r.add("c_n", compare(got[2], want[2], 2e-4, 2e-4));
+  return r;
+}
+
+// Training: forward into the workspace (cuDNN's reserve space on the device, each direction's own on the
+// CPU), then backward with random dy (zero past each utterance's end), dh_n and dc_n; dx and the weight
+// gradients accumulate onto random values, as the contract says.
+Result check_rnn_layer_training(const Context& c, Random& rng, int cell, int count, int64_t steps, int64_t batch,
+                                int64_t input, int64_t hidden) {
+  CTC4J_CHECK(ctc4j_nn_set_sgemm(reinterpret_cast<void*>(&reference_sgemm)));
+  const RnnCase k = rnn_case(rng, cell, count, steps, batch, input, hidden);
+  std::vector<float> dy = rng.normals(k.outputs());
+  for (int64_t t = 0; t < steps; ++t) {
+    for (int64_t b = 0; b < batch; ++b) {
+      if (t >= k.lengths[b]) std::fill_n(dy.begin() + (t * batch + b) * count * hidden, count * hidden, 0.0f);
+    }
+  }
+  const std::vector<float> dh_n = rng.normals(k.state()), dc_n = rng.normals(k.state()),
+                           dx0 = rng.normals(steps * batch * input);
+  std::vector<std::vector<float>> grads0;
+  for (const auto& w : k.weights) grads0.push_back(rng.normals(w.size()));
+  auto run = [&](int device, double* ms) {
+    const Buffers w = upload_all(device, k.weights), g = upload_all(device, grads0);
+    Buffer<float> xs(device, k.x), h(device, k.h0), cs(device, k.c0), y(device, k.outputs()), dys(device, dy),
+        dhn(device, dh_n), dcn(device, dc_n), dx(device, dx0), dh0(device, k.state()), dc0(device, k.state());
+    dh0.poison(), dc0.poison();
+    std::vector<ctc4j_nn_rnn> directions = directions_of(k, w, &g);
+    int64_t floats = 0;
+    CTC4J_CHECK(ctc4j_nn_rnn_layer_workspace_size(device, directions.data(), count, &floats));
+    Buffers workspaces;  // the CPU: one per direction; CUDA: the layer's one, in directions[0]
+    for (int d = 0; d < (device == CTC4J_CPU ? count : 1); ++d) {
+      workspaces.push_back(std::make_unique<Buffer<float>>(device, static_cast<size_t>(floats)));
+      directions[d].workspace = workspaces.back()->get();
+    }
+    const float* c0 = k.lstm() ? cs.get() : nullptr;
+    *ms = time_ms([&] {
+      CTC4J_CHECK(ctc4j_nn_rnn_layer_forward(device, directions.data(), count, xs.get(), h.get(), c0, y.get(),
+                                             nullptr, nullptr));
+      CTC4J_CHECK(ctc4j_nn_rnn_layer_backward(device, directions.data(), count, xs.get(), h.get(), c0, y.get(),
+                                              dys.get(), dhn.get(), k.lstm() ? dcn.get() : nullptr, dx.get(),
+                                              dh0.get(), k.lstm() ? dc0.get() : nullptr));
+    });
+    std::vector<std::vector<float>> out{dx.download(), dh0.download(), dc0.download()};
+    for (const auto& grad : g) out.push_back(grad->download());
+    return out;
+  };
+  Result r;
+  const auto got = run(c.device, &r.device_ms), want = run(CTC4J_CPU, &r.cpu_ms);
+  const double sums = 1e-5 * static_cast<double>(steps * batch);  // weight gradients sum over every frame
+  r.tolerance = "dx, dh0, dc0 abs 1e-3 + rel 1e-3; weight gradients abs 1e-5 x steps x batch + rel 1e-3";
+  r.add("dx (accumulated)", compare(got[0], want[0], 1e-3, 1e-3));
+  r.add("dh0", compare(got[1], want[1], 1e-3, 1e-3));
+  if (k.lstm()) r.add("dc0", compare(got[2], want[2], 1e-3, 1e-3));
+  const char* names[] = {"dw_ih", "dw_hh", "db_ih", "db_hh"};
+  for (size_t i = 0; i < grads0.size(); ++i) {
+    r.add(std::string(names[i % 4]) + (i >= 4 ? " reverse" : "") + " (accumulated)",
+          compare(got[3 + i], want[3 + i], sums, 1e-3));
+  }
   return r;
 }
 
@@ -206,6 +296,15 @@ void add_nn_checks(std::vector<Check>& out) {
                    }});
     out.push_back({name + ".bidirectional.1000x32x512", true, [cell](const Context& c, Random& rng) {
                      return check_rnn_layer(c, rng, cell, 2, c.shrink(1000, 50), c.shrink(32, 4), 512, 512);
+                   }});
+    out.push_back({name + ".training.small", false, [cell](const Context& c, Random& rng) {
+                     return check_rnn_layer_training(c, rng, cell, 1, 23, 5, 13, 17);
+                   }});
+    out.push_back({name + ".training.bidirectional.small", false, [cell](const Context& c, Random& rng) {
+                     return check_rnn_layer_training(c, rng, cell, 2, 23, 5, 13, 17);
+                   }});
+    out.push_back({name + ".training.bidirectional.200x16x256", true, [cell](const Context& c, Random& rng) {
+                     return check_rnn_layer_training(c, rng, cell, 2, c.shrink(200, 30), c.shrink(16, 4), 256, 256);
                    }});
   }
   out.push_back({"log_softmax.small", false, [](const Context& c, Random& rng) {

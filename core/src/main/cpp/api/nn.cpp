@@ -45,6 +45,58 @@ cpu::RnnPacked prepacked(const ctc4j_nn_rnn& r, const cpu::RnnShape& shape) {
   return {panels(r.w_ih_packed, shape.input, "w_ih"), panels(r.w_hh_packed, shape.hidden, "w_hh")};
 }
 
+// The directions of a recurrent layer, validated: directions[0] forward and directions[1] reverse, of
+// one cell and one size, over one lengths array, each writing rows of count * hidden.
+RnnLayerShape layer_shape(const ctc4j_nn_rnn* directions, int count) {
+  require(directions != nullptr && (count == 1 || count == 2),
+          "a recurrent layer has 1 or 2 directions, got " + std::to_string(count));
+  const ctc4j_nn_rnn& first = directions[0];
+  api::rnn_shape(&first);  // validates the sizes and lengths the directions share
+  for (int d = 0; d < count; ++d) {
+    const ctc4j_nn_rnn& r = directions[d];
+    require(r.reverse == d, "direction " + std::to_string(d) + " of a recurrent layer must have reverse " +
+                                std::to_string(d));
+    require(r.cell == first.cell && r.steps == first.steps && r.batch == first.batch && r.input == first.input &&
+                r.hidden == first.hidden && r.lengths == first.lengths,
+            "the directions of a recurrent layer differ in cell, sizes or lengths");
+    require(r.y_stride == count * r.hidden, "direction " + std::to_string(d) + ": output row stride " +
+                                                std::to_string(r.y_stride) + ", not " +
+                                                std::to_string(count * r.hidden));
+  }
+  return {first.cell == CTC4J_LSTM, count, first.steps, first.batch, first.input, first.hidden};
+}
+
+// Direction d's slice of a [count, batch, hidden] state array (or NULL).
+template <class T>
+T* state_of(T* states, const ctc4j_nn_rnn& r, int d) {
+  return states == nullptr ? nullptr : states + d * r.batch * r.hidden;
+}
+
+// A CUDA layer call's per-direction pointers, in the order libctc4j_cuda reads them, and the layer's
+// reserve space: directions[0].workspace (ctc4j_nn_rnn_layer_workspace_size), the others' NULL.
+struct CudaLayerArrays {
+  std::vector<const float*> weights;
+  std::vector<float*> grads;
+  RnnLayerData data{};
+
+  CudaLayerArrays(const ctc4j_nn_rnn* directions, int count) {
+    for (int d = 0; d < count; ++d) {
+      const ctc4j_nn_rnn& r = directions[d];
+      require(r.w_ih != nullptr && r.w_hh != nullptr, "direction " + std::to_string(d) + ": null weights");
+      require(r.w_ih_packed == nullptr && r.w_hh_packed == nullptr, "a CUDA recurrent layer takes no packed weights");
+      require(d == 0 || r.workspace == nullptr,
+              "a CUDA recurrent layer keeps its one reserve space in directions[0].workspace; direction " +
+                  std::to_string(d) + " has its own");
+      weights.insert(weights.end(), {r.w_ih, r.w_hh, r.b_ih, r.b_hh});
+      grads.insert(grads.end(), {r.dw_ih, r.dw_hh, r.db_ih, r.db_hh});
+    }
+    data.lengths = directions[0].lengths;
+    data.weights = weights.data();
+    data.grads = grads.data();
+    data.reserve = directions[0].workspace;
+  }
+};
+
 }  // namespace
 
 cpu::ConvGeometry api::conv_geometry(const ctc4j_nn_conv2d* c) {
@@ -338,47 +390,70 @@ int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* r, const float* x, cons
   });
 }
 
+int ctc4j_nn_rnn_layer_workspace_size(int device, const ctc4j_nn_rnn* directions, int count, int64_t* floats) {
+  return guarded([&] {
+    require(floats != nullptr, "null output");
+    const RnnLayerShape shape = layer_shape(directions, count);
+    if (device == CTC4J_CPU) {
+      *floats = cpu::rnn_workspace_floats(shape.lstm != 0, shape.steps, shape.batch, shape.hidden);
+      return;
+    }
+    cuda::require_device(device);
+    int64_t bytes = 0;
+    CTC4J_CUDA_CALL(ctc4jcu_rnn_layer_reserve_bytes, device, &shape, directions[0].lengths, &bytes);
+    *floats = (bytes + static_cast<int64_t>(sizeof(float)) - 1) / static_cast<int64_t>(sizeof(float));
+  });
+}
+
 int ctc4j_nn_rnn_layer_forward(int device, const ctc4j_nn_rnn* directions, int count, const float* x,
                                const float* h0, const float* c0, float* y, float* h_n, float* c_n) {
   return guarded([&] {
-    require(directions != nullptr && (count == 1 || count == 2), "a recurrent layer has 1 or 2 directions, got " +
-                                                                      std::to_string(count));
-    const ctc4j_nn_rnn& first = directions[0];
-    api::rnn_shape(&first);  // validates the sizes and lengths the directions share
-    for (int d = 0; d < count; ++d) {
-      const ctc4j_nn_rnn& r = directions[d];
-      require(r.reverse == d, "direction " + std::to_string(d) + " of a recurrent layer must have reverse " +
-                                  std::to_string(d));
-      require(r.cell == first.cell && r.steps == first.steps && r.batch == first.batch && r.input == first.input &&
-                  r.hidden == first.hidden && r.lengths == first.lengths,
-              "the directions of a recurrent layer differ in cell, sizes or lengths");
-      require(r.y_stride == count * r.hidden, "direction " + std::to_string(d) + ": output row stride " +
-                                                  std::to_string(r.y_stride) + ", not " +
-                                                  std::to_string(count * r.hidden));
-    }
-    const int64_t state = first.batch * first.hidden;  // one direction's h0 / h_n
-    auto at = [&](auto* p, int d) { return p == nullptr ? nullptr : p + d * state; };
+    const RnnLayerShape shape = layer_shape(directions, count);
     if (device != CTC4J_CPU) {
       cuda::require_device(device);
-      std::vector<const float*> weights;
-      for (int d = 0; d < count; ++d) {
-        const ctc4j_nn_rnn& r = directions[d];
-        require(r.workspace == nullptr && r.w_ih_packed == nullptr && r.w_hh_packed == nullptr,
-                "a CUDA recurrent layer runs inference on w_ih/w_hh alone: no workspace, no packed weights");
-        weights.insert(weights.end(), {r.w_ih, r.w_hh, r.b_ih, r.b_hh});
-      }
-      const RnnLayerShape cuda_shape{first.cell == CTC4J_LSTM, count, first.steps, first.batch, first.input,
-                                     first.hidden};
-      CTC4J_CUDA_CALL(ctc4jcu_rnn_layer_forward, device, &cuda_shape, first.lengths, weights.data(), x, h0, c0, y,
-                      h_n, c_n);
+      CudaLayerArrays arrays(directions, count);
+      RnnLayerData& a = arrays.data;
+      a.x = x, a.h0 = h0, a.c0 = c0, a.y = y, a.h_n = h_n, a.c_n = c_n;
+      CTC4J_CUDA_CALL(ctc4jcu_rnn_layer_forward, device, &shape, &a);
       return;
     }
     for (int d = 0; d < count; ++d) {
       const ctc4j_nn_rnn& r = directions[d];
       const cpu::RnnShape direction = api::rnn_shape(&r);
       const OneThreadScope scope(r.one_thread != 0);
-      cpu::rnn_forward(direction, x, r.w_ih, r.w_hh, r.b_ih, r.b_hh, at(h0, d), at(c0, d), y + d * r.hidden,
-                       r.y_stride, at(h_n, d), at(c_n, d), r.workspace, prepacked(r, direction));
+      cpu::rnn_forward(direction, x, r.w_ih, r.w_hh, r.b_ih, r.b_hh, state_of(h0, r, d), state_of(c0, r, d),
+                       y + d * r.hidden, r.y_stride, state_of(h_n, r, d), state_of(c_n, r, d), r.workspace,
+                       prepacked(r, direction));
+    }
+  });
+}
+
+int ctc4j_nn_rnn_layer_backward(int device, const ctc4j_nn_rnn* directions, int count, const float* x,
+                                const float* h0, const float* c0, const float* y, const float* dy, const float* dh_n,
+                                const float* dc_n, float* dx, float* dh0, float* dc0) {
+  return guarded([&] {
+    const RnnLayerShape shape = layer_shape(directions, count);
+    for (int d = 0; d < count; ++d) {
+      require(directions[d].dy_stride == count * shape.hidden,
+              "direction " + std::to_string(d) + ": gradient row stride " + std::to_string(directions[d].dy_stride) +
+                  ", not " + std::to_string(count * shape.hidden));
+    }
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CudaLayerArrays arrays(directions, count);
+      RnnLayerData& a = arrays.data;
+      a.x = x, a.h0 = h0, a.c0 = c0, a.y = const_cast<float*>(y);  // backward only reads y
+      a.dy = dy, a.dh_n = dh_n, a.dc_n = dc_n, a.dx = dx, a.dh0 = dh0, a.dc0 = dc0;
+      CTC4J_CUDA_CALL(ctc4jcu_rnn_layer_backward, device, &shape, &a);
+      return;
+    }
+    for (int d = 0; d < count; ++d) {
+      const ctc4j_nn_rnn& r = directions[d];
+      require(r.workspace != nullptr, "recurrent backward needs the workspace its forward pass filled");
+      const OneThreadScope scope(r.one_thread != 0);
+      cpu::rnn_backward(api::rnn_shape(&r), x, r.w_ih, r.w_hh, r.workspace, dy + d * r.hidden, r.dy_stride,
+                        state_of(dh_n, r, d), state_of(dc_n, r, d), dx, state_of(dh0, r, d), state_of(dc0, r, d),
+                        r.dw_ih, r.dw_hh, r.db_ih, r.db_hh);
     }
   });
 }

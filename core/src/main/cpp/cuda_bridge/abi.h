@@ -19,10 +19,10 @@ namespace ctc4j {
 constexpr uint64_t kAbiVersion = 1;
 
 constexpr uint64_t abi_fingerprint() {
-  const uint64_t sizes[] = {sizeof(CtcBatch),    sizeof(MelPlanView), sizeof(NgramEntry),       sizeof(NgramTableView),
-                            sizeof(TrieEdge),    sizeof(WordModel),   sizeof(Prefix),           sizeof(BeamSearchConfig),
-                            sizeof(SgdSettings), sizeof(AdamSettings), sizeof(ColumnGather), sizeof(RnnLayerShape),
-                            sizeof(void*)};
+  const uint64_t sizes[] = {sizeof(CtcBatch),      sizeof(MelPlanView),  sizeof(NgramEntry),   sizeof(NgramTableView),
+                            sizeof(TrieEdge),      sizeof(WordModel),    sizeof(Prefix),       sizeof(BeamSearchConfig),
+                            sizeof(SgdSettings),   sizeof(AdamSettings), sizeof(ColumnGather), sizeof(RnnLayerShape),
+                            sizeof(RnnLayerData),  sizeof(void*)};
   uint64_t h = 1469598103934665603ull ^ kAbiVersion;  // FNV-1a over the version and the sizes
   for (uint64_t s : sizes) h = (h ^ s) * 1099511628211ull;
   return h;

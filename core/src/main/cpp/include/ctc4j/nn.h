@@ -5,8 +5,9 @@
  * input gradients are overwritten unless stated. Optional pointers may be NULL. Matrix products go
  * through a BLAS sgemm handed over once with ctc4j_nn_set_sgemm (no link-time BLAS dependency).
  * device: CTC4J_CPU, or a CUDA device (arrays in its memory; host arrays stay host arrays) for add,
- * multiply, the linear layer (products through cuBLAS, opened at run time), activations, dropout and
- * log-softmax; the other layers answer CUDA devices CTC4J_UNAVAILABLE until their GPU versions land. */
+ * multiply, the linear layer (products through cuBLAS, opened at run time), activations, dropout,
+ * log-softmax and whole recurrent layers (cuDNN); the other layers answer CUDA devices CTC4J_UNAVAILABLE
+ * until their GPU versions land. */
 #ifndef CTC4J_NN_H
 #define CTC4J_NN_H
 
@@ -181,11 +182,24 @@ CTC4J_API int ctc4j_nn_rnn_forward(int device, const ctc4j_nn_rnn* rnn, const fl
  * (their reverse flags 0 and 1), of one cell and one size, over one x and one lengths array. y is
  * [steps, batch, count * hidden] (each direction's y_stride count * hidden, the forward half first, as
  * PyTorch's bidirectional output); h0/c0/h_n/c_n are [count, batch, hidden] or NULL. On the CPU each
- * direction runs as in ctc4j_nn_rnn_forward (workspace and packed weights as there); on a CUDA device
- * the layer runs through cuDNN (opened at run time), inference only (workspace and packed weights NULL),
- * every utterance at least one frame long. */
+ * direction runs as in ctc4j_nn_rnn_forward, with its own workspace (or NULL) and packed weights. On a
+ * CUDA device the layer runs through cuDNN (opened at run time), every utterance at least one frame
+ * long, no packed weights; training keeps one reserve space for the whole layer in
+ * directions[0].workspace (directions[1].workspace NULL), inference passes NULL. */
 CTC4J_API int ctc4j_nn_rnn_layer_forward(int device, const ctc4j_nn_rnn* directions, int count, const float* x,
                                          const float* h0, const float* c0, float* y, float* h_n, float* c_n);
+/* Floats of the workspace a training forward of this layer needs: on the CPU each direction's (as
+ * ctc4j_nn_rnn_workspace_size), on CUDA the layer's one reserve space (it depends on the lengths). */
+CTC4J_API int ctc4j_nn_rnn_layer_workspace_size(int device, const ctc4j_nn_rnn* directions, int count,
+                                                int64_t* floats);
+/* The layer's backward after a training forward with the same directions and lengths: dy is [steps,
+ * batch, count * hidden] (each dy_stride count * hidden), dh_n/dc_n/dh0/dc0 [count, batch, hidden] or
+ * NULL; dx is ACCUMULATED, dh0/dc0 overwritten, each direction's dw_ih, dw_hh, db_ih, db_hh accumulated
+ * where set. x, h0, c0 and y are the forward's (read on CUDA; the CPU keeps what it needs in the
+ * workspaces). */
+CTC4J_API int ctc4j_nn_rnn_layer_backward(int device, const ctc4j_nn_rnn* directions, int count, const float* x,
+                                          const float* h0, const float* c0, const float* y, const float* dy,
+                                          const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0);
 /* dx is ACCUMULATED (both directions add into one input gradient). */
 CTC4J_API int ctc4j_nn_rnn_backward(int device, const ctc4j_nn_rnn* rnn, const float* x, const float* dy,
                                     const float* dh_n, const float* dc_n, float* dx, float* dh0, float* dc0);
