@@ -195,6 +195,24 @@ public final class NnNative {
       super(p);
     }
 
+    /**
+     * An array of {@code size} structs (one per direction of a layer, for ctc4j_nn_rnn_layer_forward),
+     * zeroed: every field as ctc4j_nn_default_rnn() leaves it (LSTM = 0, forward, no arrays).
+     */
+    public Rnn(long size) {
+      super((Pointer) null);
+      allocateArray(size);
+      zero();
+    }
+
+    private native void allocateArray(long size);
+
+    /** The struct at this index of an array (the native calls read from here). */
+    @Override
+    public Rnn position(long position) {
+      return (Rnn) super.position(position);
+    }
+
     public native int cell();
     public native Rnn cell(int setter);
     public native int reverse();
@@ -340,6 +358,19 @@ public final class NnNative {
   public static native int ctc4j_nn_rnn_forward(int device, @Const Rnn rnn, @Cast("const float*") FloatPointer x,
       @Cast("const float*") FloatPointer h0, @Cast("const float*") FloatPointer c0, FloatPointer y, FloatPointer hN,
       FloatPointer cN);
+
+  public static native int ctc4j_nn_rnn_layer_forward(int device, @Const Rnn directions, int count,
+      @Cast("const float*") FloatPointer x, @Cast("const float*") FloatPointer h0,
+      @Cast("const float*") FloatPointer c0, FloatPointer y, FloatPointer hN, FloatPointer cN);
+
+  public static native int ctc4j_nn_rnn_layer_workspace_size(int device, @Const Rnn directions, int count,
+      @Cast("int64_t*") LongPointer floats);
+
+  public static native int ctc4j_nn_rnn_layer_backward(int device, @Const Rnn directions, int count,
+      @Cast("const float*") FloatPointer x, @Cast("const float*") FloatPointer h0,
+      @Cast("const float*") FloatPointer c0, @Cast("const float*") FloatPointer y,
+      @Cast("const float*") FloatPointer dy, @Cast("const float*") FloatPointer dhN,
+      @Cast("const float*") FloatPointer dcN, FloatPointer dx, FloatPointer dh0, FloatPointer dc0);
 
   public static native int ctc4j_nn_rnn_backward(int device, @Const Rnn rnn, @Cast("const float*") FloatPointer x,
       @Cast("const float*") FloatPointer dy, @Cast("const float*") FloatPointer dhN,

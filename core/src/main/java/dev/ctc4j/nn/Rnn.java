@@ -1,6 +1,7 @@
 package dev.ctc4j.nn;
 
 import dev.ctc4j.Ctc4j;
+import dev.ctc4j.DeviceUnavailableException;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.bridge.NnNative;
 import dev.ctc4j.bridge.QuantNative;
@@ -33,7 +34,9 @@ import org.bytedeco.javacpp.LongPointer;
  * Initial and final states [layers * directions, N, hidden] are exposed for streaming. Optional
  * dropout between layers in training, as torch.nn.LSTM/GRU's dropout argument. Quantized
  * ({@link Quantizable}), a direction whose weight_ih and weight_hh both have int8 matrices runs its
- * input projection (per frame) and each step's recurrent product (per utterance) in int8.
+ * input projection (per frame) and each step's recurrent product (per utterance) in int8. On a CUDA
+ * device each layer is one cuDNN call over both directions (float32 only, directions concatenated,
+ * every utterance at least one frame long).
  */
 public final class Rnn extends Module implements Quantizable {
   public enum Cell {
@@ -191,8 +194,12 @@ public final class Rnn extends Module implements Quantizable {
    */
   public final class Trace implements AutoCloseable {
     private final List<Tensor> layerInputs = new ArrayList<>(); // layer 0's is the caller's x
-    private final List<Tensor> workspaces = new ArrayList<>();  // [layer * directions + direction]
+    private final List<Tensor> workspaces = new ArrayList<>();  // CPU [layer * directions + direction]; CUDA [layer]
     private final List<Tape> dropouts = new ArrayList<>();      // [layer]: the dropout after it
+    // CUDA (cuDNN's backward reads them): [layer] its output, or null where it is layer + 1's input;
+    // and a copy of the initial state, or null for zeros.
+    private final List<Tensor> layerOutputs = new ArrayList<>();
+    private State initial;
     private final int[] lengths;
     private Output output;
     private boolean ran;
@@ -223,6 +230,10 @@ public final class Rnn extends Module implements Quantizable {
       layerInputs.subList(1, layerInputs.size()).clear();
       dropouts.forEach(Tape::close);
       dropouts.clear();
+      layerOutputs.stream().filter(t -> t != null).forEach(Tensor::close);
+      layerOutputs.clear();
+      if (initial != null) initial.close();
+      initial = null;
       giveBackWorkspaces(workspaces);
       workspaces.clear();
     }
@@ -244,6 +255,7 @@ public final class Rnn extends Module implements Quantizable {
     boolean train = trace != null;
     Int8Matrix[][][] int8ByDirection = int8Matrices(train || isTraining(), x);
     boolean dropout = isTraining() && betweenLayers.length > 0;
+    if (x.device().isCuda()) return runOnDevice(x, lengths, initial, trace, stateShape, dropout);
     Tensor hN = Ops.empty(x, stateShape);
     Tensor cN = cell == Cell.LSTM ? Ops.empty(x, stateShape) : null;
     Tensor layerInput = x;
@@ -251,7 +263,7 @@ public final class Rnn extends Module implements Quantizable {
       for (int l = 0; l < layers; l++) {
         Tensor out = Ops.empty(x, steps, batch, (long) hidden * directions);
         Tensor[] ws = new Tensor[directions];
-        for (int d = 0; d < directions; d++) ws[d] = train ? workspace(steps, batch) : null;
+        for (int d = 0; d < directions; d++) ws[d] = train ? cpuWorkspace(steps, batch) : null;
         if (train) trace.workspaces.addAll(Arrays.asList(ws));
         int layer = l;
         Tensor in = layerInput;
@@ -302,6 +314,7 @@ public final class Rnn extends Module implements Quantizable {
 
   private Gradients backward(Trace trace, Tensor dy, State dFinal) {
     Tensor x = trace.layerInputs.get(0);
+    if (x.device().isCuda()) return backwardOnDevice(trace, dy, dFinal);
     long steps = x.dim(0), batch = x.dim(1);
     Ops.requireShape(dy, "Rnn output gradient", steps, batch, outputSize());
     long[] stateShape = {(long) layers * directions, batch, hidden};
@@ -342,6 +355,119 @@ public final class Rnn extends Module implements Quantizable {
       }
     }
     return new Gradients(dOut, new State(dh0, dc0));
+  }
+
+  /**
+   * The stack on a CUDA device, a layer per native call (ctc4j_nn_rnn_layer_forward: cuDNN over both
+   * directions). A trace keeps what cuDNN's backward reads: each layer's reserve space (its
+   * workspace), output, and the initial state.
+   */
+  private Output runOnDevice(Tensor x, int[] lengths, State initial, Trace trace, long[] stateShape,
+      boolean dropout) {
+    if (sumDirections) throw new DeviceUnavailableException("an Rnn summing its directions runs on the CPU only");
+    if (!x.device().equals(device)) throw new InvalidInputException("Rnn on " + device + " got input on " + x.device());
+    boolean train = trace != null;
+    long steps = x.dim(0), batch = x.dim(1), layerState = (long) directions * batch * hidden;
+    if (train && initial != null) {
+      trace.initial = new State(initial.h().to(device), initial.c() == null ? null : initial.c().to(device));
+    }
+    Tensor hN = Ops.empty(x, stateShape);
+    Tensor cN = cell == Cell.LSTM ? Ops.empty(x, stateShape) : null;
+    Tensor layerInput = x;
+    try (IntPointer len = new IntPointer(lengths)) {
+      for (int l = 0; l < layers; l++) {
+        Tensor out = Ops.empty(x, steps, batch, (long) hidden * directions);
+        try (NnNative.Rnn layer = layerDirections(l, layerInput, len, false)) {
+          if (train) {
+            Tensor ws = deviceWorkspace(layer);
+            trace.workspaces.add(ws);
+            layer.workspace(Ops.ptr(ws));
+          }
+          long at = l * layerState;
+          Ops.check(NnNative.ctc4j_nn_rnn_layer_forward(Ops.dev(x), layer, directions, Ops.ptr(layerInput),
+              slice(initial == null ? null : initial.h(), at), slice(initial == null ? null : initial.c(), at),
+              Ops.ptr(out), slice(hN, at), slice(cN, at)), "Rnn forward");
+        } catch (RuntimeException e) {
+          out.close();
+          throw e;
+        }
+        if (train && l > 0) trace.layerInputs.add(layerInput);
+        else if (l > 0) layerInput.close();
+        layerInput = out;
+        if (dropout && l < betweenLayers.length) {
+          Tape tape = train ? new Tape() : Tape.NONE;
+          if (train) trace.dropouts.add(tape);
+          layerInput = betweenLayers[l].forward(out, tape);
+          if (train) trace.layerOutputs.add(out);
+          else out.close();
+        } else if (train) {
+          trace.layerOutputs.add(l == layers - 1 ? out.to(device) : null);  // the caller owns the last output
+        }
+      }
+    } catch (RuntimeException e) {
+      hN.close();
+      if (cN != null) cN.close();
+      if (layerInput != x && (trace == null || !trace.layerInputs.contains(layerInput))) layerInput.close();
+      throw e;
+    }
+    return new Output(layerInput, new State(hN, cN));
+  }
+
+  private Gradients backwardOnDevice(Trace trace, Tensor dy, State dFinal) {
+    Tensor x = trace.layerInputs.get(0);
+    long steps = x.dim(0), batch = x.dim(1), layerState = (long) directions * batch * hidden;
+    Ops.requireShape(dy, "Rnn output gradient", steps, batch, outputSize());
+    long[] stateShape = {(long) layers * directions, batch, hidden};
+    Tensor dh0 = Ops.zeros(device, stateShape);
+    Tensor dc0 = cell == Cell.LSTM ? Ops.zeros(device, stateShape) : null;
+    State initial = trace.initial;
+    Tensor dOut = dy;
+    try (IntPointer len = new IntPointer(trace.lengths)) {
+      for (int l = layers - 1; l >= 0; l--) {
+        Tensor in = trace.layerInputs.get(l);
+        Tensor y = trace.layerOutputs.get(l) != null ? trace.layerOutputs.get(l) : trace.layerInputs.get(l + 1);
+        Tensor dx = Ops.zeros(device, in.shape());
+        long at = l * layerState;
+        try (NnNative.Rnn layer = layerDirections(l, in, len, true)) {
+          layer.workspace(Ops.ptr(trace.workspaces.get(l)));
+          Ops.check(NnNative.ctc4j_nn_rnn_layer_backward(Ops.dev(in), layer, directions, Ops.ptr(in),
+              slice(initial == null ? null : initial.h(), at), slice(initial == null ? null : initial.c(), at),
+              Ops.ptr(y), Ops.ptr(dOut), slice(dFinal == null ? null : dFinal.h(), at),
+              slice(dFinal == null ? null : dFinal.c(), at), Ops.ptr(dx), slice(dh0, at), slice(dc0, at)),
+              "Rnn backward");
+        } catch (RuntimeException e) {
+          dx.close();
+          throw e;
+        }
+        if (dOut != dy) dOut.close();
+        dOut = l > 0 && l <= trace.dropouts.size() ? replacing(dx, trace.dropouts.get(l - 1).backward(dx)) : dx;
+      }
+    } catch (RuntimeException e) {
+      if (dOut != dy) dOut.close();
+      dh0.close();
+      if (dc0 != null) dc0.close();
+      throw e;
+    }
+    return new Gradients(dOut, new State(dh0, dc0));
+  }
+
+  /**
+   * Layer l's directions as the native array the layer calls read, at position 0 (the caller closes
+   * it); with gradients, each direction's parameter gradients to accumulate into.
+   */
+  private NnNative.Rnn layerDirections(int l, Tensor in, IntPointer len, boolean gradients) {
+    NnNative.Rnn layer = new NnNative.Rnn(directions);
+    for (int d = 0; d < directions; d++) {
+      layer.position(d).cell(cell.nativeId).reverse(d).steps(in.dim(0)).batch(in.dim(1)).input(in.dim(2))
+          .hidden(hidden).lengths(len).w_ih(Ops.ptr(wIh[l][d].value())).w_hh(Ops.ptr(wHh[l][d].value()))
+          .b_ih(bias(bIh[l][d])).b_hh(bias(bHh[l][d])).y_stride((long) hidden * directions)
+          .dy_stride((long) hidden * directions);
+      if (gradients) {
+        layer.dw_ih(Ops.ptr(wIh[l][d].grad())).dw_hh(Ops.ptr(wHh[l][d].grad())).db_ih(grad(bIh[l][d]))
+            .db_hh(grad(bHh[l][d]));
+      }
+    }
+    return layer.position(0);
   }
 
   /**
@@ -416,12 +542,23 @@ public final class Rnn extends Module implements Quantizable {
     }
   }
 
-  private synchronized Tensor workspace(long steps, long batch) {
-    long floats;
+  private Tensor cpuWorkspace(long steps, long batch) {
     try (LongPointer n = new LongPointer(1)) {
       Ops.check(NnNative.ctc4j_nn_rnn_workspace_size(cell.nativeId, steps, batch, hidden, n), "Rnn workspace");
-      floats = Math.max(1, n.get());
+      return workspace(Math.max(1, n.get()));
     }
+  }
+
+  /** A CUDA layer's workspace: cuDNN's reserve space for its shape and lengths. */
+  private Tensor deviceWorkspace(NnNative.Rnn layer) {
+    try (LongPointer n = new LongPointer(1)) {
+      Ops.check(NnNative.ctc4j_nn_rnn_layer_workspace_size(device.nativeId(), layer, directions, n), "Rnn workspace");
+      return workspace(Math.max(1, n.get()));
+    }
+  }
+
+  /** A spare workspace of at least this many floats, or a fresh one. */
+  private synchronized Tensor workspace(long floats) {
     for (Iterator<Tensor> it = spareWorkspaces.iterator(); it.hasNext(); ) {
       Tensor spare = it.next();
       if (spare.numel() >= floats) {

@@ -342,4 +342,76 @@ class RnnTest {
       assertArrayEquals(new long[] {2, 2, 3}, x.shape());
     }
   }
+
+  /**
+   * The layer entry points a CUDA Rnn calls (ctc4j_nn_rnn_layer_forward/_backward, over the same struct
+   * array) run on the CPU too, and equal the per-direction calls of the CPU Rnn: a 1-layer
+   * bidirectional training pass over uneven lengths, outputs and every gradient within 1e-6.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Rnn.Cell.class)
+  void layerEntryPointsEqualThePerDirectionOnes(Rnn.Cell cell) {
+    SplittableRandom rng = Seeds.random("RnnTest.layer." + cell);
+    int steps = 9, batch = 3, input = 5, hidden = 6;
+    int[] lengths = {9, 1, 4};
+    boolean lstm = cell == Rnn.Cell.LSTM;
+    try (Rnn rnn = new Rnn(Device.CPU, cell, input, hidden, 1, true, false, true, rng);
+        Tensor x = Tensor.of(Device.CPU, Seeds.gaussian(rng, steps * batch * input, 1), steps, batch, input);
+        Tensor dy = Tensor.of(Device.CPU, Seeds.gaussian(rng, steps * batch * 2 * hidden, 1), steps, batch,
+            2 * hidden);
+        Rnn.Trace trace = rnn.trace(x, lengths, null);
+        Rnn.Gradients want = trace.backward(dy, null);
+        PointerScope scope = new PointerScope()) {
+      List<Tensor> kept = new ArrayList<>();
+      java.util.function.Function<long[], Tensor> zeros = shape -> {
+        Tensor t = Tensor.zeros(Device.CPU, dev.ctc4j.tensor.DType.F32, shape);
+        kept.add(t);
+        return t;
+      };
+      var params = rnn.namedParameters();
+      String[] kinds = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+      Tensor[][] grads = new Tensor[2][4];
+      NnNative.Rnn layer = new NnNative.Rnn(2);
+      IntPointer len = new IntPointer(lengths);
+      for (int d = 0; d < 2; d++) {
+        String suffix = "_l0" + (d == 1 ? "_reverse" : "");
+        FloatPointer[] w = new FloatPointer[4];
+        for (int k = 0; k < 4; k++) {
+          w[k] = Ops.ptr(params.get(kinds[k] + suffix).value());
+          grads[d][k] = zeros.apply(params.get(kinds[k] + suffix).shape());
+        }
+        layer.position(d).cell(cell.nativeId).reverse(d).steps(steps).batch(batch).input(input).hidden(hidden)
+            .lengths(len).w_ih(w[0]).w_hh(w[1]).b_ih(w[2]).b_hh(w[3]).y_stride(2 * hidden).dy_stride(2 * hidden)
+            .dw_ih(Ops.ptr(grads[d][0])).dw_hh(Ops.ptr(grads[d][1])).db_ih(Ops.ptr(grads[d][2]))
+            .db_hh(Ops.ptr(grads[d][3]));
+      }
+      org.bytedeco.javacpp.LongPointer floats = new org.bytedeco.javacpp.LongPointer(1);
+      NativeStatus.check(NnNative.ctc4j_nn_rnn_layer_workspace_size(Device.CPU.nativeId(), layer.position(0), 2,
+          floats), "workspace");
+      for (int d = 0; d < 2; d++) layer.position(d).workspace(Ops.ptr(zeros.apply(new long[] {floats.get()})));
+      Tensor y = zeros.apply(new long[] {steps, batch, 2 * hidden}), hN = zeros.apply(new long[] {2, batch, hidden});
+      Tensor cN = zeros.apply(new long[] {2, batch, hidden}), dx = zeros.apply(new long[] {steps, batch, input});
+      Tensor dh0 = zeros.apply(new long[] {2, batch, hidden}), dc0 = zeros.apply(new long[] {2, batch, hidden});
+      int cpu = Device.CPU.nativeId();
+      NativeStatus.check(NnNative.ctc4j_nn_rnn_layer_forward(cpu, layer.position(0), 2, Ops.ptr(x), null, null,
+          Ops.ptr(y), Ops.ptr(hN), lstm ? Ops.ptr(cN) : null), "layer forward");
+      NativeStatus.check(NnNative.ctc4j_nn_rnn_layer_backward(cpu, layer.position(0), 2, Ops.ptr(x), null, null,
+          Ops.ptr(y), Ops.ptr(dy), null, null, Ops.ptr(dx), Ops.ptr(dh0), lstm ? Ops.ptr(dc0) : null),
+          "layer backward");
+      Rnn.Output o = trace.output();
+      assertClose(toDoubles(o.y().toFloatArray()), y.toFloatArray(), 1e-6, "y");
+      assertClose(toDoubles(o.state().h().toFloatArray()), hN.toFloatArray(), 1e-6, "h_n");
+      assertClose(toDoubles(want.dx().toFloatArray()), dx.toFloatArray(), 1e-6, "dx");
+      assertClose(toDoubles(want.initial().h().toFloatArray()), dh0.toFloatArray(), 1e-6, "dh0");
+      if (lstm) assertClose(toDoubles(want.initial().c().toFloatArray()), dc0.toFloatArray(), 1e-6, "dc0");
+      for (int d = 0; d < 2; d++) {
+        for (int k = 0; k < 4; k++) {
+          String name = kinds[k] + "_l0" + (d == 1 ? "_reverse" : "");
+          assertClose(toDoubles(params.get(name).grad().toFloatArray()), grads[d][k].toFloatArray(), 1e-6, name);
+        }
+      }
+      o.close();
+      kept.forEach(Tensor::close);
+    }
+  }
 }
