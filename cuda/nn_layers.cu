@@ -1,6 +1,7 @@
 // The neural layers on the GPU (ctc4j/nn.h): linear (its products through nn::gemm, cuBLAS), the
-// elementwise sum and product, the activations (ReLU, Hardtanh, GELU), dropout and log-softmax, their
-// per-element math shared with the CPU (common/nn_math.h).
+// elementwise helpers (sum, product, sum of halves, frame masking, permutation), the activations
+// (ReLU, Hardtanh, GELU), dropout and log-softmax, their per-element math shared with the CPU
+// (common/nn_math.h, common/permute.h).
 #include <cfloat>
 
 #include "check.cuh"
@@ -48,6 +49,27 @@ __global__ void add_column_sums_kernel(const float* __restrict x, int64_t rows, 
 template <bool kProduct>
 __global__ void binary_kernel(const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n) {
   for (int64_t i = grid_first(); i < n; i += grid_step()) out[i] = kProduct ? a[i] * b[i] : a[i] + b[i];
+}
+
+__global__ void sum_halves_kernel(const float* __restrict x, int64_t rows, int64_t half, float* __restrict out) {
+  const int64_t n = rows * half;
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
+    const int64_t r = i / half, j = i % half;
+    out[i] = x[r * 2 * half + j] + x[r * 2 * half + half + j];
+  }
+}
+
+// x[batch, rows, steps]: zero where t >= lengths[b].
+__global__ void mask_frames_kernel(float* x, int64_t rows, int64_t steps, const int32_t* __restrict lengths,
+                                   int64_t n) {
+  for (int64_t i = grid_first(); i < n; i += grid_step()) {
+    if (i % steps >= lengths[i / steps / rows]) x[i] = 0.0f;
+  }
+}
+
+__global__ void permute_kernel(PermuteGeometry g, const float* __restrict x, float* __restrict y) {
+  const int64_t inner = g.inner(), step = g.stride[g.rank - 1];
+  for (int64_t i = grid_first(); i < g.total; i += grid_step()) y[i] = x[g.row_source(i / inner) + i % inner * step];
 }
 
 __global__ void accumulate_kernel(float* __restrict y, const float* __restrict x, int64_t n) {
@@ -192,6 +214,33 @@ int ctc4jcu_multiply(int device, const float* a, const float* b, float* out, int
   return guarded([&] {
     run_elements(device, n, [&](unsigned blocks) {
       binary_kernel<true><<<blocks, kThreads, 0, cudaStreamPerThread>>>(a, b, out, n);
+    });
+  });
+}
+
+int ctc4jcu_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out) {
+  return guarded([&] {
+    run_elements(device, rows * half, [&](unsigned blocks) {
+      sum_halves_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, rows, half, out);
+    });
+  });
+}
+
+int ctc4jcu_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
+  return guarded([&] {
+    CTC4J_CUDA_CHECK(cudaSetDevice(device));
+    const DeviceBuffer<int32_t> on_device(lengths, batch);
+    run_elements(device, batch * rows * steps, [&](unsigned blocks) {
+      mask_frames_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, rows, steps, on_device.get(),
+                                                                        batch * rows * steps);
+    });
+  });
+}
+
+int ctc4jcu_permute(int device, const PermuteGeometry* geometry, const float* x, float* y) {
+  return guarded([&] {
+    run_elements(device, geometry->total, [&](unsigned blocks) {
+      permute_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(*geometry, x, y);
     });
   });
 }

@@ -1,7 +1,7 @@
 // Neural-network layers that run on CUDA today (linear through cuBLAS, recurrent layers through
-// cuDNN, activations, dropout and log-softmax), device vs CPU. The CPU side's products go through a
-// plain row-major sgemm of this file, in double, handed to the library with ctc4j_nn_set_sgemm (the
-// harness has no BLAS): a reference independent of both products.
+// cuDNN, the elementwise helpers, activations, dropout and log-softmax), device vs CPU. The CPU side's
+// products go through a plain row-major sgemm of this file, in double, handed to the library with
+// ctc4j_nn_set_sgemm (the harness has no BLAS): a reference independent of both products.
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -110,6 +110,37 @@ Result check_dropout(const Context& c, Random& rng, int64_t n) {
   r.tolerance = "exact";
   r.add("dropout y", compare_exact(got[0], want[0]));
   r.add("dropout mask", compare_exact(got[1], want[1]));
+  return r;
+}
+
+// Sum of halves, frame masking (random lengths, one of them 0) and two permutations of x[a, b, c, d]
+// (ctc4j's [N, F, T] -> [T, N, F] and a rank-4 shuffle), all exact.
+Result check_helpers(const Context& c, Random& rng, int64_t a, int64_t b, int64_t cc, int64_t d) {
+  const int64_t n = a * b * cc * d, rows = n / (2 * d);  // sum of halves: rows of 2 d, the last odd one left
+  const std::vector<float> x = rng.normals(n);
+  std::vector<int32_t> lengths(a * b);
+  for (auto& length : lengths) length = static_cast<int32_t>(rng.integer(0, cc * d));
+  lengths[0] = 0;
+  const int64_t shape3[3] = {a, b, cc * d}, shape4[4] = {a, b, cc, d};
+  const int32_t perm3[3] = {2, 0, 1}, perm4[4] = {3, 1, 0, 2};
+  auto run = [&](int device, double* ms) {
+    Buffer<float> xs(device, x), halves(device, rows * d), masked(device, x), p3(device, n), p4(device, n);
+    halves.poison(), p3.poison(), p4.poison();
+    *ms = time_ms([&] {
+      CTC4J_CHECK(ctc4j_nn_sum_halves(device, xs.get(), rows, d, halves.get()));
+      CTC4J_CHECK(ctc4j_nn_mask_frames(device, masked.get(), a, b, cc * d, lengths.data()));
+      CTC4J_CHECK(ctc4j_nn_permute(device, xs.get(), 3, shape3, perm3, p3.get()));
+      CTC4J_CHECK(ctc4j_nn_permute(device, xs.get(), 4, shape4, perm4, p4.get()));
+    });
+    return std::vector<std::vector<float>>{halves.download(), masked.download(), p3.download(), p4.download()};
+  };
+  Result r;
+  const auto got = run(c.device, &r.device_ms), want = run(CTC4J_CPU, &r.cpu_ms);
+  r.tolerance = "exact";
+  r.add("sum of halves", compare_exact(got[0], want[0]));
+  r.add("masked frames", compare_exact(got[1], want[1]));
+  r.add("permute [N, F, T] -> [T, N, F]", compare_exact(got[2], want[2]));
+  r.add("permute rank 4 (3, 1, 0, 2)", compare_exact(got[3], want[3]));
   return r;
 }
 
@@ -281,6 +312,12 @@ void add_nn_checks(std::vector<Check>& out) {
                  }});
   out.push_back({"activations.n10M", true, [](const Context& c, Random& rng) {
                    return check_activations(c, rng, c.shrink(10'000'000, 100'000));
+                 }});
+  out.push_back({"helpers.small", false, [](const Context& c, Random& rng) {
+                   return check_helpers(c, rng, 3, 5, 7, 4);
+                 }});
+  out.push_back({"helpers.32x161x1600", true, [](const Context& c, Random& rng) {  // a batch of spectrograms
+                   return check_helpers(c, rng, c.shrink(32, 4), 161, 400, 4);
                  }});
   out.push_back({"dropout.small", false, [](const Context& c, Random& rng) { return check_dropout(c, rng, 5003); }});
   out.push_back({"dropout.n10M", true, [](const Context& c, Random& rng) {

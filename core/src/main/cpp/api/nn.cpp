@@ -147,20 +147,28 @@ int ctc4j_nn_multiply(int device, const float* a, const float* b, float* out, in
 
 int ctc4j_nn_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({rows, half});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_sum_halves, device, x, rows, half, out);
+      return;
+    }
     cpu::sum_halves(x, rows, half, out);
   });
 }
 
 int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
   return guarded([&] {
-    nn::require_cpu(device);
     require_sizes({batch, rows, steps});
     for (int64_t b = 0; b < batch; ++b) {
       require(lengths[b] >= 0 && lengths[b] <= steps, "utterance " + std::to_string(b) + ": length " +
                                                           std::to_string(lengths[b]) + " outside [0, " +
                                                           std::to_string(steps) + "]");
+    }
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_mask_frames, device, x, batch, rows, steps, lengths);
+      return;
     }
     cpu::mask_frames(x, batch, rows, steps, lengths);
   });
@@ -168,9 +176,13 @@ int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int6
 
 int ctc4j_nn_permute(int device, const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y) {
   return guarded([&] {
-    nn::require_cpu(device);
-    require(rank >= 1 && rank <= 6, "permute supports ranks 1 to 6, got " + std::to_string(rank));
-    cpu::permute(x, rank, shape, perm, y);
+    const PermuteGeometry g = cpu::permute_geometry(rank, shape, perm);
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_permute, device, &g, x, y);
+      return;
+    }
+    cpu::permute(g, x, y);
   });
 }
 

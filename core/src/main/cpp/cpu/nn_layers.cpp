@@ -411,25 +411,29 @@ void mask_frames(float* x, int64_t batch, int64_t rows, int64_t steps, const int
   });
 }
 
-void permute(const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y) {
-  int64_t in_stride[6], out_shape[6], total = 1;
-  bool seen[6] = {};
+PermuteGeometry permute_geometry(int rank, const int64_t* shape, const int32_t* perm) {
+  require(rank >= 1 && rank <= kMaxPermuteRank, "permute supports ranks 1 to 6, got " + std::to_string(rank));
+  PermuteGeometry g{rank, {}, {}, 1};
+  int64_t in_stride[kMaxPermuteRank];
+  bool seen[kMaxPermuteRank] = {};
   for (int i = rank - 1; i >= 0; --i) {
     require(shape[i] >= 0, "negative dimension");
-    in_stride[i] = total, total *= shape[i];
+    in_stride[i] = g.total, g.total *= shape[i];
   }
-  int64_t stride[6];  // x's stride along y's axis i
   for (int i = 0; i < rank; ++i) {
     require(perm[i] >= 0 && perm[i] < rank && !seen[perm[i]], "not a permutation");
     seen[perm[i]] = true;
-    out_shape[i] = shape[perm[i]], stride[i] = in_stride[perm[i]];
+    g.out_shape[i] = shape[perm[i]], g.stride[i] = in_stride[perm[i]];
   }
-  const int64_t inner = out_shape[rank - 1], rows = inner > 0 ? total / inner : 0;
+  return g;
+}
+
+void permute(const PermuteGeometry& g, const float* x, float* y) {
+  const int64_t inner = g.inner(), rows = inner > 0 ? g.total / inner : 0, step = g.stride[g.rank - 1];
   parallel_for(rows, [&](int64_t row) {
-    int64_t offset = 0;
-    for (int64_t i = rank - 2, rest = row; i >= 0; --i) offset += (rest % out_shape[i]) * stride[i], rest /= out_shape[i];
+    const float* in = x + g.row_source(row);
     float* out = y + row * inner;
-    for (int64_t j = 0; j < inner; ++j) out[j] = x[offset + j * stride[rank - 1]];
+    for (int64_t j = 0; j < inner; ++j) out[j] = in[j * step];
   });
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "common/permute.h"
+
 namespace ctc4j::cpu {
 
 struct ConvGeometry {
@@ -26,7 +28,9 @@ void add(const float* a, const float* b, float* out, int64_t n);
 void multiply(const float* a, const float* b, float* out, int64_t n);
 void sum_halves(const float* x, int64_t rows, int64_t half, float* out);
 void mask_frames(float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths);
-void permute(const float* x, int rank, const int64_t* shape, const int32_t* perm, float* y);
+// The geometry of permuting x[shape] by perm, validated (rank at most kMaxPermuteRank).
+PermuteGeometry permute_geometry(int rank, const int64_t* shape, const int32_t* perm);
+void permute(const PermuteGeometry& g, const float* x, float* y);
 // w_packed: w packed once (cpu/nn_packed.h), or null.
 void linear_forward(const float* x, int64_t rows, int64_t in, const float* w, const float* w_packed, const float* bias,
                     int64_t out, float* y);

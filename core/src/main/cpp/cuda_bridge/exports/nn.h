@@ -1,13 +1,19 @@
 // libctc4j_cuda's neural-network layers (see include/ctc4j/nn.h for the semantics). All pointers are
-// device memory on `device`; the sizes were validated by the CPU library's C API.
+// device memory on `device` unless said otherwise; the sizes were validated by the CPU library's C API.
 #pragma once
 #include <stdint.h>
 
+#include "common/permute.h"
 #include "ctc4j/core.h"
 
 extern "C" {
 CTC4J_API int ctc4jcu_add(int device, const float* a, const float* b, float* out, int64_t n);
 CTC4J_API int ctc4jcu_multiply(int device, const float* a, const float* b, float* out, int64_t n);
+CTC4J_API int ctc4jcu_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out);
+/* lengths: a host array of batch entries. */
+CTC4J_API int ctc4jcu_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps,
+                                  const int32_t* lengths);
+CTC4J_API int ctc4jcu_permute(int device, const ctc4j::PermuteGeometry* geometry, const float* x, float* y);
 /* y[rows, out] = x[rows, in] w[out, in]^T + bias[out] (bias may be NULL). */
 CTC4J_API int ctc4jcu_linear_forward(int device, int64_t rows, int64_t in, int64_t out, const float* w,
                                      const float* bias, const float* x, float* y);
