@@ -1,10 +1,11 @@
-// Neural-network layers that run on CUDA today (linear through cuBLAS, recurrent layers through
-// cuDNN, the elementwise helpers, activations, dropout and log-softmax), device vs CPU. The CPU side's
-// products go through a plain row-major sgemm of this file, in double, handed to the library with
-// ctc4j_nn_set_sgemm (the harness has no BLAS): a reference independent of both products.
+// Neural-network layers that run on CUDA today (linear and convolutions through cuBLAS, recurrent
+// layers through cuDNN, the elementwise helpers, activations, dropout and log-softmax), device vs CPU.
+// The CPU side's products go through a plain row-major sgemm of this file, in double, handed to the
+// library with ctc4j_nn_set_sgemm (the harness has no BLAS): a reference independent of both products.
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "check/harness.h"
+#include "common/conv_geometry.h"
 #include "ctc4j/nn.h"
 
 namespace harness {
@@ -111,6 +113,101 @@ Result check_dropout(const Context& c, Random& rng, int64_t n) {
   r.add("dropout y", compare_exact(got[0], want[0]));
   r.add("dropout mask", compare_exact(got[1], want[1]));
   return r;
+}
+
+// A convolution forward and backward (dw, dbias accumulated onto random values) over x[batch, channels,
+// height, width]: float sums of `patch` (forward, dw: of batch x plane) products, abs 2e-6 x depth + rel 1e-4.
+Result check_conv(const Context& c, Random& rng, ctc4j_nn_conv2d conv) {
+  CTC4J_CHECK(ctc4j_nn_set_sgemm(reinterpret_cast<void*>(&reference_sgemm)));
+  int64_t out_h = 0, out_w = 0;
+  CTC4J_CHECK(ctc4j_nn_conv2d_output(&conv, &out_h, &out_w));
+  const int64_t in = conv.batch * conv.in_channels * conv.height * conv.width, out = conv.batch * conv.out_channels *
+                                                                                    out_h * out_w;
+  const int64_t patch = conv.in_channels / conv.groups * conv.kernel_h * conv.kernel_w;
+  const int64_t weights = conv.out_channels * patch;
+  const std::vector<float> x = rng.normals(in), w = rng.normals(weights), bias = rng.normals(conv.out_channels),
+                           dy = rng.normals(out), dw0 = rng.normals(weights), db0 = rng.normals(conv.out_channels);
+  auto run = [&](int device, double* ms) {
+    Buffer<float> xs(device, x), ws(device, w), bs(device, bias), dys(device, dy), y(device, out), dx(device, in),
+        dw(device, dw0), db(device, db0);
+    y.poison(), dx.poison();
+    ctc4j_nn_conv2d l = conv;
+    l.w = ws.get(), l.bias = bs.get(), l.dw = dw.get(), l.dbias = db.get();
+    *ms = time_ms([&] {
+      CTC4J_CHECK(ctc4j_nn_conv2d_forward(device, &l, xs.get(), y.get()));
+      CTC4J_CHECK(ctc4j_nn_conv2d_backward(device, &l, xs.get(), dys.get(), dx.get()));
+    });
+    return std::vector<std::vector<float>>{y.download(), dx.download(), dw.download(), db.download()};
+  };
+  Result r;
+  const auto got = run(c.device, &r.device_ms), want = run(CTC4J_CPU, &r.cpu_ms);
+  const double sums = 2e-6 * static_cast<double>(conv.batch * out_h * out_w);
+  r.tolerance = "abs 2e-6 x depth + rel 1e-4 (float sums on the device against double)";
+  r.add("y", compare(got[0], want[0], 2e-6 * patch, 1e-4));
+  r.add("dx", compare(got[1], want[1], 2e-6 * conv.out_channels / conv.groups * conv.kernel_h * conv.kernel_w, 1e-4));
+  r.add("dw (accumulated)", compare(got[2], want[2], sums, 1e-4));
+  r.add("dbias (accumulated)", compare(got[3], want[3], sums, 1e-4));
+  return r;
+}
+
+// The CUDA convolution's per-element im2col and col2im (common/conv_geometry.h) run here on the host:
+// weights x columns, and the input gradient gathered from weights^T x dy, equal our CPU convolution's
+// (tested against libtorch) within float rounding. The device plays no part: this checks the kernels'
+// index math wherever the harness runs, the dry run included.
+void add_conv_index_math(Result& r, Random& rng, ctc4j_nn_conv2d conv, const std::string& label) {
+  CTC4J_CHECK(ctc4j_nn_set_sgemm(reinterpret_cast<void*>(&reference_sgemm)));
+  int64_t out_h = 0, out_w = 0;
+  CTC4J_CHECK(ctc4j_nn_conv2d_output(&conv, &out_h, &out_w));
+  const ctc4j::ConvGeometry g{conv.batch,    conv.in_channels, conv.height,     conv.width,     conv.out_channels,
+                              conv.kernel_h, conv.kernel_w,    conv.stride_h,   conv.stride_w,  conv.pad_h,
+                              conv.pad_w,    conv.dilation_h,  conv.dilation_w, conv.groups,    out_h,
+                              out_w};
+  const int64_t in = g.channels * g.height * g.width, out = g.out_channels * g.out_plane(), plane = g.out_plane();
+  const int64_t rows = g.channels * g.kh * g.kw;
+  const std::vector<float> x = rng.normals(g.batch * in), w = rng.normals(g.out_channels * g.patch()),
+                           dy = rng.normals(g.batch * out);
+  std::vector<float> want_y(g.batch * out), want_dx(g.batch * in), y(g.batch * out), dx(g.batch * in);
+  ctc4j_nn_conv2d l = conv;
+  l.w = w.data();
+  CTC4J_CHECK(ctc4j_nn_conv2d_forward(CTC4J_CPU, &l, x.data(), want_y.data()));
+  CTC4J_CHECK(ctc4j_nn_conv2d_backward(CTC4J_CPU, &l, x.data(), dy.data(), want_dx.data()));
+  std::vector<float> cols(rows * plane), dcols(rows * plane);
+  for (int64_t n = 0; n < g.batch; ++n) {
+    for (int64_t e = 0; e < rows * plane; ++e) cols[e] = g.column(x.data() + n * in, e);
+    for (int64_t k = 0; k < g.groups; ++k) {
+      for (int64_t o = 0; o < g.group_out(); ++o) {
+        const float* wo = w.data() + (k * g.group_out() + o) * g.patch();
+        for (int64_t p = 0; p < plane; ++p) {
+          double sum = 0;
+          for (int64_t q = 0; q < g.patch(); ++q) sum += double{wo[q]} * cols[(k * g.patch() + q) * plane + p];
+          y[n * out + (k * g.group_out() + o) * plane + p] = static_cast<float>(sum);
+        }
+      }
+      for (int64_t q = 0; q < g.patch(); ++q) {
+        for (int64_t p = 0; p < plane; ++p) {
+          double sum = 0;
+          for (int64_t o = 0; o < g.group_out(); ++o) {
+            const int64_t channel = k * g.group_out() + o;
+            sum += double{w[channel * g.patch() + q]} * dy[n * out + channel * plane + p];
+          }
+          dcols[(k * g.patch() + q) * plane + p] = static_cast<float>(sum);
+        }
+      }
+    }
+    for (int64_t e = 0; e < in; ++e) dx[n * in + e] = g.input_gradient(dcols.data(), e);
+  }
+  r.add(label + " y (im2col on the host)", compare(y, want_y, 2e-6 * g.patch(), 1e-4));
+  r.add(label + " dx (col2im gather on the host)", compare(dx, want_dx, 2e-6 * g.group_out() * g.kh * g.kw, 1e-4));
+}
+
+ctc4j_nn_conv2d conv_shape(int64_t batch, int64_t in, int64_t height, int64_t width, int64_t out,
+                           std::initializer_list<int64_t> kernel_stride_pad_dilation, int64_t groups) {
+  ctc4j_nn_conv2d conv = ctc4j_nn_default_conv2d();
+  const int64_t* k = kernel_stride_pad_dilation.begin();  // kh, kw, sh, sw, ph, pw, dh, dw
+  conv.batch = batch, conv.in_channels = in, conv.height = height, conv.width = width, conv.out_channels = out;
+  conv.kernel_h = k[0], conv.kernel_w = k[1], conv.stride_h = k[2], conv.stride_w = k[3];
+  conv.pad_h = k[4], conv.pad_w = k[5], conv.dilation_h = k[6], conv.dilation_w = k[7], conv.groups = groups;
+  return conv;
 }
 
 // Sum of halves, frame masking (random lengths, one of them 0) and two permutations of x[a, b, c, d]
@@ -312,6 +409,29 @@ void add_nn_checks(std::vector<Check>& out) {
                  }});
   out.push_back({"activations.n10M", true, [](const Context& c, Random& rng) {
                    return check_activations(c, rng, c.shrink(10'000'000, 100'000));
+                 }});
+  out.push_back({"conv.index_math", false, [](const Context&, Random& rng) {
+                   Result r;
+                   r.tolerance = "abs 2e-6 x depth + rel 1e-4 (both sides float, summed in different orders)";
+                   add_conv_index_math(r, rng, conv_shape(3, 4, 9, 17, 6, {3, 5, 2, 2, 1, 2, 1, 2}, 2), "groups 2");
+                   add_conv_index_math(r, rng, conv_shape(2, 13, 1, 40, 8, {1, 5, 1, 2, 0, 2, 1, 1}, 1), "conv1d");
+                   add_conv_index_math(r, rng, conv_shape(1, 1, 161, 60, 4, {41, 11, 2, 2, 20, 5, 1, 1}, 1), "DS2");
+                   add_conv_index_math(r, rng, conv_shape(2, 6, 7, 8, 3, {3, 3, 3, 1, 2, 0, 2, 1}, 3), "stride 3");
+                   return r;
+                 }});
+  out.push_back({"conv2d.small", false, [](const Context& c, Random& rng) {  // stride, padding, dilation, 2 groups
+                   return check_conv(c, rng, conv_shape(3, 4, 9, 17, 6, {3, 5, 2, 2, 1, 2, 1, 2}, 2));
+                 }});
+  out.push_back({"conv1d.small", false, [](const Context& c, Random& rng) {  // AN4's front end, shrunk
+                   return check_conv(c, rng, conv_shape(2, 13, 1, 40, 8, {1, 5, 1, 2, 0, 2, 1, 1}, 1));
+                 }});
+  out.push_back({"conv2d.deepspeech2.16x1x161x400", true, [](const Context& c, Random& rng) {  // DS2's first conv
+                   return check_conv(c, rng, conv_shape(c.shrink(16, 1), 1, 161, c.shrink(400, 40), 32,
+                                                        {41, 11, 2, 2, 20, 5, 1, 1}, 1));
+                 }});
+  out.push_back({"conv1d.an4.16x80x800", true, [](const Context& c, Random& rng) {  // AN4's Conv1d, 8 s
+                   return check_conv(c, rng, conv_shape(c.shrink(16, 2), 80, 1, c.shrink(800, 60), 256,
+                                                        {1, 5, 1, 2, 0, 2, 1, 1}, 1));
                  }});
   out.push_back({"helpers.small", false, [](const Context& c, Random& rng) {
                    return check_helpers(c, rng, 3, 5, 7, 4);

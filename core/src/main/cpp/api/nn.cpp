@@ -233,15 +233,25 @@ int ctc4j_nn_conv2d_output(const ctc4j_nn_conv2d* conv, int64_t* out_height, int
 
 int ctc4j_nn_conv2d_forward(int device, const ctc4j_nn_conv2d* conv, const float* x, float* y) {
   return guarded([&] {
-    nn::require_cpu(device);
-    cpu::conv2d_forward(api::conv_geometry(conv), x, conv->w, conv->bias, y);
+    const ConvGeometry g = api::conv_geometry(conv);
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_conv2d_forward, device, &g, x, conv->w, conv->bias, y);
+      return;
+    }
+    cpu::conv2d_forward(g, x, conv->w, conv->bias, y);
   });
 }
 
 int ctc4j_nn_conv2d_backward(int device, const ctc4j_nn_conv2d* conv, const float* x, const float* dy, float* dx) {
   return guarded([&] {
-    nn::require_cpu(device);
-    cpu::conv2d_backward(api::conv_geometry(conv), x, conv->w, dy, dx, conv->dw, conv->dbias);
+    const ConvGeometry g = api::conv_geometry(conv);
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_conv2d_backward, device, &g, x, conv->w, dy, dx, conv->dw, conv->dbias);
+      return;
+    }
+    cpu::conv2d_backward(g, x, conv->w, dy, dx, conv->dw, conv->dbias);
   });
 }
 

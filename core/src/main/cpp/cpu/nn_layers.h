@@ -4,22 +4,12 @@
 #pragma once
 #include <cstdint>
 
+#include "common/conv_geometry.h"
 #include "common/permute.h"
 
 namespace ctc4j::cpu {
 
-struct ConvGeometry {
-  int64_t batch, channels, height, width, out_channels, kh, kw, sh, sw, ph, pw, dh, dw, groups;
-  int64_t out_h, out_w;
-  int64_t group_channels() const { return channels / groups; }
-  int64_t group_out() const { return out_channels / groups; }
-  int64_t patch() const { return group_channels() * kh * kw; }  // columns of one group's weights
-  int64_t out_plane() const { return out_h * out_w; }
-  // The input row (column) that kernel row i (column j) reads for output row oh (column ow); outside
-  // [0, height) ([0, width)) it lies in the zero padding.
-  int64_t input_row(int64_t oh, int64_t i) const { return oh * sh - ph + i * dh; }
-  int64_t input_col(int64_t ow, int64_t j) const { return ow * sw - pw + j * dw; }
-};
+using ::ctc4j::ConvGeometry;
 
 // The geometry c (out_h and out_w ignored), validated, with the output size worked out.
 ConvGeometry conv_geometry(ConvGeometry c);

@@ -11,6 +11,7 @@
 #include "common/ngram.h"
 #include "common/optim.h"
 #include "common/prefix_search.h"
+#include "common/conv_geometry.h"
 #include "common/permute.h"
 #include "cuda_bridge/exports/decode.h"
 #include "cuda_bridge/exports/rnn.h"
@@ -23,7 +24,8 @@ constexpr uint64_t abi_fingerprint() {
   const uint64_t sizes[] = {sizeof(CtcBatch),      sizeof(MelPlanView),  sizeof(NgramEntry),   sizeof(NgramTableView),
                             sizeof(TrieEdge),      sizeof(WordModel),    sizeof(Prefix),       sizeof(BeamSearchConfig),
                             sizeof(SgdSettings),   sizeof(AdamSettings), sizeof(ColumnGather), sizeof(RnnLayerShape),
-                            sizeof(RnnLayerData),  sizeof(PermuteGeometry), sizeof(void*)};
+                            sizeof(RnnLayerData),  sizeof(PermuteGeometry),
+                            sizeof(ConvGeometry),  sizeof(void*)};
   uint64_t h = 1469598103934665603ull ^ kAbiVersion;  // FNV-1a over the version and the sizes
   for (uint64_t s : sizes) h = (h ^ s) * 1099511628211ull;
   return h;

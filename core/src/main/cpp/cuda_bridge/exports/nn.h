@@ -3,6 +3,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "common/conv_geometry.h"
 #include "common/permute.h"
 #include "ctc4j/core.h"
 
@@ -20,6 +21,11 @@ CTC4J_API int ctc4jcu_linear_forward(int device, int64_t rows, int64_t in, int64
 /* dx = dy w (overwritten; may be NULL); dw += dy^T x and dbias += column sums of dy, where not NULL. */
 CTC4J_API int ctc4jcu_linear_backward(int device, int64_t rows, int64_t in, int64_t out, const float* w,
                                       const float* x, const float* dy, float* dx, float* dw, float* dbias);
+/* The geometry validated, out_h/out_w worked out; dx overwritten, dw/dbias accumulated (each may be NULL). */
+CTC4J_API int ctc4jcu_conv2d_forward(int device, const ctc4j::ConvGeometry* geometry, const float* x, const float* w,
+                                     const float* bias, float* y);
+CTC4J_API int ctc4jcu_conv2d_backward(int device, const ctc4j::ConvGeometry* geometry, const float* x, const float* w,
+                                      const float* dy, float* dx, float* dw, float* dbias);
 CTC4J_API int ctc4jcu_activation_forward(int device, int kind, float lo, float hi, const float* x, float* y,
                                          int64_t n);
 CTC4J_API int ctc4jcu_activation_backward(int device, int kind, float lo, float hi, const float* x, const float* dy,

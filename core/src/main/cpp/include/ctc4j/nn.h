@@ -5,9 +5,9 @@
  * input gradients are overwritten unless stated. Optional pointers may be NULL. Matrix products go
  * through a BLAS sgemm handed over once with ctc4j_nn_set_sgemm (no link-time BLAS dependency).
  * device: CTC4J_CPU, or a CUDA device (arrays in its memory; host arrays stay host arrays) for the
- * elementwise helpers, frame masking, permutation, the linear layer (products through cuBLAS, opened
- * at run time), activations, dropout, log-softmax and whole recurrent layers (cuDNN); the other layers
- * answer CUDA devices CTC4J_UNAVAILABLE until their GPU versions land. */
+ * elementwise helpers, frame masking, permutation, the linear and convolution layers (products
+ * through cuBLAS, opened at run time), activations, dropout, log-softmax and whole recurrent layers
+ * (cuDNN); the norms and the one-direction recurrent calls answer CUDA devices CTC4J_UNAVAILABLE. */
 #ifndef CTC4J_NN_H
 #define CTC4J_NN_H
 

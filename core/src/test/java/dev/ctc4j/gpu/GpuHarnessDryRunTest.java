@@ -27,8 +27,9 @@ class GpuHarnessDryRunTest {
       "log_mel.B32x16s", "mask_features.small", "greedy.small", "greedy.B128x1000x5000", "greedy.rejects_nan",
       "beam.small.lm", "beam.B32x500.lm.beam32", "beam.C5000.beam16", "beam.rejects_nan", "beam.gpu_equals_cpu.4x100x29", "optim.sgd.nesterov.n10M",
       "optim.adamw.n10M", "optim.reductions.n10M", "gelu.n10M", "group_norm.wav2vec2_conv0", "attention.1500x12x64",
-      "linear.small", "activations.small", "dropout.small", "log_softmax.small", "rnn_layer.lstm.bidirectional.small",
-      "rnn_layer.gru.training.bidirectional.small", "rnn_layer.lstm.training.bidirectional.200x16x256",
+      "linear.small", "conv.index_math", "conv2d.small", "helpers.small", "activations.small", "dropout.small",
+      "log_softmax.small", "rnn_layer.lstm.bidirectional.small", "rnn_layer.gru.training.bidirectional.small",
+      "rnn_layer.lstm.training.bidirectional.200x16x256",
       "sanitizer.memcheck", "sanitizer.racecheck", "sanitizer.synccheck");
 
   @Test

@@ -19,11 +19,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The model families whose every layer runs on CUDA (the CTC models without a convolution: per-frame
- * MLP, LSTM/GRU stacks, uni- and bidirectional) give the same training pass on the GPU as on the CPU
- * (itself checked against libtorch in ModelBackwardTest) with the same weights: log-probs and every
+ * The model families whose every layer runs on CUDA (the CTC models: per-frame MLP or LSTM/GRU stacks,
+ * uni- and bidirectional, with or without the Conv1d front end) give the same training pass on the GPU
+ * as on the CPU (itself checked against libtorch in ModelBackwardTest) with the same weights: log-probs and every
  * parameter gradient within 1e-4 of the largest CPU magnitude per tensor (cuBLAS and cuDNN sum in
- * another order).
+ * another order). DeepSpeech2, ResCNN and wav2vec2 wait for the norms on the GPU.
  */
 @Tag("gpu")
 class ModelGpuTest {
@@ -33,6 +33,8 @@ class ModelGpuTest {
     List<String> labels = Collections.nCopies(5, "x");
     return Stream.of(
         Arguments.of("DNN", ModelConfig.ctc(labels, 6, null, false, 8, 2, 0, 0, 0, 0)),
+        Arguments.of("DNN + conv", ModelConfig.ctc(labels, 6, null, false, 8, 1, 4, 5, 2, 0)),
+        Arguments.of("GRU + conv", ModelConfig.ctc(labels, 6, "gru", false, 7, 2, 5, 3, 2, 0)),
         Arguments.of("LSTM", ModelConfig.ctc(labels, 6, "lstm", false, 7, 2, 0, 0, 0, 0)),
         Arguments.of("BiLSTM", ModelConfig.ctc(labels, 6, "lstm", true, 5, 2, 0, 0, 0, 0)),
         Arguments.of("BiGRU", ModelConfig.ctc(labels, 6, "gru", true, 5, 1, 0, 0, 0, 0)));
