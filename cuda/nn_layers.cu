@@ -59,6 +59,11 @@ __global__ void sum_halves_kernel(const float* __restrict x, int64_t rows, int64
   }
 }
 
+__global__ void repeat_halves_kernel(const float* __restrict x, int64_t rows, int64_t half, float* __restrict out) {
+  const int64_t n = rows * 2 * half;
+  for (int64_t i = grid_first(); i < n; i += grid_step()) out[i] = x[i / (2 * half) * half + i % half];
+}
+
 // x[batch, rows, steps]: zero where t >= lengths[b].
 __global__ void mask_frames_kernel(float* x, int64_t rows, int64_t steps, const int32_t* __restrict lengths,
                                    int64_t n) {
@@ -222,6 +227,14 @@ int ctc4jcu_sum_halves(int device, const float* x, int64_t rows, int64_t half, f
   return guarded([&] {
     run_elements(device, rows * half, [&](unsigned blocks) {
       sum_halves_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, rows, half, out);
+    });
+  });
+}
+
+int ctc4jcu_repeat_halves(int device, const float* x, int64_t rows, int64_t half, float* out) {
+  return guarded([&] {
+    run_elements(device, rows * 2 * half, [&](unsigned blocks) {
+      repeat_halves_kernel<<<blocks, kThreads, 0, cudaStreamPerThread>>>(x, rows, half, out);
     });
   });
 }

@@ -1,5 +1,6 @@
 // Neural-network layers that run on CUDA today (linear and convolutions through cuBLAS, recurrent
-// layers through cuDNN, the elementwise helpers, activations, dropout and log-softmax), device vs CPU.
+// layers through cuDNN, the norms, the elementwise helpers, activations, dropout and log-softmax),
+// device vs CPU.
 // The CPU side's products go through a plain row-major sgemm of this file, in double, handed to the
 // library with ctc4j_nn_set_sgemm (the harness has no BLAS): a reference independent of both products.
 #include <algorithm>
@@ -210,6 +211,69 @@ ctc4j_nn_conv2d conv_shape(int64_t batch, int64_t in, int64_t height, int64_t wi
   return conv;
 }
 
+// Batch norm over x[n, channels, spatial] (spatial 1: DeepSpeech2's sequence-wise norm), in training
+// (batch statistics, running averages updated) or inference, forward and backward with dgamma/dbeta
+// accumulated onto random values. Statistics in double on both sides: abs 1e-5 + rel 1e-4.
+Result check_batch_norm(const Context& c, Random& rng, int64_t n, int64_t channels, int64_t spatial, bool training) {
+  const int64_t size = n * channels * spatial;
+  const std::vector<float> x = rng.normals(size, 3.0f), dy = rng.normals(size), gamma = rng.normals(channels),
+                           beta = rng.normals(channels), mean0 = rng.normals(channels),
+                           var0 = rng.uniforms(channels, 0.5f, 2.0f), dg0 = rng.normals(channels),
+                           db0 = rng.normals(channels);
+  auto run = [&](int device, double* ms) {
+    Buffer<float> xs(device, x), dys(device, dy), g(device, gamma), b(device, beta), mean(device, mean0),
+        var(device, var0), dg(device, dg0), db(device, db0), y(device, size), dx(device, size),
+        save_mean(device, channels), save_invstd(device, channels);
+    y.poison(), dx.poison(), save_mean.poison(), save_invstd.poison();
+    ctc4j_nn_batch_norm bn = ctc4j_nn_default_batch_norm();
+    bn.n = n, bn.channels = channels, bn.spatial = spatial, bn.gamma = g.get(), bn.beta = b.get();
+    bn.dgamma = dg.get(), bn.dbeta = db.get(), bn.running_mean = mean.get(), bn.running_var = var.get();
+    bn.training = training, bn.save_mean = save_mean.get(), bn.save_invstd = save_invstd.get();
+    *ms = time_ms([&] {
+      CTC4J_CHECK(ctc4j_nn_batch_norm_forward(device, &bn, xs.get(), y.get()));
+      CTC4J_CHECK(ctc4j_nn_batch_norm_backward(device, &bn, xs.get(), dys.get(), dx.get()));
+    });
+    return std::vector<std::vector<float>>{y.download(),    dx.download(), dg.download(), db.download(),
+                                           mean.download(), var.download()};
+  };
+  Result r;
+  const auto got = run(c.device, &r.device_ms), want = run(CTC4J_CPU, &r.cpu_ms);
+  r.tolerance = "abs 1e-5 + rel 1e-4; dgamma, dbeta abs 1e-6 x count + rel 1e-4 (sums in double)";
+  const double sums = 1e-6 * static_cast<double>(n * spatial);
+  const char* names[] = {"y", "dx", "dgamma (accumulated)", "dbeta (accumulated)", "running mean", "running var"};
+  for (int i = 0; i < 6; ++i) r.add(names[i], compare(got[i], want[i], i == 2 || i == 3 ? sums : 1e-5, 1e-4));
+  return r;
+}
+
+// Layer norm over x[outer, features, inner] (inner 1: rows; inner > 1: ResCNN's norm over the mel axis).
+Result check_layer_norm(const Context& c, Random& rng, int64_t outer, int64_t features, int64_t inner) {
+  const int64_t size = outer * features * inner, positions = outer * inner;
+  const std::vector<float> x = rng.normals(size, 2.0f), dy = rng.normals(size), gamma = rng.normals(features),
+                           beta = rng.normals(features), dg0 = rng.normals(features), db0 = rng.normals(features);
+  auto run = [&](int device, double* ms) {
+    Buffer<float> xs(device, x), dys(device, dy), g(device, gamma), b(device, beta), dg(device, dg0), db(device, db0),
+        y(device, size), dx(device, size), save_mean(device, positions), save_invstd(device, positions);
+    y.poison(), dx.poison();
+    ctc4j_nn_layer_norm ln = ctc4j_nn_default_layer_norm();
+    ln.outer = outer, ln.features = features, ln.inner = inner, ln.gamma = g.get(), ln.beta = b.get();
+    ln.dgamma = dg.get(), ln.dbeta = db.get(), ln.save_mean = save_mean.get(), ln.save_invstd = save_invstd.get();
+    *ms = time_ms([&] {
+      CTC4J_CHECK(ctc4j_nn_layer_norm_forward(device, &ln, xs.get(), y.get()));
+      CTC4J_CHECK(ctc4j_nn_layer_norm_backward(device, &ln, xs.get(), dys.get(), dx.get()));
+    });
+    return std::vector<std::vector<float>>{y.download(), dx.download(), dg.download(), db.download()};
+  };
+  Result r;
+  const auto got = run(c.device, &r.device_ms), want = run(CTC4J_CPU, &r.cpu_ms);
+  r.tolerance = "abs 1e-5 + rel 1e-4; dgamma, dbeta abs 1e-6 x positions + rel 1e-4 (sums in double)";
+  const double sums = 1e-6 * static_cast<double>(positions);
+  r.add("y", compare(got[0], want[0], 1e-5, 1e-4));
+  r.add("dx", compare(got[1], want[1], 1e-5, 1e-4));
+  r.add("dgamma (accumulated)", compare(got[2], want[2], sums, 1e-4));
+  r.add("dbeta (accumulated)", compare(got[3], want[3], sums, 1e-4));
+  return r;
+}
+
 // Sum of halves, frame masking (random lengths, one of them 0) and two permutations of x[a, b, c, d]
 // (ctc4j's [N, F, T] -> [T, N, F] and a rank-4 shuffle), all exact.
 Result check_helpers(const Context& c, Random& rng, int64_t a, int64_t b, int64_t cc, int64_t d) {
@@ -221,20 +285,24 @@ Result check_helpers(const Context& c, Random& rng, int64_t a, int64_t b, int64_
   const int64_t shape3[3] = {a, b, cc * d}, shape4[4] = {a, b, cc, d};
   const int32_t perm3[3] = {2, 0, 1}, perm4[4] = {3, 1, 0, 2};
   auto run = [&](int device, double* ms) {
-    Buffer<float> xs(device, x), halves(device, rows * d), masked(device, x), p3(device, n), p4(device, n);
-    halves.poison(), p3.poison(), p4.poison();
+    Buffer<float> xs(device, x), halves(device, rows * d), repeated(device, rows * 2 * d), masked(device, x),
+        p3(device, n), p4(device, n);
+    halves.poison(), repeated.poison(), p3.poison(), p4.poison();
     *ms = time_ms([&] {
       CTC4J_CHECK(ctc4j_nn_sum_halves(device, xs.get(), rows, d, halves.get()));
+      CTC4J_CHECK(ctc4j_nn_repeat_halves(device, xs.get(), rows, d, repeated.get()));
       CTC4J_CHECK(ctc4j_nn_mask_frames(device, masked.get(), a, b, cc * d, lengths.data()));
       CTC4J_CHECK(ctc4j_nn_permute(device, xs.get(), 3, shape3, perm3, p3.get()));
       CTC4J_CHECK(ctc4j_nn_permute(device, xs.get(), 4, shape4, perm4, p4.get()));
     });
-    return std::vector<std::vector<float>>{halves.download(), masked.download(), p3.download(), p4.download()};
+    return std::vector<std::vector<float>>{halves.download(), masked.download(), p3.download(), p4.download(),
+                                           repeated.download()};
   };
   Result r;
   const auto got = run(c.device, &r.device_ms), want = run(CTC4J_CPU, &r.cpu_ms);
   r.tolerance = "exact";
   r.add("sum of halves", compare_exact(got[0], want[0]));
+  r.add("repeated halves", compare_exact(got[4], want[4]));
   r.add("masked frames", compare_exact(got[1], want[1]));
   r.add("permute [N, F, T] -> [T, N, F]", compare_exact(got[2], want[2]));
   r.add("permute rank 4 (3, 1, 0, 2)", compare_exact(got[3], want[3]));
@@ -432,6 +500,33 @@ void add_nn_checks(std::vector<Check>& out) {
   out.push_back({"conv1d.an4.16x80x800", true, [](const Context& c, Random& rng) {  // AN4's Conv1d, 8 s
                    return check_conv(c, rng, conv_shape(c.shrink(16, 2), 80, 1, c.shrink(800, 60), 256,
                                                         {1, 5, 1, 2, 0, 2, 1, 1}, 1));
+                 }});
+  for (bool training : {true, false}) {
+    const std::string mode = training ? ".training" : ".inference";
+    out.push_back({"batch_norm" + mode + ".small", false, [training](const Context& c, Random& rng) {
+                     return check_batch_norm(c, rng, 3, 5, 37, training);
+                   }});
+    out.push_back({"batch_norm.sequence" + mode + ".small", false, [training](const Context& c, Random& rng) {
+                     return check_batch_norm(c, rng, 41, 29, 1, training);
+                   }});
+  }
+  out.push_back({"batch_norm.deepspeech2.16x32x81x400", true, [](const Context& c, Random& rng) {
+                   return check_batch_norm(c, rng, c.shrink(16, 2), 32, 81 * c.shrink(400, 20), true);
+                 }});
+  out.push_back({"batch_norm.sequence.8000x1024", true, [](const Context& c, Random& rng) {  // 16 x 500 frames
+                   return check_batch_norm(c, rng, c.shrink(8000, 200), 1024, 1, true);
+                 }});
+  out.push_back({"layer_norm.rows.small", false, [](const Context& c, Random& rng) {
+                   return check_layer_norm(c, rng, 37, 45, 1);
+                 }});
+  out.push_back({"layer_norm.strided.small", false, [](const Context& c, Random& rng) {
+                   return check_layer_norm(c, rng, 6, 16, 23);
+                 }});
+  out.push_back({"layer_norm.rows.1500x768", true, [](const Context& c, Random& rng) {  // wav2vec2's
+                   return check_layer_norm(c, rng, c.shrink(1500, 100), 768, 1);
+                 }});
+  out.push_back({"layer_norm.rescnn.512x64x400", true, [](const Context& c, Random& rng) {  // 16 x 32 channels
+                   return check_layer_norm(c, rng, c.shrink(512, 8), 64, c.shrink(400, 50));
                  }});
   out.push_back({"helpers.small", false, [](const Context& c, Random& rng) {
                    return check_helpers(c, rng, 3, 5, 7, 4);

@@ -157,6 +157,18 @@ int ctc4j_nn_sum_halves(int device, const float* x, int64_t rows, int64_t half, 
   });
 }
 
+int ctc4j_nn_repeat_halves(int device, const float* x, int64_t rows, int64_t half, float* out) {
+  return guarded([&] {
+    require_sizes({rows, half});
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_repeat_halves, device, x, rows, half, out);
+      return;
+    }
+    cpu::repeat_halves(x, rows, half, out);
+  });
+}
+
 int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
   return guarded([&] {
     require_sizes({batch, rows, steps});
@@ -262,12 +274,18 @@ ctc4j_nn_batch_norm ctc4j_nn_default_batch_norm(void) {
 
 int ctc4j_nn_batch_norm_forward(int device, const ctc4j_nn_batch_norm* bn, const float* x, float* y) {
   return guarded([&] {
-    nn::require_cpu(device);
     require(bn != nullptr, "null batch norm");
     const int64_t n = bn->n, channels = bn->channels, spatial = bn->spatial;
     require_sizes({n, channels, spatial});
     require(!bn->training || n * spatial > 1, "batch norm in training needs more than one value per channel, got " +
                                                   std::to_string(n * spatial));
+    require(bn->training || (bn->running_mean != nullptr && bn->running_var != nullptr),
+            "batch norm in inference needs the running statistics");
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_batch_norm_forward, device, bn, x, y);
+      return;
+    }
     cpu::batch_norm_forward(x, n, channels, spatial, bn->gamma, bn->beta, bn->running_mean, bn->running_var,
                             bn->momentum, bn->eps, bn->training, y, bn->save_mean, bn->save_invstd);
   });
@@ -275,9 +293,15 @@ int ctc4j_nn_batch_norm_forward(int device, const ctc4j_nn_batch_norm* bn, const
 
 int ctc4j_nn_batch_norm_backward(int device, const ctc4j_nn_batch_norm* bn, const float* x, const float* dy, float* dx) {
   return guarded([&] {
-    nn::require_cpu(device);
     require(bn != nullptr, "null batch norm");
     require_sizes({bn->n, bn->channels, bn->spatial});
+    require(bn->save_mean != nullptr && bn->save_invstd != nullptr,
+            "batch norm backward needs the statistics its forward saved (save_mean, save_invstd)");
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_batch_norm_backward, device, bn, x, dy, dx);
+      return;
+    }
     cpu::batch_norm_backward(x, bn->n, bn->channels, bn->spatial, bn->gamma, bn->save_mean, bn->save_invstd,
                              bn->training, dy, dx, bn->dgamma, bn->dbeta);
   });
@@ -289,10 +313,14 @@ ctc4j_nn_layer_norm ctc4j_nn_default_layer_norm(void) {
 
 int ctc4j_nn_layer_norm_forward(int device, const ctc4j_nn_layer_norm* ln, const float* x, float* y) {
   return guarded([&] {
-    nn::require_cpu(device);
     require(ln != nullptr, "null layer norm");
     require_sizes({ln->outer, ln->features, ln->inner});
     require(ln->features > 0, "layer norm over zero features");
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_layer_norm_forward, device, ln, x, y);
+      return;
+    }
     cpu::layer_norm_forward(x, ln->outer, ln->features, ln->inner, ln->gamma, ln->beta, ln->eps, y, ln->save_mean,
                             ln->save_invstd);
   });
@@ -300,9 +328,15 @@ int ctc4j_nn_layer_norm_forward(int device, const ctc4j_nn_layer_norm* ln, const
 
 int ctc4j_nn_layer_norm_backward(int device, const ctc4j_nn_layer_norm* ln, const float* x, const float* dy, float* dx) {
   return guarded([&] {
-    nn::require_cpu(device);
     require(ln != nullptr, "null layer norm");
     require_sizes({ln->outer, ln->features, ln->inner});
+    require(ln->save_mean != nullptr && ln->save_invstd != nullptr,
+            "layer norm backward needs the statistics its forward saved (save_mean, save_invstd)");
+    if (device != CTC4J_CPU) {
+      cuda::require_device(device);
+      CTC4J_CUDA_CALL(ctc4jcu_layer_norm_backward, device, ln, x, dy, dx);
+      return;
+    }
     cpu::layer_norm_backward(x, ln->outer, ln->features, ln->inner, ln->gamma, ln->save_mean, ln->save_invstd, dy, dx,
                              ln->dgamma, ln->dbeta);
   });

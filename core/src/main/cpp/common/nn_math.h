@@ -13,6 +13,18 @@ CTC4J_HD void moments_of_sums(double sum, double sum_sq, double count, double* m
   *var = count > 0 ? fmax(0.0, sum_sq / count - *mean * *mean) : 0.0;
 }
 
+// A normalisation's output y = x_hat * gamma + beta, x_hat = (x - mean) * invstd.
+CTC4J_HD float normalized(float x, float mean, float invstd, float gamma, float beta) {
+  return (x - mean) * invstd * gamma + beta;
+}
+
+// A normalisation's input gradient: scale * (g - mean_g - x_hat * mean_g_xhat), where g is the output
+// gradient (times gamma for a layer norm) and the means run over the normalised group (zero where
+// the statistics are constants: a batch norm in inference).
+CTC4J_HD float norm_input_gradient(float scale, float g, float mean_g, float x_hat, float mean_g_xhat) {
+  return scale * (g - mean_g - x_hat * mean_g_xhat);
+}
+
 CTC4J_HD float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // erf(x) as a rational function on [-4, 4] (outside, erf is +-1 in float): within 4.3e-7 of the

@@ -404,6 +404,13 @@ void sum_halves(const float* x, int64_t rows, int64_t half, float* out) {
   });
 }
 
+void repeat_halves(const float* x, int64_t rows, int64_t half, float* out) {
+  parallel_for(rows, [&](int64_t r) {
+    std::copy_n(x + r * half, half, out + r * 2 * half);
+    std::copy_n(x + r * half, half, out + r * 2 * half + half);
+  });
+}
+
 void mask_frames(float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths) {
   parallel_for(batch * rows, [&](int64_t br) {
     float* row = x + br * steps;
@@ -537,7 +544,7 @@ void batch_norm_backward(const float* x, int64_t n, int64_t channels, int64_t sp
       const int64_t base = (b * channels + c) * spatial;
       for (int64_t s = 0; s < spatial; ++s) {
         const float xhat = (x[base + s] - mean) * invstd;
-        dx[base + s] = k * (dy[base + s] - mean_dy - xhat * mean_dy_xhat);
+        dx[base + s] = norm_input_gradient(k, dy[base + s], mean_dy, xhat, mean_dy_xhat);
       }
     }
   });
@@ -581,7 +588,7 @@ void layer_norm_strided(const float* x, int64_t outer, int64_t features, int64_t
       const float g = gamma ? gamma[f] : 1.0f, b = beta ? beta[f] : 0.0f;
       const float* row = xo + f * inner;
       float* out = yo + f * inner;
-      for (int64_t j = 0; j < n; ++j) out[j] = (row[j] - m[j]) * invstd[j] * g + b;
+      for (int64_t j = 0; j < n; ++j) out[j] = normalized(row[j], m[j], invstd[j], g, b);
     }
     if (save_mean != nullptr) std::copy_n(m, n, save_mean + o * inner + i0);
     if (save_invstd != nullptr) std::copy_n(invstd, n, save_invstd + o * inner + i0);
@@ -612,7 +619,7 @@ void layer_norm_backward_strided(const float* x, int64_t outer, int64_t features
       float* dxf = dx + base + f * inner;
       for (int64_t j = 0; j < n; ++j) {
         const float xhat = (xf[j] - mean[j]) * invstd[j];
-        dxf[j] = invstd[j] * (dyf[j] * gf - mg[j] - xhat * mgx[j]);
+        dxf[j] = norm_input_gradient(invstd[j], dyf[j] * gf, mg[j], xhat, mgx[j]);
       }
     }
   });
@@ -630,8 +637,7 @@ void layer_norm_forward(const float* x, int64_t outer, int64_t features, int64_t
     moments(features, [&](int64_t f) { return x[base + f * inner]; }, &mean, &var);
     const float m = float(mean), invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
     for (int64_t f = 0; f < features; ++f) {
-      const float xhat = (x[base + f * inner] - m) * invstd;
-      y[base + f * inner] = xhat * (gamma ? gamma[f] : 1.0f) + (beta ? beta[f] : 0.0f);
+      y[base + f * inner] = normalized(x[base + f * inner], m, invstd, gamma ? gamma[f] : 1.0f, beta ? beta[f] : 0.0f);
     }
     if (save_mean != nullptr) save_mean[oi] = m;
     if (save_invstd != nullptr) save_invstd[oi] = invstd;
@@ -655,7 +661,8 @@ void layer_norm_backward(const float* x, int64_t outer, int64_t features, int64_
       const float mg = float(sum_g / features), mgx = float(sum_g_xhat / features);
       for (int64_t f = 0; f < features; ++f) {
         const float xhat = (x[base + f * inner] - mean) * invstd;
-        dx[base + f * inner] = invstd * (dy[base + f * inner] * (gamma ? gamma[f] : 1.0f) - mg - xhat * mgx);
+        const float g = dy[base + f * inner] * (gamma ? gamma[f] : 1.0f);
+        dx[base + f * inner] = norm_input_gradient(invstd, g, mg, xhat, mgx);
       }
     });
   }

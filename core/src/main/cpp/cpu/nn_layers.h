@@ -17,6 +17,7 @@ ConvGeometry conv_geometry(ConvGeometry c);
 void add(const float* a, const float* b, float* out, int64_t n);
 void multiply(const float* a, const float* b, float* out, int64_t n);
 void sum_halves(const float* x, int64_t rows, int64_t half, float* out);
+void repeat_halves(const float* x, int64_t rows, int64_t half, float* out);
 void mask_frames(float* x, int64_t batch, int64_t rows, int64_t steps, const int32_t* lengths);
 // The geometry of permuting x[shape] by perm, validated (rank at most kMaxPermuteRank).
 PermuteGeometry permute_geometry(int rank, const int64_t* shape, const int32_t* perm);

@@ -13,6 +13,7 @@
 #include "common/prefix_search.h"
 #include "common/conv_geometry.h"
 #include "common/permute.h"
+#include "ctc4j/nn.h"
 #include "cuda_bridge/exports/decode.h"
 #include "cuda_bridge/exports/rnn.h"
 
@@ -25,7 +26,8 @@ constexpr uint64_t abi_fingerprint() {
                             sizeof(TrieEdge),      sizeof(WordModel),    sizeof(Prefix),       sizeof(BeamSearchConfig),
                             sizeof(SgdSettings),   sizeof(AdamSettings), sizeof(ColumnGather), sizeof(RnnLayerShape),
                             sizeof(RnnLayerData),  sizeof(PermuteGeometry),
-                            sizeof(ConvGeometry),  sizeof(void*)};
+                            sizeof(ConvGeometry),  sizeof(ctc4j_nn_batch_norm), sizeof(ctc4j_nn_layer_norm),
+                            sizeof(void*)};
   uint64_t h = 1469598103934665603ull ^ kAbiVersion;  // FNV-1a over the version and the sizes
   for (uint64_t s : sizes) h = (h ^ s) * 1099511628211ull;
   return h;

@@ -6,11 +6,13 @@
 #include "common/conv_geometry.h"
 #include "common/permute.h"
 #include "ctc4j/core.h"
+#include "ctc4j/nn.h"
 
 extern "C" {
 CTC4J_API int ctc4jcu_add(int device, const float* a, const float* b, float* out, int64_t n);
 CTC4J_API int ctc4jcu_multiply(int device, const float* a, const float* b, float* out, int64_t n);
 CTC4J_API int ctc4jcu_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out);
+CTC4J_API int ctc4jcu_repeat_halves(int device, const float* x, int64_t rows, int64_t half, float* out);
 /* lengths: a host array of batch entries. */
 CTC4J_API int ctc4jcu_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps,
                                   const int32_t* lengths);
@@ -26,6 +28,13 @@ CTC4J_API int ctc4jcu_conv2d_forward(int device, const ctc4j::ConvGeometry* geom
                                      const float* bias, float* y);
 CTC4J_API int ctc4jcu_conv2d_backward(int device, const ctc4j::ConvGeometry* geometry, const float* x, const float* w,
                                       const float* dy, float* dx, float* dw, float* dbias);
+/* The norms' structs as ctc4j/nn.h describes them, validated (device arrays; save_* set for backward). */
+CTC4J_API int ctc4jcu_batch_norm_forward(int device, const ctc4j_nn_batch_norm* norm, const float* x, float* y);
+CTC4J_API int ctc4jcu_batch_norm_backward(int device, const ctc4j_nn_batch_norm* norm, const float* x, const float* dy,
+                                          float* dx);
+CTC4J_API int ctc4jcu_layer_norm_forward(int device, const ctc4j_nn_layer_norm* norm, const float* x, float* y);
+CTC4J_API int ctc4jcu_layer_norm_backward(int device, const ctc4j_nn_layer_norm* norm, const float* x, const float* dy,
+                                          float* dx);
 CTC4J_API int ctc4jcu_activation_forward(int device, int kind, float lo, float hi, const float* x, float* y,
                                          int64_t n);
 CTC4J_API int ctc4jcu_activation_backward(int device, int kind, float lo, float hi, const float* x, const float* dy,

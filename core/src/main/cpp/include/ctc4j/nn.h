@@ -6,8 +6,9 @@
  * through a BLAS sgemm handed over once with ctc4j_nn_set_sgemm (no link-time BLAS dependency).
  * device: CTC4J_CPU, or a CUDA device (arrays in its memory; host arrays stay host arrays) for the
  * elementwise helpers, frame masking, permutation, the linear and convolution layers (products
- * through cuBLAS, opened at run time), activations, dropout, log-softmax and whole recurrent layers
- * (cuDNN); the norms and the one-direction recurrent calls answer CUDA devices CTC4J_UNAVAILABLE. */
+ * through cuBLAS, opened at run time), batch and layer norm, activations, dropout, log-softmax and
+ * whole recurrent layers (cuDNN); the one-direction recurrent calls answer CUDA devices
+ * CTC4J_UNAVAILABLE. */
 #ifndef CTC4J_NN_H
 #define CTC4J_NN_H
 
@@ -20,10 +21,12 @@ extern "C" {
 /* cblas_sgemm's address (CBLAS ABI, 32-bit integers), e.g. from OpenBLAS. */
 CTC4J_API int ctc4j_nn_set_sgemm(void* cblas_sgemm);
 
-/* Elementwise helpers: out = a + b, out = a * b, out = sum of the two halves of rows [rows, 2 * half]. */
+/* Elementwise helpers: out = a + b, out = a * b, out = sum of the two halves of rows [rows, 2 * half];
+ * repeat_halves, its backward: out [rows, 2 * half] holds each row of x [rows, half] twice. */
 CTC4J_API int ctc4j_nn_add(int device, const float* a, const float* b, float* out, int64_t n);
 CTC4J_API int ctc4j_nn_multiply(int device, const float* a, const float* b, float* out, int64_t n);
 CTC4J_API int ctc4j_nn_sum_halves(int device, const float* x, int64_t rows, int64_t half, float* out);
+CTC4J_API int ctc4j_nn_repeat_halves(int device, const float* x, int64_t rows, int64_t half, float* out);
 
 /* Zeroes x[b, r, t] for t >= lengths[b] (host array) in x[batch, rows, steps] (MaskConv). */
 CTC4J_API int ctc4j_nn_mask_frames(int device, float* x, int64_t batch, int64_t rows, int64_t steps,

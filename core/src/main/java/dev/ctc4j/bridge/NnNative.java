@@ -292,6 +292,9 @@ public final class NnNative {
       int device, @Cast("const float*") FloatPointer a, @Cast("const float*") FloatPointer b, FloatPointer out,
       @Cast("int64_t") long n);
 
+  public static native int ctc4j_nn_repeat_halves(int device, @Cast("const float*") FloatPointer x,
+      @Cast("int64_t") long rows, @Cast("int64_t") long half, FloatPointer out);
+
   public static native int ctc4j_nn_sum_halves(
       int device, @Cast("const float*") FloatPointer x, @Cast("int64_t") long rows, @Cast("int64_t") long half,
       FloatPointer out);

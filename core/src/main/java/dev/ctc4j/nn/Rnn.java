@@ -1,7 +1,6 @@
 package dev.ctc4j.nn;
 
 import dev.ctc4j.Ctc4j;
-import dev.ctc4j.DeviceUnavailableException;
 import dev.ctc4j.InvalidInputException;
 import dev.ctc4j.bridge.NnNative;
 import dev.ctc4j.bridge.QuantNative;
@@ -35,8 +34,8 @@ import org.bytedeco.javacpp.LongPointer;
  * dropout between layers in training, as torch.nn.LSTM/GRU's dropout argument. Quantized
  * ({@link Quantizable}), a direction whose weight_ih and weight_hh both have int8 matrices runs its
  * input projection (per frame) and each step's recurrent product (per utterance) in int8. On a CUDA
- * device each layer is one cuDNN call over both directions (float32 only, directions concatenated,
- * every utterance at least one frame long).
+ * device each layer is one cuDNN call over both directions (float32 only, every utterance at least
+ * one frame long).
  */
 public final class Rnn extends Module implements Quantizable {
   public enum Cell {
@@ -364,7 +363,6 @@ public final class Rnn extends Module implements Quantizable {
    */
   private Output runOnDevice(Tensor x, int[] lengths, State initial, Trace trace, long[] stateShape,
       boolean dropout) {
-    if (sumDirections) throw new DeviceUnavailableException("an Rnn summing its directions runs on the CPU only");
     if (!x.device().equals(device)) throw new InvalidInputException("Rnn on " + device + " got input on " + x.device());
     boolean train = trace != null;
     long steps = x.dim(0), batch = x.dim(1), layerState = (long) directions * batch * hidden;
@@ -400,17 +398,28 @@ public final class Rnn extends Module implements Quantizable {
           layerInput = betweenLayers[l].forward(out, tape);
           if (train) trace.layerOutputs.add(out);
           else out.close();
-        } else if (train) {
-          trace.layerOutputs.add(l == layers - 1 ? out.to(device) : null);  // the caller owns the last output
+        } else if (train) {  // the last output: the caller's (a copy kept), or summed below (kept itself)
+          trace.layerOutputs.add(l < layers - 1 || sumDirections ? null : out.to(device));
         }
       }
+      Tensor y = layerInput;
+      if (sumDirections) {
+        y = Ops.empty(x, steps, batch, hidden);
+        Ops.check(NnNative.ctc4j_nn_sum_halves(Ops.dev(x), Ops.ptr(layerInput), steps * batch, hidden, Ops.ptr(y)),
+            "sum directions");
+        if (train) trace.layerOutputs.set(layers - 1, layerInput);
+        else layerInput.close();
+      }
+      return new Output(y, new State(hN, cN));
     } catch (RuntimeException e) {
       hN.close();
       if (cN != null) cN.close();
-      if (layerInput != x && (trace == null || !trace.layerInputs.contains(layerInput))) layerInput.close();
+      if (layerInput != x && (trace == null || !trace.layerInputs.contains(layerInput)
+          && !trace.layerOutputs.contains(layerInput))) {
+        layerInput.close();
+      }
       throw e;
     }
-    return new Output(layerInput, new State(hN, cN));
   }
 
   private Gradients backwardOnDevice(Trace trace, Tensor dy, State dFinal) {
@@ -423,6 +432,11 @@ public final class Rnn extends Module implements Quantizable {
     State initial = trace.initial;
     Tensor dOut = dy;
     try (IntPointer len = new IntPointer(trace.lengths)) {
+      if (sumDirections) {  // both halves of the last layer's output got dy
+        dOut = Ops.empty(dy, steps, batch, 2L * hidden);
+        Ops.check(NnNative.ctc4j_nn_repeat_halves(Ops.dev(dy), Ops.ptr(dy), steps * batch, hidden, Ops.ptr(dOut)),
+            "Rnn backward");
+      }
       for (int l = layers - 1; l >= 0; l--) {
         Tensor in = trace.layerInputs.get(l);
         Tensor y = trace.layerOutputs.get(l) != null ? trace.layerOutputs.get(l) : trace.layerInputs.get(l + 1);

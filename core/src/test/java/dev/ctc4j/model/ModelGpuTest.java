@@ -19,11 +19,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The model families whose every layer runs on CUDA (the CTC models: per-frame MLP or LSTM/GRU stacks,
- * uni- and bidirectional, with or without the Conv1d front end) give the same training pass on the GPU
- * as on the CPU (itself checked against libtorch in ModelBackwardTest) with the same weights: log-probs and every
- * parameter gradient within 1e-4 of the largest CPU magnitude per tensor (cuBLAS and cuDNN sum in
- * another order). DeepSpeech2, ResCNN and wav2vec2 wait for the norms on the GPU.
+ * Every trainable family (the CTC models: per-frame MLP or LSTM/GRU stacks, uni- and bidirectional,
+ * with or without the Conv1d front end; DeepSpeech2; ResCNN + BiGRU) gives the same training pass on
+ * the GPU as on the CPU (itself checked against libtorch in ModelBackwardTest) from the same state:
+ * log-probs, every parameter gradient and the updated running statistics within 1e-4 of the largest
+ * CPU magnitude per tensor (cuBLAS, cuDNN and the norms' reductions sum in another order).
  */
 @Tag("gpu")
 class ModelGpuTest {
@@ -37,7 +37,10 @@ class ModelGpuTest {
         Arguments.of("GRU + conv", ModelConfig.ctc(labels, 6, "gru", false, 7, 2, 5, 3, 2, 0)),
         Arguments.of("LSTM", ModelConfig.ctc(labels, 6, "lstm", false, 7, 2, 0, 0, 0, 0)),
         Arguments.of("BiLSTM", ModelConfig.ctc(labels, 6, "lstm", true, 5, 2, 0, 0, 0, 0)),
-        Arguments.of("BiGRU", ModelConfig.ctc(labels, 6, "gru", true, 5, 1, 0, 0, 0, 0)));
+        Arguments.of("BiGRU", ModelConfig.ctc(labels, 6, "gru", true, 5, 1, 0, 0, 0, 0)),
+        Arguments.of("DeepSpeech2 GRU", ModelConfig.deepSpeech2(Collections.nCopies(6, "x"), 13, "gru", 6, 3)),
+        Arguments.of("DeepSpeech2 LSTM", ModelConfig.deepSpeech2(Collections.nCopies(6, "x"), 13, "lstm", 5, 2)),
+        Arguments.of("ResCNN + BiGRU", ModelConfig.resCnnBiGru(Collections.nCopies(6, "x"), 16, 2, 2, 6, 0)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -50,7 +53,7 @@ class ModelGpuTest {
     float[] x = Seeds.gaussian(rng, n * f * t, 1);
     try (AcousticModel cpu = AcousticModel.create(config, Device.CPU, seed);
         AcousticModel cuda = AcousticModel.create(config, gpu, seed)) {
-      cpu.namedParameters().forEach((name, p) -> cuda.namedParameters().get(name).set(p.value().toFloatArray()));
+      cpu.stateDict().forEach((name, p) -> cuda.stateDict().get(name).set(p.value().toFloatArray()));
       long dySeed = rng.nextLong();
       Map<String, float[]> want = pass(cpu, Device.CPU, x, new SplittableRandom(dySeed));
       Map<String, float[]> got = pass(cuda, gpu, x, new SplittableRandom(dySeed));
@@ -58,7 +61,7 @@ class ModelGpuTest {
     }
   }
 
-  /** Log-probs, then each parameter's gradient, for the loss sum(logProbs * G) with random G. */
+  /** Log-probs, each parameter's gradient for the loss sum(logProbs * G) with random G, then the state. */
   private static Map<String, float[]> pass(AcousticModel model, Device device, float[] xv, SplittableRandom rng) {
     Map<String, float[]> out = new LinkedHashMap<>();
     int f = model.config().nFeatures();
@@ -71,6 +74,7 @@ class ModelGpuTest {
       }
     }
     model.namedParameters().forEach((name, p) -> out.put(name + " gradient", p.grad().toFloatArray()));
+    model.stateDict().forEach((name, p) -> out.put(name, p.value().toFloatArray()));
     return out;
   }
 }

@@ -250,4 +250,24 @@ class LayersTest {
       }
     }
   }
+
+  /** repeat_halves (an Rnn's summed directions' backward on CUDA) writes each row twice, exactly. */
+  @Test
+  void repeatHalvesWritesEachRowTwice() {
+    SplittableRandom rng = Seeds.random("LayersTest.repeatHalves");
+    int rows = 7, half = 5;
+    float[] xv = Seeds.gaussian(rng, rows * half, 1);
+    try (Tensor x = Tensor.of(Device.CPU, xv, rows, half);
+        Tensor out = Tensor.zeros(Device.CPU, dev.ctc4j.tensor.DType.F32, rows, 2 * half)) {
+      dev.ctc4j.bridge.NativeStatus.check(dev.ctc4j.bridge.NnNative.ctc4j_nn_repeat_halves(Device.CPU.nativeId(),
+          Ops.ptr(x), rows, half, Ops.ptr(out)), "repeat halves");
+      float[] got = out.toFloatArray();
+      for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < half; j++) {
+          assertEquals(xv[r * half + j], got[r * 2 * half + j], "row " + r + " first half");
+          assertEquals(xv[r * half + j], got[r * 2 * half + half + j], "row " + r + " second half");
+        }
+      }
+    }
+  }
 }

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A stacked bidirectional Rnn on CUDA (cuDNN, a layer per call) equals the same Rnn on the CPU
- * (itself checked against libtorch in RnnTest) over uneven lengths with random initial states, in
+ * A stacked bidirectional Rnn on CUDA (cuDNN, a layer per call), its directions concatenated or summed
+ * (DeepSpeech2), equals the same Rnn on the CPU (itself checked against libtorch in RnnTest) over
+ * uneven lengths with random initial states, in
  * training: outputs, final states, input and initial-state gradients and every parameter gradient,
  * within 2e-4 relative to (1 + |CPU value|) (cuDNN's float gates and sums in another order).
  */
@@ -22,18 +23,19 @@ class RnnGpuTest {
   private static final int STEPS = 19, BATCH = 5, INPUT = 11, HIDDEN = 13, LAYERS = 2;
 
   @ParameterizedTest
-  @EnumSource(Rnn.Cell.class)
-  void trainingPassMatchesTheCpu(Rnn.Cell cell) {
+  @CsvSource({"LSTM, false", "GRU, false", "LSTM, true", "GRU, true"})
+  void trainingPassMatchesTheCpu(Rnn.Cell cell, boolean sum) {
     Device gpu = Gpu.require();
-    SplittableRandom rng = Seeds.random("RnnGpuTest." + cell);
+    SplittableRandom rng = Seeds.random("RnnGpuTest." + cell + sum);
+    int width = sum ? HIDDEN : 2 * HIDDEN;
     int[] lengths = {STEPS, 1, 7, STEPS - 3, 12};
     long[] state = {2 * LAYERS, BATCH, HIDDEN};
     int stateSize = 2 * LAYERS * BATCH * HIDDEN;
-    float[] x = Seeds.gaussian(rng, STEPS * BATCH * INPUT, 1), dy = Seeds.gaussian(rng, STEPS * BATCH * 2 * HIDDEN, 1);
+    float[] x = Seeds.gaussian(rng, STEPS * BATCH * INPUT, 1), dy = Seeds.gaussian(rng, STEPS * BATCH * width, 1);
     float[][] states = {Seeds.gaussian(rng, stateSize, 1), Seeds.gaussian(rng, stateSize, 1),
         Seeds.gaussian(rng, stateSize, 1), Seeds.gaussian(rng, stateSize, 1)}; // h0, c0, dh_n, dc_n
-    try (Rnn cpu = new Rnn(Device.CPU, cell, INPUT, HIDDEN, LAYERS, true, false, true, rng);
-        Rnn cuda = new Rnn(gpu, cell, INPUT, HIDDEN, LAYERS, true, false, true, rng)) {
+    try (Rnn cpu = new Rnn(Device.CPU, cell, INPUT, HIDDEN, LAYERS, true, sum, true, rng);
+        Rnn cuda = new Rnn(gpu, cell, INPUT, HIDDEN, LAYERS, true, sum, true, rng)) {
       cpu.namedParameters().forEach((name, p) -> cuda.namedParameters().get(name).set(p.value().toFloatArray()));
       List<float[]> want = pass(cpu, Device.CPU, x, lengths, states, dy, state);
       List<float[]> got = pass(cuda, gpu, x, lengths, states, dy, state);
@@ -59,7 +61,7 @@ class RnnGpuTest {
             lstm ? Tensor.of(device, states[1], state) : null);
         Rnn.State dFinal = new Rnn.State(Tensor.of(device, states[2], state),
             lstm ? Tensor.of(device, states[3], state) : null);
-        Tensor dy = Tensor.of(device, dyv, STEPS, BATCH, 2 * HIDDEN);
+        Tensor dy = Tensor.of(device, dyv, STEPS, BATCH, rnn.outputSize());
         Rnn.Trace trace = rnn.trace(x, lengths, initial);
         Rnn.Gradients g = trace.backward(dy, dFinal)) {
       Rnn.Output o = trace.output();
