@@ -12,10 +12,11 @@ device unless said otherwise):
   peer.sgd.*, peer.adam, peer.adamw, peer.sum_squares, peer.scale   vs torch.optim / torch ops
   beam.gpu_equals_cpu  ctc4j_decode_beam on the device vs on the CPU (same tokens, close scores)
   peer.linear.*        ctc4j_nn_linear_forward/backward (cuBLAS) vs x w^T + b and its gradients
+  peer.conv2d.*, peer.batch_norm.*, peer.layer_norm.*   vs F.conv2d / F.batch_norm / F.layer_norm + autograd
   peer.rnn_layer.*     ctc4j_nn_rnn_layer_forward (cuDNN), bidirectional LSTM/GRU over uneven lengths, vs
                        torch.nn.LSTM/GRU on a packed sequence; _training: forward + ctc4j_nn_rnn_layer_backward
                        vs torch autograd (input, initial-state and weight gradients)
-Benchmarks: CTC loss + gradient, log-mel, greedy, Linear, LSTM/GRU layers (vs torch) and beam search
+Benchmarks: CTC loss + gradient, log-mel, greedy, Linear, Conv2d, LSTM/GRU layers (vs torch) and beam search
 (device vs our CPU).
 A value passes when |ours - ref| <= abs + rel * |ref|; max_rel_err is over |ref| >= abs / rel.
 
@@ -741,6 +742,117 @@ def bench_linear(rows, n_in, n_out):
     return run
 
 
+def conv_inputs(ctx, batch, c_in, height, width, c_out, kernel, stride, pad):
+    d = ctx.torch_device
+    x = torch.randn(batch, c_in, height, width, device=d)
+    w, bias = torch.randn(c_out, c_in, *kernel, device=d) * 0.1, torch.randn(c_out, device=d)
+    return x, w, bias
+
+
+def conv_struct(ctx, x, w, bias, stride, pad, dw=None, dbias=None):
+    batch, c_in, height, width = x.shape
+    return ctx.lib.struct("nn_conv2d", batch=batch, in_channels=c_in, height=height, width=width,
+                          out_channels=w.shape[0], kernel_h=w.shape[2], kernel_w=w.shape[3], stride_h=stride[0],
+                          stride_w=stride[1], pad_h=pad[0], pad_w=pad[1], w=ptr(w), bias=ptr(bias),
+                          dw=ptr(dw) if dw is not None else None, dbias=ptr(dbias) if dbias is not None else None)
+
+
+def check_conv2d(batch, c_in, height, width, c_out, kernel, stride, pad):
+    """ctc4j_nn_conv2d_forward/backward vs F.conv2d and autograd in float64 (dw, dbias onto zeros)."""
+    def run(ctx):
+        need_products(ctx)
+        x, w, bias = conv_inputs(ctx, batch, c_in, height, width, c_out, kernel, stride, pad)
+        leaves = [t.double().requires_grad_() for t in (x, w, bias)]
+        ref = F.conv2d(*leaves, stride=stride, padding=pad)
+        dy = torch.randn(ref.shape, device=ctx.torch_device)
+        y, dx, dw, dbias = torch.empty(ref.shape, device=ctx.torch_device), torch.empty_like(x), \
+            torch.zeros_like(w), torch.zeros_like(bias)
+        conv = conv_struct(ctx, x, w, bias, stride, pad, dw, dbias)
+        ctx.sync()
+        ctx.lib.nn_conv2d_forward(ctx.device, conv, ptr(x), ptr(y))
+        ctx.lib.nn_conv2d_backward(ctx.device, conv, ptr(x), ptr(dy), ptr(dx))
+        ctx.sync()
+        gx, gw, gb = torch.autograd.grad(ref, leaves, dy.double())
+        patch = c_in * kernel[0] * kernel[1]
+        rows = batch * y.shape[2] * y.shape[3]
+        return combine([("y", compare(y, ref.detach(), 2e-6 * patch, 1e-4)),
+                        ("dx", compare(dx, gx, 2e-6 * c_out * kernel[0] * kernel[1], 1e-4)),
+                        ("dw", compare(dw, gw, 2e-6 * rows, 1e-4)), ("dbias", compare(dbias, gb, 2e-6 * rows, 1e-4))],
+                       "abs 2e-6 x depth + rel 1e-4 vs torch float64")
+    return run
+
+
+def bench_conv2d(batch, c_in, height, width, c_out, kernel, stride, pad):
+    def run(ctx):
+        need_products(ctx)
+        x, w, bias = conv_inputs(ctx, batch, c_in, height, width, c_out, kernel, stride, pad)
+        out = F.conv2d(x, w, bias, stride=stride, padding=pad)
+        y = torch.empty_like(out)
+        conv = conv_struct(ctx, x, w, bias, stride, pad)
+        torch.backends.cudnn.allow_tf32 = False  # both sides float32 arithmetic
+        return benchmark(ctx, lambda: ctx.lib.nn_conv2d_forward(ctx.device, conv, ptr(x), ptr(y)),
+                         lambda: F.conv2d(x, w, bias, stride=stride, padding=pad),
+                         "torch F.conv2d float32, no TF32 (%s)" % ctx.torch_device.type)
+    return run
+
+
+def check_batch_norm(n, channels, spatial):
+    """Training: ctc4j_nn_batch_norm_forward/backward vs F.batch_norm (batch statistics, running
+    averages) and autograd in float64."""
+    def run(ctx):
+        d = ctx.torch_device
+        x, dy = torch.randn(n, channels, spatial, device=d) * 3 + 1, torch.randn(n, channels, spatial, device=d)
+        gamma, beta = torch.randn(channels, device=d), torch.randn(channels, device=d)
+        mean0, var0 = torch.randn(channels, device=d), torch.rand(channels, device=d) + 0.5
+        mean, var = mean0.clone(), var0.clone()
+        y, dx, dgamma, dbeta = torch.empty_like(x), torch.empty_like(x), torch.zeros_like(gamma), torch.zeros_like(beta)
+        saved = torch.empty(2, channels, device=d)
+        norm = ctx.lib.struct("nn_batch_norm", n=n, channels=channels, spatial=spatial, gamma=ptr(gamma),
+                              beta=ptr(beta), dgamma=ptr(dgamma), dbeta=ptr(dbeta), running_mean=ptr(mean),
+                              running_var=ptr(var), momentum=0.1, eps=1e-5, training=1, save_mean=ptr(saved[0]),
+                              save_invstd=ptr(saved[1]))
+        ctx.sync()
+        ctx.lib.nn_batch_norm_forward(ctx.device, norm, ptr(x), ptr(y))
+        ctx.lib.nn_batch_norm_backward(ctx.device, norm, ptr(x), ptr(dy), ptr(dx))
+        ctx.sync()
+        leaves = [t.double().requires_grad_() for t in (x, gamma, beta)]
+        ref_mean, ref_var = mean0.double(), var0.double()
+        ref = F.batch_norm(leaves[0], ref_mean, ref_var, leaves[1], leaves[2], training=True, momentum=0.1, eps=1e-5)
+        gx, gg, gb = torch.autograd.grad(ref, leaves, dy.double())
+        count = n * spatial
+        return combine([("y", compare(y, ref.detach(), 1e-5, 1e-4)), ("dx", compare(dx, gx, 1e-5, 1e-4)),
+                        ("dgamma", compare(dgamma, gg, 1e-6 * count, 1e-4)),
+                        ("dbeta", compare(dbeta, gb, 1e-6 * count, 1e-4)),
+                        ("running mean", compare(mean, ref_mean, 1e-6, 1e-5)),
+                        ("running var", compare(var, ref_var, 1e-6, 1e-5))],
+                       "abs 1e-5 + rel 1e-4 (gradients of the scale: abs 1e-6 x count) vs torch float64")
+    return run
+
+
+def check_layer_norm(rows, features):
+    def run(ctx):
+        d = ctx.torch_device
+        x, dy = torch.randn(rows, features, device=d) * 2 + 0.5, torch.randn(rows, features, device=d)
+        gamma, beta = torch.randn(features, device=d), torch.randn(features, device=d)
+        y, dx, dgamma, dbeta = torch.empty_like(x), torch.empty_like(x), torch.zeros_like(gamma), torch.zeros_like(beta)
+        saved = torch.empty(2, rows, device=d)
+        norm = ctx.lib.struct("nn_layer_norm", outer=rows, features=features, inner=1, gamma=ptr(gamma),
+                              beta=ptr(beta), dgamma=ptr(dgamma), dbeta=ptr(dbeta), eps=1e-5,
+                              save_mean=ptr(saved[0]), save_invstd=ptr(saved[1]))
+        ctx.sync()
+        ctx.lib.nn_layer_norm_forward(ctx.device, norm, ptr(x), ptr(y))
+        ctx.lib.nn_layer_norm_backward(ctx.device, norm, ptr(x), ptr(dy), ptr(dx))
+        ctx.sync()
+        leaves = [t.double().requires_grad_() for t in (x, gamma, beta)]
+        ref = F.layer_norm(leaves[0], (features,), leaves[1], leaves[2], 1e-5)
+        gx, gg, gb = torch.autograd.grad(ref, leaves, dy.double())
+        return combine([("y", compare(y, ref.detach(), 1e-5, 1e-4)), ("dx", compare(dx, gx, 1e-5, 1e-4)),
+                        ("dgamma", compare(dgamma, gg, 1e-6 * rows, 1e-4)),
+                        ("dbeta", compare(dbeta, gb, 1e-6 * rows, 1e-4))],
+                       "abs 1e-5 + rel 1e-4 (dgamma, dbeta abs 1e-6 x rows) vs torch float64")
+    return run
+
+
 def rnn_module(ctx, cell, n_in, hidden):
     kind = torch.nn.LSTM if cell == native.LSTM else torch.nn.GRU
     return kind(n_in, hidden, bidirectional=True).to(ctx.torch_device).eval()
@@ -887,6 +999,10 @@ def items(dry_run):
     linear = (64, 96, 80) if dry_run else (4096, 1024, 1024)
     rnn_check = (30, 5, 24, 16) if dry_run else (200, 16, 256, 256)
     rnn_bench = (40, 4, 32, 32) if dry_run else (500, 32, 1024, 1024)
+    ds2_conv = lambda batch, frames: (batch, 1, 161, frames, 32, (41, 11), (2, 2), (20, 5))  # its first Conv2d
+    conv, conv_bench = (ds2_conv(2, 30), ds2_conv(2, 40)) if dry_run else (ds2_conv(4, 200), ds2_conv(16, 800))
+    bn = (8, 6, 50) if dry_run else (16, 32, 81 * 200)
+    ln = (37, 45) if dry_run else (1500, 768)
     size = lambda *dims: "x".join(str(d) for d in dims)
     table = [("check", "peer.ctc_loss." + size(*s), check_ctc(*s), False) for s in ctc_sizes]
     table += [
@@ -909,6 +1025,9 @@ def items(dry_run):
         ("check", "peer.scale.%d" % opt_n, check_scale(opt_n), False),
         ("check", "beam.gpu_equals_cpu." + size(*beam, 29), check_beam(*beam), False),
         ("check", "peer.linear." + size(*linear), check_linear(*linear), False),
+        ("check", "peer.conv2d.deepspeech2." + size(*conv[:4]), check_conv2d(*conv), False),
+        ("check", "peer.batch_norm.%s" % size(*bn), check_batch_norm(*bn), False),
+        ("check", "peer.layer_norm.%s" % size(*ln), check_layer_norm(*ln), False),
     ]
     for cell, cell_name in ((native.LSTM, "lstm"), (native.GRU, "gru")):
         table.append(("check", "peer.rnn_layer.%s.bidirectional.%s" % (cell_name, size(*rnn_check)),
@@ -921,6 +1040,7 @@ def items(dry_run):
         ("benchmark", "greedy." + size(*greedy), bench_greedy(*greedy), False),
         ("benchmark", "beam_search." + size(*beam, 29), bench_beam(*beam), False),
         ("benchmark", "linear." + size(*linear), bench_linear(*linear), False),
+        ("benchmark", "conv2d.deepspeech2." + size(*conv_bench[:4]), bench_conv2d(*conv_bench), False),
     ]
     for cell, cell_name in ((native.LSTM, "lstm"), (native.GRU, "gru")):
         table.append(("benchmark", "rnn_layer.%s.bidirectional.%s" % (cell_name, size(*rnn_bench)),
